@@ -1,0 +1,80 @@
+"""Attendee Sandbox: a faithful, stateful fake of the Attendee meeting-bot API.
+
+`create_app(config)` is the application factory: it reads the settings, opens the store (loading the
+bundled fixtures into a new data file), builds the use cases and registers the blueprints.
+"""
+
+import sys
+import threading
+import traceback
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from sandbox.clock import Clock
+from sandbox.config import load_settings
+from sandbox.fixtures import load_fixtures, load_scenario_book
+from sandbox.ids import IdFactory
+from sandbox.service import Sandbox
+from sandbox.store import MemoryStore, TinyDBStore
+
+__all__ = ["create_app"]
+
+
+def create_app(config=None):
+    settings = load_settings(config)
+    app = Flask(__name__)
+    app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
+    app.config["TESTING"] = settings.testing
+
+    scenario_book = load_scenario_book(settings.fixtures_dir)
+    fixtures = load_fixtures(settings.fixtures_dir, scenario_book)  # validated before anything is opened
+    store = MemoryStore() if settings.in_memory else TinyDBStore(settings.data_path, fsync=settings.fsync)
+    if getattr(store, "is_new", True):
+        store.replace_all(fixtures)
+
+    clock = Clock()
+    sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)
+    sandbox.fixtures = fixtures
+    _attach_extensions(app, sandbox)
+    sandbox.rebuild_due_index()
+    app.extensions["sandbox"] = sandbox
+
+    from sandbox.api import register_blueprints
+
+    register_blueprints(app)
+    _register_error_handlers(app)
+
+    if settings.background_steps and not settings.testing:
+        sandbox.stop_event = threading.Event()
+        thread = threading.Thread(target=sandbox.run_background, args=(sandbox.stop_event,), daemon=True)
+        thread.name = "sandbox-scripted-steps"
+        thread.start()
+    return app
+
+
+def _attach_extensions(app, sandbox):
+    """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
+    from sandbox import control, meeting, webhooks
+    from sandbox.api.dispatch import ProjectPostThrottle
+
+    settings = sandbox.settings
+    sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
+    for module in (meeting, webhooks, control):
+        module.attach(sandbox)
+
+
+def _register_error_handlers(app):
+    from sandbox.api.responses import json_response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        """Paths outside the API (the real server's are Django HTML pages) answer JSON here."""
+        return json_response(error.code, {"error": error.name})
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        """The sandbox never answers 5xx: a bug becomes a clear 400 that says so, and is logged."""
+        traceback.print_exception(error, file=sys.stderr)
+        message = f"The sandbox could not handle {request.method} {request.path}: {type(error).__name__}"
+        return json_response(400, {"error": message})

@@ -1,0 +1,17 @@
+"""Flask blueprints: the Attendee API (`/api/v1`) and the sandbox's own endpoints (`/sandbox`).
+
+Each API module may define `make_blueprint()` and `init_app(app)`; the handler modules of the bots API
+attach their handlers to `bots.ROUTES` when imported, so they are imported before its blueprint is made.
+"""
+
+from sandbox.api import bot_commands, bot_data, bots, control, webhook_deliveries
+
+API_MODULES = (bot_data, bot_commands, control, webhook_deliveries, bots)
+
+
+def register_blueprints(app):
+    for module in API_MODULES:
+        if hasattr(module, "make_blueprint"):
+            app.register_blueprint(module.make_blueprint())
+        if hasattr(module, "init_app"):
+            module.init_app(app)

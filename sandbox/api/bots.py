@@ -1,0 +1,115 @@
+"""The Attendee bots API (`/api/v1`): the route table, the catch-all, and the bot routes themselves.
+
+Every route of the real server is one `AttendeeRoute` in `ROUTES`; handlers attach to them by method,
+here and in the sibling modules (`bot_data.py`, `bot_commands.py`). A handler gets the authenticated
+project and the path's arguments, calls the service, and returns a response.
+"""
+
+from flask import Blueprint, request
+
+from sandbox.api.dispatch import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, sandbox
+from sandbox.api.responses import SECURITY_HEADERS, json_response
+from sandbox.schemas.bot import dump_bot
+
+try:  # what the real server's view classes are called, for OPTIONS
+    from sandbox.api.view_metadata import BOTS_POST_ACTIONS, VIEW_METADATA
+except ImportError:  # pragma: no cover - only while that table is being written
+    BOTS_POST_ACTIONS, VIEW_METADATA = None, {}
+
+# suffix after /bots -> (path rule, view name the real server's OPTIONS gives, throttled POST)
+_ROUTE_TABLE = {
+    "": ("/bots", "Bot List Create", True),
+    "{id}": ("/bots/<object_id>", "Bot Detail", False),
+    "leave": ("/bots/<object_id>/leave", "Bot Leave", False),
+    "transcript": ("/bots/<object_id>/transcript", "Transcript", False),
+    "recording": ("/bots/<object_id>/recording", "Recording", False),
+    "chat_messages": ("/bots/<object_id>/chat_messages", "Chat Messages", False),
+    "send_chat_message": ("/bots/<object_id>/send_chat_message", "Send Chat Message", True),
+    "speech": ("/bots/<object_id>/speech", "Speech", True),
+    "output_audio": ("/bots/<object_id>/output_audio", "Output Audio", True),
+    "output_image": ("/bots/<object_id>/output_image", "Output Image", True),
+    "output_video": ("/bots/<object_id>/output_video", "Output Video", True),
+    "delete_data": ("/bots/<object_id>/delete_data", "Delete Data", False),
+    "pause_recording": ("/bots/<object_id>/pause_recording", "Pause Recording", True),
+    "resume_recording": ("/bots/<object_id>/resume_recording", "Resume Recording", True),
+    "admit_from_waiting_room": ("/bots/<object_id>/admit_from_waiting_room", "Admit From Waiting Room", True),
+    "change_gallery_view_page": ("/bots/<object_id>/change_gallery_view_page", "Change Gallery View Page", True),
+    "transcription_settings": ("/bots/<object_id>/transcription_settings", "Transcription Settings", False),
+    "voice_agent_settings": ("/bots/<object_id>/voice_agent_settings", "Voice Agent Settings", False),
+    "participant_events": ("/bots/<object_id>/participant_events", "Participant Events", False),
+    "participants": ("/bots/<object_id>/participants", "Participants", False),
+}
+
+
+def _make_route(suffix, rule, name, throttled):
+    known = VIEW_METADATA.get(suffix, {})
+    return AttendeeRoute(
+        rule=rule,
+        name=known.get("name", name),
+        description=known.get("description", ""),
+        throttled=throttled,
+        actions={"POST": BOTS_POST_ACTIONS} if suffix == "" and BOTS_POST_ACTIONS else None,
+    )
+
+
+ROUTES = {suffix: _make_route(suffix, *row) for suffix, row in _ROUTE_TABLE.items()}
+
+
+def make_blueprint():
+    """A fresh blueprint per app, made once every handler module has attached its handlers."""
+    bp = Blueprint("attendee_api", __name__, url_prefix="/api/v1")
+    for suffix, route in ROUTES.items():
+        if route.handlers:
+            bp.add_url_rule(route.rule, endpoint=f"bots:{suffix}", view_func=route.dispatch, methods=ALL_METHODS)
+    bp.add_url_rule("/", endpoint="catch_all_root", view_func=not_found, methods=ALL_METHODS)
+    bp.add_url_rule("/<path:rest>", endpoint="catch_all", view_func=not_found, methods=ALL_METHODS)
+    return bp
+
+
+def not_found(rest=""):
+    """Any other path under /api/v1 (1.5): 404 `Not found` to every method, with no authentication."""
+    headers = {**SECURITY_HEADERS, "Allow": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"}
+    if request.method == "OPTIONS":
+        body = {"name": "Not Found", "description": "", "renders": RENDERS, "parses": PARSES}
+        return json_response(200, body, headers)
+    basic = _basic_auth_refusal(request.headers.get("Authorization", ""))
+    if basic:
+        return json_response(403, {"detail": basic}, headers)
+    return json_response(404, {"error": "Not found"}, headers)
+
+
+def _basic_auth_refusal(header):
+    """The catch-all uses DRF's session and basic authentication, so a bad Basic header is a 403."""
+    import base64
+    import binascii
+
+    parts = header.split()
+    if not parts or parts[0].lower() != "basic":
+        return None
+    if len(parts) == 1:
+        return "Invalid basic header. No credentials provided."
+    if len(parts) > 2:
+        return "Invalid basic header. Credentials string should not contain spaces."
+    try:
+        decoded = base64.b64decode(parts[1]).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "Invalid basic header. Credentials not correctly base64 encoded."
+    if ":" not in decoded:
+        return "Invalid basic header. Credentials not correctly base64 encoded."
+    return "Invalid username/password."
+
+
+# -- the bot itself ------------------------------------------------------------------------------------
+
+
+@ROUTES["{id}"].handler("GET")
+def get_bot(project, object_id):
+    """GET /api/v1/bots/{id} (6.3): the bot object, or Bot 404."""
+    return json_response(200, dump_bot(sandbox().get_bot(project, object_id)))
+
+
+@ROUTES["leave"].handler("POST")
+def leave_bot(project, object_id):
+    """POST /api/v1/bots/{id}/leave (6.6): body ignored; 200 with the bot already `leaving`, else the
+    transition table's 400; post-processing follows by the bot's scenario."""
+    return json_response(200, dump_bot(sandbox().leave(project, object_id)))

@@ -1,0 +1,194 @@
+"""The Attendee API's request pipeline: one registration per route, the contract's order of checks.
+
+The real server (Django REST framework) answers every route in the same order (contract 1.8): routing
+(no match: the catch-all 404, no authentication), content negotiation (406), authentication (401),
+throttle for POSTs of throttled views (429), method check (405), then the view. Werkzeug would answer a
+wrong method before anything else, so each route is registered for every method and `AttendeeRoute`
+dispatches itself.
+"""
+
+import json
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from flask import current_app, g, request
+
+from sandbox.api.responses import SECURITY_HEADERS, empty_response, error_response, json_response
+from sandbox.config import parse_rate
+from sandbox.errors import AttendeeError, DetailError, FieldErrors, NotAuthenticated
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+RENDERS = ["application/json", "text/html"]
+PARSES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def sandbox():
+    return current_app.extensions["sandbox"]
+
+
+@dataclass
+class AttendeeRoute:
+    """One DRF view: its handlers by method, which POSTs are throttled, and its OPTIONS name."""
+
+    rule: str
+    name: str
+    description: str = ""
+    handlers: dict = field(default_factory=dict)
+    throttled: bool = False
+    actions: dict | None = None
+
+    def handler(self, method):
+        def register(fn):
+            self.handlers[method] = fn
+            return fn
+
+        return register
+
+    @property
+    def allow(self):
+        methods = set(self.handlers) | {"OPTIONS"} | ({"HEAD"} if "GET" in self.handlers else set())
+        return ", ".join(m for m in METHOD_ORDER if m in methods)
+
+    def dispatch(self, **path_args):
+        headers = {**SECURITY_HEADERS, "Allow": self.allow}
+        try:
+            check_accept()
+            project = authenticate()
+            g.project = project
+            if request.method == "POST" and self.throttled:
+                sandbox().throttle.check(project)
+            method = "GET" if request.method == "HEAD" else request.method
+            if request.method == "OPTIONS":
+                return json_response(200, self.options_body(), headers)
+            if method not in self.handlers:
+                raise DetailError(f'Method "{request.method}" not allowed.', status=405)
+            fault = sandbox().faults_for(project, request) if hasattr(sandbox(), "faults_for") else None
+            if fault is not None:
+                return fault
+            response = self.handlers[method](project, **path_args)
+        except AttendeeError as error:
+            response = error_response(error)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response  # for HEAD, Werkzeug sends the GET's headers and drops the body
+
+    def options_body(self):
+        body = {"name": self.name, "description": self.description, "renders": RENDERS, "parses": PARSES}
+        if self.actions:
+            body["actions"] = self.actions
+        return body
+
+
+# -- content negotiation (406) ------------------------------------------------------------------------
+
+
+def check_accept():
+    accept = request.headers.get("Accept")
+    if accept is None or not accept.strip():
+        return
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("*/*", "application/*", "application/json", "text/*", "text/html"):
+            return
+    raise DetailError("Could not satisfy the request Accept header.", status=406)
+
+
+# -- authentication (1.1-1.3) -------------------------------------------------------------------------
+
+
+def authenticate():
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise NotAuthenticated("Missing Authorization header")
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "token":
+        raise NotAuthenticated("Invalid Authorization header. Should have this format: Token <api_key>")
+    project = sandbox().project_for_key(parts[1])
+    if project is None:
+        raise NotAuthenticated("Invalid or disabled API key")
+    return project
+
+
+# -- throttling (1.7) ---------------------------------------------------------------------------------
+
+
+class Throttled(DetailError):
+    def __init__(self, wait):
+        seconds = math.ceil(wait)
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(
+            f"Request was throttled. Expected available in {seconds} {unit}.",
+            status=429,
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+class ProjectPostThrottle:
+    """DRF's SimpleRateThrottle keyed by project: a sliding window over the last period, shared by every
+    throttled view of a project; every POST that reaches it counts, whatever its outcome (11.27)."""
+
+    def __init__(self, clock, rate, disabled=False):
+        self.clock = clock
+        self.num_requests, self.duration = parse_rate(rate)
+        self.disabled = disabled
+        self.history = {}
+        self.lock = threading.Lock()
+
+    def check(self, project):
+        if self.disabled:
+            return
+        now = self.clock.wall_now().timestamp()
+        with self.lock:
+            history = self.history.setdefault(project["id"], deque())
+            while history and history[-1] <= now - self.duration:
+                history.pop()
+            if len(history) >= self.num_requests:
+                remaining = self.duration - (now - history[-1]) if history else self.duration
+                available = self.num_requests - len(history) + 1
+                raise Throttled(remaining / available if available > 0 else remaining)
+            history.appendleft(now)
+
+
+# -- request bodies (1.4) -----------------------------------------------------------------------------
+
+
+def _out_of_range(constant):
+    raise ValueError(f"Out of range float values are not JSON compliant: {constant!r}")
+
+
+def request_data():
+    """The body as DRF's default parsers read it, or the contract's 400/415 answers.
+
+    Only views that read the body call this: the others ignore any body, even garbage (1.4).
+    """
+    raw = request.get_data(cache=True)
+    content_type = request.headers.get("Content-Type")
+    if not raw:
+        return {}
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media == "application/json":
+        try:
+            return json.loads(raw.decode(request.mimetype_params.get("charset", "utf-8")), parse_constant=_out_of_range)
+        except (ValueError, LookupError) as exc:
+            raise DetailError(f"JSON parse error - {exc}") from None
+    if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {key: request.form.get(key) for key in request.form}
+    raise DetailError(f'Unsupported media type "{content_type or ""}" in request.', status=415)
+
+
+def request_object():
+    """The body of a serializer-based view: it must be a JSON object (1.4)."""
+    data = request_data()
+    if not isinstance(data, dict):
+        raise FieldErrors({"non_field_errors": [invalid_data_message(data)]})
+    return data
+
+
+_PYTHON_TYPE_NAMES = {list: "list", str: "str", int: "int", float: "float", bool: "bool", type(None): "NoneType"}
+
+
+def invalid_data_message(data):
+    return f"Invalid data. Expected a dictionary, but got {_PYTHON_TYPE_NAMES.get(type(data), type(data).__name__)}."

@@ -1,0 +1,54 @@
+"""Responses byte for byte as the real server writes them (contract section 0).
+
+Compact JSON (no spaces), raw UTF-8, keys in the order given, no trailing newline, `Content-Type:
+application/json` without a charset; empty 200s with `Content-Length: 0` and no `Content-Type`; the
+security headers DRF adds to every response. `Accept: application/json; indent=2` pretty-prints (11.11).
+"""
+
+import json
+
+from flask import Response, request
+
+SECURITY_HEADERS = {
+    "Vary": "Accept",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def encode_json(body, indent=None):
+    if indent:
+        return json.dumps(body, ensure_ascii=False, indent=indent).encode()
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def requested_indent():
+    """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it."""
+    for part in request.headers.get("Accept", "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        if media == "application/json":
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip() == "indent" and value.strip().isdigit():
+                    return max(0, min(int(value.strip()), 8))
+    return None
+
+
+def json_response(status, body, headers=None):
+    response = Response(encode_json(body, requested_indent()), status=status, mimetype="application/json")
+    response.headers.update(headers or {})
+    return response
+
+
+def empty_response(status=200, headers=None):
+    response = Response(b"", status=status)
+    del response.headers["Content-Type"]
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(error, headers=None):
+    """A domain error (sandbox.errors) as the body and status it carries."""
+    return json_response(error.status, error.body(), {**error.headers, **(headers or {})})

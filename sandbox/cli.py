@@ -1,0 +1,87 @@
+"""The `attendee-sandbox` command (also `python -m sandbox`): serve, reset."""
+
+import argparse
+import signal
+import sys
+
+from sandbox.config import ConfigError, load_settings
+from sandbox.fixtures import FixtureError
+from sandbox.store import StoreError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="attendee-sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the sandbox with a production WSGI server (waitress)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    _data_options(serve)
+    serve.add_argument("--seed", type=int, help="make ids, keys and random delays reproducible")
+
+    reset = commands.add_parser("reset", help="restore the bundled fixtures, dropping everything else")
+    _data_options(reset)
+
+    args = parser.parse_args(argv)
+    try:
+        return {"serve": _serve, "reset": _reset}[args.command](args)
+    except (ConfigError, FixtureError, StoreError) as exc:
+        print(f"attendee-sandbox: {exc}", file=sys.stderr)
+        return 2
+
+
+def _data_options(parser):
+    parser.add_argument("--data", help="the data file (default: $SANDBOX_DATA or .attendee-sandbox/data.json)")
+    parser.add_argument("--fixtures", help="the fixtures folder (default: $SANDBOX_FIXTURES or the bundled one)")
+
+
+def _overrides(args, **extra):
+    return {"data_path": args.data, "fixtures_dir": args.fixtures, **extra}
+
+
+def _serve(args):
+    from waitress import create_server
+
+    from sandbox import create_app
+
+    app = create_app(_overrides(args, seed=args.seed))
+    sandbox = app.extensions["sandbox"]
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="attendee-sandbox")
+    base_url = f"http://{args.host}:{server.effective_port}"
+    default = sandbox.default_project()
+    print(f"Attendee Sandbox listening on {base_url}", flush=True)
+    print(f"  API base URL:    {base_url}/api/v1", flush=True)
+    print(f"  API key:         {default['api_key']}", flush=True)
+    print(f"  Webhook secret:  {default['webhook_secret']}", flush=True)
+    print(f"  Data file:       {sandbox.settings.data_path}", flush=True)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        sandbox.shutdown()
+        print("Attendee Sandbox stopped; data saved.", flush=True)
+    return 0
+
+
+def _reset(args):
+    from sandbox.fixtures import load_fixtures
+    from sandbox.store import TinyDBStore
+
+    settings = load_settings(_overrides(args))
+    fixtures = load_fixtures(settings.fixtures_dir)
+    store = TinyDBStore(settings.data_path)
+    store.replace_all(fixtures)
+    store.close()
+    print(f"Restored the fixtures of {settings.fixtures_dir} into {settings.data_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Settings: defaults, then environment variables, then explicit overrides (CLI flags, `create_app(config)`).
+
+Each setting is one row of `SETTINGS`: its name, environment variable, default and parser. The README's
+configuration table lists the same rows.
+"""
+
+import os
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def default_fixtures_dir():
+    """The bundled fixtures: `fixtures/` of a source checkout, else the copy a pip install puts in share/."""
+    here = Path(__file__).resolve().parent.parent / "fixtures"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "attendee-sandbox" / "fixtures"
+
+
+def parse_bool(text):
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def parse_step_delays(text):
+    """`left_meeting=2,post_processing_completed=5` -> {"left_meeting": 2.0, ...}."""
+    if isinstance(text, dict):
+        return {str(k): float(v) for k, v in text.items()}
+    delays = {}
+    for item in str(text).split(","):
+        if not item.strip():
+            continue
+        name, _, seconds = item.partition("=")
+        value = float(seconds)
+        if value < 0:
+            raise ValueError(f"negative delay for {name.strip()}")
+        delays[name.strip()] = value
+    return delays
+
+
+def parse_rate(text):
+    """`3000/min` -> (3000, 60.0); also /s, /sec, /m, /h, /hour, /day like DRF."""
+    count, _, period = str(text).partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1]]
+    return int(count), float(seconds)
+
+
+def parse_optional_int(text):
+    return None if text in (None, "") else int(text)
+
+
+@dataclass
+class Settings:
+    data_path: Path = Path(".attendee-sandbox") / "data.json"
+    fixtures_dir: Path = field(default_factory=default_fixtures_dir)
+    # Per step name (event type or scripted action): seconds after the previous step, over every scenario.
+    step_delays: dict = field(default_factory=dict)
+    throttle_rate: str = "3000/min"
+    disable_rate_limiting: bool = False
+    require_https_webhooks: bool = False
+    admin_token: str | None = None
+    background_steps: bool = True
+    seed: int | None = None
+    journal_limit: int = 10000
+    concurrent_bots_limit: int = 2500
+    enable_voice_agents: bool = False
+    site_domain: str = "app.attendee.dev"
+    fsync: bool = False
+    retention_days: int | None = None
+    in_memory: bool = False
+    testing: bool = False
+
+
+# name -> (environment variable, parser)
+ENVIRONMENT = {
+    "data_path": ("SANDBOX_DATA", Path),
+    "fixtures_dir": ("SANDBOX_FIXTURES", Path),
+    "step_delays": ("SANDBOX_STEP_DELAYS", parse_step_delays),
+    "throttle_rate": ("SANDBOX_THROTTLE_RATE", str),
+    "disable_rate_limiting": ("DISABLE_RATE_LIMITING", parse_bool),
+    "require_https_webhooks": ("SANDBOX_REQUIRE_HTTPS_WEBHOOKS", parse_bool),
+    "admin_token": ("SANDBOX_ADMIN_TOKEN", str),
+    "background_steps": ("SANDBOX_BACKGROUND_STEPS", parse_bool),
+    "seed": ("SANDBOX_SEED", parse_optional_int),
+    "journal_limit": ("SANDBOX_JOURNAL_LIMIT", int),
+    "concurrent_bots_limit": ("SANDBOX_CONCURRENT_BOTS_LIMIT", int),
+    "enable_voice_agents": ("ENABLE_VOICE_AGENTS", parse_bool),
+    "site_domain": ("SANDBOX_SITE_DOMAIN", str),
+    "fsync": ("SANDBOX_FSYNC", parse_bool),
+    "retention_days": ("SANDBOX_RETENTION_DAYS", parse_optional_int),
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_settings(overrides=None, environ=None):
+    """Defaults < environment < overrides. A bad value raises ConfigError naming the variable."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (variable, parse) in ENVIRONMENT.items():
+        if environ.get(variable) not in (None, ""):
+            try:
+                values[name] = parse(environ[variable])
+            except (ValueError, KeyError) as exc:
+                raise ConfigError(f"{variable}={environ[variable]!r}: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    for name, value in (overrides or {}).items():
+        key = name.lower()
+        if key not in known:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is None:
+            continue
+        parse = ENVIRONMENT.get(key, (None, lambda v: v))[1]
+        try:
+            values[key] = parse(value) if isinstance(value, str) and parse is not str else value
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"{name}={value!r}: {exc}") from exc
+    settings = Settings(**values)
+    try:
+        parse_rate(settings.throttle_rate)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"throttle rate {settings.throttle_rate!r} is not like 3000/min") from exc
+    return settings

@@ -1,0 +1,65 @@
+"""Typed errors of the domain, each carrying the status and body the real server answers with.
+
+The domain raises these; the HTTP layer only turns them into responses. Three body shapes coexist on
+the real server (contract section 0): hand-written `{"error": ...}`, framework `{"detail": ...}` and
+serializer field maps `{"field": ["message"], ...}`.
+"""
+
+
+class AttendeeError(Exception):
+    """A hand-written error of the real server: `{"error": message}` (400 unless said otherwise)."""
+
+    status = 400
+
+    def __init__(self, message, status=None, headers=None, **extra):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def body(self):
+        return {"error": self.message, **self.extra}
+
+
+class BotNotFound(AttendeeError):
+    status = 404
+
+    def __init__(self):
+        super().__init__("Bot not found")
+
+
+class TransitionNotAllowed(AttendeeError):
+    """An event the transition table does not allow from the bot's current state."""
+
+
+class DetailError(AttendeeError):
+    """A framework error of the real server: `{"detail": message}`."""
+
+    def body(self):
+        return {"detail": self.message}
+
+
+class NotAuthenticated(DetailError):
+    """Every 401 of the real server carries `WWW-Authenticate: Token` (1.2)."""
+
+    status = 401
+
+    def __init__(self, message):
+        super().__init__(message, headers={"WWW-Authenticate": "Token"})
+
+
+class FieldErrors(AttendeeError):
+    """Serializer validation errors: a map of field name to messages (or nested maps)."""
+
+    def __init__(self, errors, status=400):
+        super().__init__("validation failed", status)
+        self.errors = errors
+
+    def body(self):
+        return self.errors
+
+
+class SandboxInputError(AttendeeError):
+    """Bad input to the sandbox's own control API (`/sandbox/...`), answered as `{"error": message}`."""

@@ -1,0 +1,334 @@
+"""The bot state machine of the real server (contract section 5), as data, and the one function that moves a bot.
+
+Every state change of every bot — leave, a scripted step, create, delete_data, an injected event, a
+fixture replay — goes through `apply_event`. It checks the transition table, appends the event, moves
+the recording and transcription states (5.6) and returns a `StateChange` for the webhooks. The 400
+message of a refused transition is built from the same table, so the two cannot drift.
+
+Bots here are plain dicts (the stored document); see `new_bot` for its shape.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sandbox.errors import AttendeeError, TransitionNotAllowed
+from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+
+# --- States (5.1): API code -> phase. Order is the real server's enum order (used in messages). ---
+PRE, IN, POST = "pre", "in", "post"
+BOT_STATES = {
+    "ready": PRE,
+    "joining": IN,
+    "joined_not_recording": IN,
+    "joined_recording": IN,
+    "leaving": IN,
+    "post_processing": IN,
+    "fatal_error": POST,
+    "waiting_room": IN,
+    "ended": POST,
+    "data_deleted": POST,
+    "scheduled": PRE,
+    "staged": PRE,
+    "joined_recording_paused": IN,
+    "joining_breakout_room": IN,
+    "leaving_breakout_room": IN,
+    "joined_recording_permission_denied": IN,
+    "connecting": IN,
+    "connected": IN,
+    "disconnecting": IN,
+}
+APP_SESSION_STATES = ("connecting", "connected", "disconnecting")
+POST_MEETING_STATES = tuple(s for s, phase in BOT_STATES.items() if phase == POST)
+JOINED_STATES = (
+    "joined_recording",
+    "joined_not_recording",
+    "joined_recording_permission_denied",
+    "joined_recording_paused",
+)
+
+# --- Event sub-types (5.3): which sub-types each event type takes. ---
+# `None` in a tuple means "no sub-type" is allowed too.
+SUB_TYPES = {
+    "could_not_join_meeting": (
+        "meeting_not_started_waiting_for_host",
+        "zoom_authorization_failed",
+        "zoom_meeting_status_failed",
+        "unpublished_zoom_app",
+        "zoom_sdk_internal_error",
+        "request_to_join_denied",
+        "meeting_not_found",
+        "waiting_room_timeout_exceeded",
+        "login_required",
+        "bot_login_attempt_failed",
+        "unable_to_connect_to_meeting",
+        "authorized_user_not_in_meeting_timeout_exceeded",
+        "blocked_by_captcha",
+        "zoom_app_cannot_join_anonymously",
+    ),
+    "fatal_error": (
+        "process_terminated",
+        "rtmp_connection_failed",
+        "ui_element_not_found",
+        "heartbeat_timeout",
+        "bot_not_launched",
+        "out_of_credits",
+        "attendee_internal_error",
+        "global_runtime_timeout",
+    ),
+    "leave_requested": (
+        "user_requested",
+        "auto_leave_silence",
+        "auto_leave_only_participant_in_meeting",
+        "auto_leave_max_uptime_exceeded",
+        "auto_leave_could_not_enable_closed_captions",
+        None,
+    ),
+    "recording_permission_denied": (
+        "host_denied_permission",
+        "request_timed_out",
+        "host_client_cannot_grant_permission",
+        "webinar_attendee_needs_panelist_promotion",
+    ),
+}
+
+# --- Valid transitions (5.4): event -> (from-states in the message's order, to-state). ---
+# RETURN_TO_PREVIOUS: the state the bot was in just before it began joining/leaving the breakout room.
+RETURN_TO_PREVIOUS = "<previous>"
+_JOINED_FOUR = (
+    "joined_not_recording",
+    "joined_recording_permission_denied",
+    "joined_recording",
+    "joined_recording_paused",
+)
+TRANSITIONS = {
+    "join_requested": (("ready", "staged"), "joining"),
+    "staged": (("scheduled",), "staged"),
+    "could_not_join_meeting": (("joining", "waiting_room"), "fatal_error"),
+    "fatal_error": (
+        (
+            "joining",
+            "joined_recording_paused",
+            "joined_recording",
+            "joined_not_recording",
+            "joined_recording_permission_denied",
+            "waiting_room",
+            "leaving",
+            "post_processing",
+            "staged",
+            "scheduled",
+            "joining_breakout_room",
+            "leaving_breakout_room",
+            "connecting",
+            "disconnecting",
+            "connected",
+        ),
+        "fatal_error",
+    ),
+    "put_in_waiting_room": (("joining",), "waiting_room"),
+    "joined_meeting": (("waiting_room", "joining"), "joined_not_recording"),
+    "recording_permission_granted": (
+        ("joined_not_recording", "joined_recording_permission_denied"),
+        "joined_recording",
+    ),
+    "meeting_ended": (
+        (
+            "joined_recording_paused",
+            "joined_recording",
+            "joined_not_recording",
+            "joined_recording_permission_denied",
+            "waiting_room",
+            "joining",
+            "leaving",
+            "joining_breakout_room",
+            "leaving_breakout_room",
+        ),
+        "post_processing",
+    ),
+    "leave_requested": (
+        (
+            "joined_recording_paused",
+            "joined_recording",
+            "joined_not_recording",
+            "joined_recording_permission_denied",
+            "waiting_room",
+            "joining",
+            "joining_breakout_room",
+            "leaving_breakout_room",
+        ),
+        "leaving",
+    ),
+    "left_meeting": (("leaving",), "post_processing"),
+    "post_processing_completed": (("post_processing",), "ended"),
+    "data_deleted": (("fatal_error", "ended"), "data_deleted"),
+    "recording_paused": (("joined_recording",), "joined_recording_paused"),
+    "recording_resumed": (("joined_recording_paused",), "joined_recording"),
+    "began_joining_breakout_room": (_JOINED_FOUR, "joining_breakout_room"),
+    "began_leaving_breakout_room": (_JOINED_FOUR, "leaving_breakout_room"),
+    "joined_breakout_room": (("joining_breakout_room",), RETURN_TO_PREVIOUS),
+    "left_breakout_room": (("leaving_breakout_room",), RETURN_TO_PREVIOUS),
+    "recording_permission_denied": (
+        (
+            "joined_not_recording",
+            "joined_recording_permission_denied",
+            "joined_recording",
+            "joined_recording_paused",
+        ),
+        "joined_recording_permission_denied",
+    ),
+    "app_session_connection_requested": (("ready",), "connecting"),
+    "app_session_connected": (("connecting",), "connected"),
+    "app_session_disconnect_requested": (("connected", "connecting"), "disconnecting"),
+    "app_session_disconnected": (("disconnecting",), "post_processing"),
+}
+EVENT_TYPES = tuple(TRANSITIONS)
+# Events that begin a breakout-room detour; the state they leave is where the detour returns.
+_BREAKOUT_BEGINNINGS = ("began_joining_breakout_room", "began_leaving_breakout_room")
+
+RECORDING_STATES = ("not_started", "in_progress", "complete", "failed", "paused")
+TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
+
+
+@dataclass
+class StateChange:
+    """What one applied event did; webhooks and the control API are built from it."""
+
+    bot_id: str
+    old_state: str
+    new_state: str
+    event_type: str
+    event_sub_type: str | None
+    created_at: datetime
+    event_metadata: dict = field(default_factory=dict)
+
+
+def transition_message(event_type, state):
+    allowed, _ = TRANSITIONS[event_type]
+    return (
+        f"Event {event_type} not allowed when bot is in state {state}. "
+        f"It is only allowed in these states: {', '.join(allowed)}"
+    )
+
+
+def check_event_pair(event_type, sub_type):
+    """Refuse a type/sub-type pair the real server's database constraint forbids."""
+    if event_type not in TRANSITIONS:
+        raise AttendeeError(f"Unknown event type: {event_type}. Valid event types are: {', '.join(EVENT_TYPES)}")
+    allowed = SUB_TYPES.get(event_type, (None,))
+    if sub_type not in allowed:
+        named = [s for s in allowed if s is not None]
+        if not named:
+            raise AttendeeError(f"Event {event_type} takes no sub_type")
+        raise AttendeeError(
+            f"Invalid sub_type for {event_type}: {sub_type}. Valid sub_types are: {', '.join(named)}"
+        )
+
+
+def can_apply(bot, event_type):
+    allowed, _ = TRANSITIONS[event_type]
+    return bot["state"] in allowed
+
+
+def apply_event(bot, event_type, sub_type=None, *, at, metadata=None):
+    """Apply one event to `bot` (mutated in place) and return its `StateChange`.
+
+    Raises TransitionNotAllowed with the real server's message when the table forbids it.
+    """
+    check_event_pair(event_type, sub_type)
+    old_state = bot["state"]
+    allowed, to_state = TRANSITIONS[event_type]
+    if old_state not in allowed:
+        raise TransitionNotAllowed(transition_message(event_type, old_state))
+    if to_state == RETURN_TO_PREVIOUS:
+        to_state = bot.get("breakout_return_state") or "joined_not_recording"
+        if to_state == "joined_recording_paused":
+            # 11.22: the real server's paused-state hook finds no in-progress recording and rolls back.
+            raise AttendeeError(
+                f"Expected exactly one in progress recording for bot {bot['id']} in state "
+                "joined_recording_paused, but found 0"
+            )
+    metadata = dict(metadata or {})
+    if BOT_STATES[to_state] == POST and BOT_STATES[old_state] != POST:
+        metadata = {**_post_meeting_metadata(bot, event_type, at), **metadata}
+    event = {"type": event_type, "created_at": to_stored(at), "metadata": metadata}
+    if sub_type is not None:
+        event["sub_type"] = sub_type
+    bot["events"].append(event)
+    bot["state"] = to_state
+    if event_type in _BREAKOUT_BEGINNINGS:
+        bot["breakout_return_state"] = old_state
+    _move_recording(bot, to_state, metadata)
+    return StateChange(bot["id"], old_state, to_state, event_type, sub_type, at, metadata)
+
+
+def _post_meeting_metadata(bot, event_type, at):
+    """`bot_duration_seconds` (5.7): from the bot's first sign of life in the meeting to now.
+
+    The real value is last heartbeat minus first heartbeat; the sandbox's bot 'beats' from the first event
+    its process writes (joined_meeting, put_in_waiting_room, ...) until this event. 0 if it never started.
+    """
+    started = next(
+        (e["created_at"] for e in bot["events"] if e["type"] in _PROCESS_EVENTS),
+        None,
+    )
+    duration = 0
+    if started is not None and event_type != "could_not_join_meeting":
+        duration = max(0, int((at - parse_stored_datetime(started)).total_seconds()))
+    metadata = {"bot_duration_seconds": duration}
+    recording = bot["recording"]
+    if recording["transcription_state"] == "in_progress" and recording.get("transcription_failure_reasons"):
+        metadata["transcription_errors"] = list(recording["transcription_failure_reasons"])
+    return metadata
+
+
+_PROCESS_EVENTS = ("put_in_waiting_room", "joined_meeting")
+
+
+def _move_recording(bot, new_state, metadata):
+    """Recording and transcription states follow the bot's state as the table of 5.6 says."""
+    recording = bot["recording"]
+    if new_state == "joined_recording" and recording["state"] in ("not_started", "paused"):
+        recording["state"] = "in_progress"
+    elif new_state in ("joined_recording_paused", "joined_recording_permission_denied"):
+        if recording["state"] == "in_progress":
+            recording["state"] = "paused"
+    elif new_state in ("ended", "fatal_error") and bot["events"][-1]["type"] != "data_deleted":
+        if recording["state"] in ("in_progress", "paused"):
+            saved = recording.get("file") is not None or recording.get("format") == "none"
+            recording["state"] = "complete" if saved else "failed"
+        if recording["transcription_state"] == "in_progress":
+            failed = "transcription_errors" in metadata
+            recording["transcription_state"] = "failed" if failed else "complete"
+
+
+def public_events(bot):
+    """Events as the API shows them: oldest first, `sub_type` only when there is one, no metadata."""
+    out = []
+    for event in bot["events"]:
+        item = {"type": event["type"], "created_at": format_api_datetime(event["created_at"])}
+        if event.get("sub_type") is not None:
+            item["sub_type"] = event["sub_type"]
+        out.append(item)
+    return out
+
+
+def replay(bot_id, events, *, start_state, join_at=None):
+    """Check an event history against the table (used to validate fixtures); returns the replayed bot.
+
+    Raises TransitionNotAllowed / AttendeeError naming the first event that does not fit.
+    """
+    probe = {
+        "id": bot_id,
+        "state": start_state,
+        "events": [],
+        "join_at": join_at,
+        "recording": {"state": "not_started", "transcription_state": "not_started", "format": "mp4", "file": None},
+    }
+    for event in events:
+        apply_event(
+            probe,
+            event["type"],
+            event.get("sub_type"),
+            at=parse_stored_datetime(event["created_at"]),
+            metadata=event.get("metadata"),
+        )
+    return probe

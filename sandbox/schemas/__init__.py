@@ -1,0 +1,1 @@
+"""Marshmallow schemas: request validation and response serialization, kept apart from HTTP."""
