@@ -37,6 +37,17 @@ def state_change_data(change):
     )
 
 
+class NoFaults:
+    """The fault-injection registry when none is attached: nothing ever matches.
+
+    `match(project_id, method, path)` returns None or an object with `status` (None: only delay),
+    `body`, `headers` and `delay_ms`; the control plane (sandbox/control.py) provides the real one.
+    """
+
+    def match(self, project_id, method, path):
+        return None
+
+
 class Unit:
     """One unit of work on one bot: what it changed and what it must emit once saved."""
 
@@ -60,6 +71,7 @@ class Sandbox:
         self.ids = ids
         self.scenarios = scenario_book
         self.outbox = outbox or NullOutbox()
+        self.faults = NoFaults()
         self.actions = {}  # scripted action name -> fn(unit, step, at); meeting simulation registers its own
         self.register_action("upload_recording", _upload_recording)
         self.register_action("transcription_fails", _transcription_fails)

@@ -10,6 +10,7 @@ dispatches itself.
 import json
 import math
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -65,9 +66,10 @@ class AttendeeRoute:
                 return json_response(200, self.options_body(), headers)
             if method not in self.handlers:
                 raise DetailError(f'Method "{request.method}" not allowed.', status=405)
-            fault = sandbox().faults_for(project, request) if hasattr(sandbox(), "faults_for") else None
-            if fault is not None:
-                return fault
+            fault = sandbox().faults.match(project["id"], request.method, request.path)
+            faulted = fault_response(fault, headers) if fault is not None else None
+            if faulted is not None:
+                return faulted
             response = self.handlers[method](project, **path_args)
         except AttendeeError as error:
             response = error_response(error)
@@ -80,6 +82,15 @@ class AttendeeRoute:
         if self.actions:
             body["actions"] = self.actions
         return body
+
+
+def fault_response(fault, headers):
+    """An injected fault (control API): wait `delay_ms`, then answer as told, before any state change."""
+    if fault.delay_ms:
+        time.sleep(fault.delay_ms / 1000)
+    if fault.status is None:
+        return None
+    return json_response(fault.status, fault.body, {**fault.headers})
 
 
 # -- content negotiation (406) ------------------------------------------------------------------------
