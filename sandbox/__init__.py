@@ -69,7 +69,12 @@ def _register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        """Paths outside the API (the real server's are Django HTML pages) answer JSON here."""
+        """Paths the router cannot match under /api/v1 (e.g. `//`) are the catch-all's; paths outside the
+        API (the real server's are Django HTML pages) answer JSON here."""
+        if error.code == 404 and request.path.startswith("/api/v1/"):
+            from sandbox.api.bots import not_found
+
+            return not_found()
         return json_response(error.code, {"error": error.name})
 
     @app.errorhandler(Exception)

@@ -13,7 +13,65 @@ from datetime import timedelta
 from sandbox import lifecycle, scenarios
 from sandbox.errors import AttendeeError, BotNotFound
 from sandbox.jsonb import jsonb_order
+from sandbox.meeting_urls import STORED_MAX_LENGTH, meeting_platform
+from sandbox.schemas.create_bot import (
+    check_bot_insert,
+    check_bot_webhooks,
+    check_patch_bot_storage,
+    create_db_error,
+    parse_create_bot,
+    parse_patch_bot,
+)
 from sandbox.timefmt import format_webhook_datetime, parse_stored_datetime, to_stored
+
+ZOOM_CREDENTIALS_REQUIRED = (
+    "Zoom App credentials are required to create a Zoom bot. "
+    "Please add Zoom credentials at https://{domain}/projects/{project_id}/credentials"
+)
+EXTERNAL_STORAGE_CREDENTIALS_REQUIRED = (
+    "External media storage credentials are required to upload recordings to an external storage bucket. "
+    "Please add external media storage credentials at https://{domain}/projects/{project_id}/credentials."
+)
+CONCURRENCY_LIMIT = (
+    "You have exceeded the maximum number of concurrent bots ({limit}) for your account. "
+    "Please reach out to customer support to increase the limit."
+)
+DEDUPLICATION_CONFLICT = (
+    "Deduplication key already in use. A bot in a non-terminal state with this deduplication key already exists. "
+    "Please use a different deduplication key or wait for that bot to terminate."
+)
+UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
+SCENARIO_METADATA_KEY = "sandbox_scenario"
+PATCH_ONLY_WHEN_SCHEDULED = (
+    "Bot is in state {state} but join_at, meeting_url, bot_name, bot_image and recording_settings "
+    "can only be updated when in the scheduled state"
+)
+DELETE_ONLY_WHEN_SCHEDULED = "Bot is in state {state} but can only be deleted when in scheduled state"
+DATA_DELETE_NOT_ALLOWED = "Bot is not in a state where the data deleted event can be created"
+CANNOT_PAUSE = "Bot is in state {state} and cannot pause recording"
+CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."
+
+# What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
+BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages")
+KEPT_DELIVERY_TRIGGER = "bot.state_change"
+REMOVER_PREFIX = "remover_"
+# The settings a created bot keeps (preamble: the stored bot document).
+STORED_SETTINGS = (
+    "recording_settings",
+    "transcription_settings",
+    "zoom_settings",
+    "google_meet_settings",
+    "teams_settings",
+    "automatic_leave_settings",
+    "voice_agent_settings",
+    "bot_chat_message",
+    "bot_image",
+    "websocket_settings",
+    "rtmp_settings",
+    "callback_settings",
+    "external_media_storage_settings",
+    "debug_settings",
+)
 
 
 class NullOutbox:
@@ -58,6 +116,7 @@ class Unit:
         self.changes = []
         self.emissions = []
         self.dirty = False
+        self.deleted = False  # a hard delete (DELETE of a scheduled bot): the commit removes the document
 
     def emit(self, trigger, data):
         self.emissions.append((trigger, data))
@@ -138,9 +197,13 @@ class Sandbox:
 
     def _commit(self, unit):
         """Save the bot, then hand its emissions to the outbox (which only enqueues), in event order."""
-        if unit.dirty or unit.changes:
-            self.store.put("bots", unit.bot)
-        self._track_due(unit.project, unit.bot)
+        if unit.deleted:
+            self.store.delete("bots", unit.bot["id"])
+            self._due.pop(unit.bot["id"], None)
+        else:
+            if unit.dirty or unit.changes:
+                self.store.put("bots", unit.bot)
+            self._track_due(unit.project, unit.bot)
         for trigger, data in unit.emissions:
             self.outbox.emit(unit.project["id"], unit.bot["id"], trigger, data)
         unit.emissions = []

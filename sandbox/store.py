@@ -172,6 +172,7 @@ class TinyDBStore(MemoryStore):
         self.fsync = fsync
         self.journal_lines = 0
         self._checkpoint_lock = threading.Lock()
+        self._checkpoint_pending = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._load()
         self._journal = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -222,7 +223,8 @@ class TinyDBStore(MemoryStore):
         if self.fsync:
             os.fsync(self._journal)
         self.journal_lines += 1
-        if self.journal_lines >= self.checkpoint_every:
+        if self.journal_lines >= self.checkpoint_every and not self._checkpoint_pending:
+            self._checkpoint_pending = True
             threading.Thread(target=self.checkpoint, name="store-checkpoint", daemon=True).start()
 
     def put(self, table, doc):
@@ -256,6 +258,7 @@ class TinyDBStore(MemoryStore):
     def _rotate(self):
         """Under the lock: take the documents and start a new journal; the old one goes once written."""
         snapshot = self.tables.snapshot()
+        self._checkpoint_pending = False
         os.close(self._journal)
         if self.journal_path.exists():
             if self.rotated_path.exists():
