@@ -44,6 +44,9 @@ Known, deliberate differences from the real server (all for inputs no client sen
   deeply) are refused as invalid here instead of producing a 500.
 * A normalized candidate longer than `_SCAN_LIMIT` characters is refused without the embedded-URL
   scan. The real scan is quadratic; such a URL could never be stored anyway (see above).
+* An input longer than `_MAX_INPUT_LENGTH` characters (after trimming) is refused outright. The real
+  server's Teams patterns are super-linear on long repetitive input (it would stall on a few hundred
+  kilobytes); real meeting links are far shorter.
 """
 
 import base64
@@ -75,6 +78,7 @@ INVALID_MESSAGE = "Invalid meeting URL"
 
 _DECODING_ATTEMPTS = 3
 _SCAN_LIMIT = 4096
+_MAX_INPUT_LENGTH = 8192
 
 
 class InvalidMeetingUrl(ValueError):
@@ -93,8 +97,9 @@ def normalize_meeting_url(value: str) -> str:
 def meeting_platform(normalized_url: str) -> str:
     """`"zoom"`, `"google_meet"` or `"teams"`.
 
-    Like the real server, the platform is found by normalizing the stored URL again, so any URL that
-    `normalize_meeting_url` accepts works here too.
+    Like the real server (`meeting_type_from_url(bot.meeting_url)`), the platform is found by
+    normalizing the stored URL again. For ordinary links that gives back the same URL; a few odd
+    results (`zoom.us:443/j/1` is stored as `https:///443/j/1`) no longer classify, as on the server.
     """
     return classify_meeting_url(normalized_url)[0]
 
@@ -104,6 +109,8 @@ def classify_meeting_url(value: str) -> tuple[str, str]:
     if not isinstance(value, str):
         raise TypeError(f"meeting URL must be a string, not {type(value).__name__}")
     candidate = value.strip().rstrip(">")
+    if len(candidate) > _MAX_INPUT_LENGTH:
+        raise InvalidMeetingUrl()
     for _ in range(_DECODING_ATTEMPTS):
         found = _normalize_once(candidate)
         if found is not None:
@@ -162,7 +169,7 @@ def _normalize_once(url):
     if labels == ["meet", "google", "com"]:
         return _google_meet(url)
     if labels in (["teams", "microsoft", "com"], ["teams", "live", "com"]):
-        return _teams(url, ".".join(labels))
+        return _teams(url)
     return None
 
 
@@ -216,6 +223,7 @@ def _google_meet(url):
 
 
 _TEAMS_HOST = r"(?P<host>teams\.microsoft\.com|teams\.live\.com)"
+_TEAMS_HOST_BEFORE_SLASH = re.compile(r"(?:teams\.microsoft\.com|teams\.live\.com)(?=/)")
 # Any number of path segments may come before the interesting part; that also covers the launcher
 # pages (`/dl/launcher/launcher.html?url=/_#/l/meetup-join/...` and `.../_#/meet/...`).
 _ANY_SEGMENTS = r"(?:/[^/]*)*?"
@@ -234,8 +242,19 @@ def _meetup_join_url(conversation, message, tid, oid):
     )
 
 
-def _teams(url, host):
-    found = _TEAMS_MEETUP_JOIN.search(url)
+def _search_from_first_host(pattern, url):
+    """`pattern.search(url)` for the two patterns that start with a host and a run of path segments.
+
+    Only an occurrence of a host followed by `/` can start a match, and every later occurrence can
+    only reach a subset of the first one's candidates, so the first occurrence decides. (A plain
+    search retries from every occurrence and is quadratic on repetitive input.)
+    """
+    first = _TEAMS_HOST_BEFORE_SLASH.search(url)
+    return pattern.match(url, first.start()) if first else None
+
+
+def _teams(url):
+    found = _search_from_first_host(_TEAMS_MEETUP_JOIN, url)
     if found:
         return TEAMS, _meetup_join_url(found["conversation"], found["message"], found["tid"], found["oid"])
 
@@ -252,7 +271,7 @@ def _teams(url, host):
             if conversation and tid and oid:
                 return TEAMS, _meetup_join_url(conversation, message, tid, oid)
 
-    found = _TEAMS_MEET.search(url)
+    found = _search_from_first_host(_TEAMS_MEET, url)
     if found:
         return TEAMS, f"https://{found['host']}/meet/{found['meeting']}?p={found['passcode']}"
     return None
@@ -286,10 +305,12 @@ def _light_meeting_coords(raw):
 _URL_START = re.compile(r"https?://[^\s<>\"']")
 _B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 # An output character of one percent-decoding round comes from at most 12 input characters (four
-# `%XX` bytes), and at most the last 12 characters of a cut-off input decode differently from the
-# full input. 9 characters decide a match; twice decoded they depend on the first 120 characters
-# of the once-decoded text, which depend on the first 12 * 120 + 12 = 1452 characters.
-_PERCENT_WINDOW = 1536
+# `%XX` bytes), and only the last 12 characters of a cut-off input can decode differently from the
+# full input. The first 9 characters decide a match. Decoded once, they depend on the first
+# 12 * 9 + 12 = 120 input characters; decoded twice, on the first 120 characters of the
+# once-decoded text, so on the first 12 * 120 + 12 = 1452 input characters.
+_SHORT_WINDOW = 128
+_LONG_WINDOW = 1536
 
 
 def _embeds_second_url(url):
@@ -311,8 +332,13 @@ def _embeds_second_url(url):
 
 
 def _percent_decoded_hit(url, start):
-    once = unquote(url[start : start + _PERCENT_WINDOW])
-    return bool(_URL_START.match(once) or _URL_START.match(unquote(once)))
+    once = unquote(url[start : start + _SHORT_WINDOW])
+    if _URL_START.match(once):
+        return True
+    # Decoding again can only yield a leading `h` from a leading `h` or `%68`.
+    if not (once.startswith("h") or once.startswith("%68")):
+        return False
+    return bool(_URL_START.match(unquote(unquote(url[start : start + _LONG_WINDOW]))))
 
 
 def _base64_hit(url, start, alphabet_positions):
