@@ -1,6 +1,7 @@
 """The bundled seed data: load and validate fixture files, and (re)build the store from them.
 
-Three files under the fixtures folder: `projects.json`, `bots.json`, `scenarios.json`. Everything is
+Three files under the fixtures folder: `projects.json`, `bots.json`, `scenarios.json`, and optionally
+`meeting_data.json` (participants, their events, utterances and chat messages of fixture bots). Everything is
 checked before anything is stored — a bot's event history must be one the state machine accepts — and
 a bad file stops start-up with the file, the JSON path and the reason (`FixtureError`); the store is
 replaced in one step, so nothing is ever half-loaded.
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from sandbox import lifecycle
 from sandbox.errors import AttendeeError
+from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.scenarios import ScenarioError, load_scenarios
 from sandbox.timefmt import parse_query_datetime, to_stored
 
@@ -51,7 +53,8 @@ def load_fixtures(folder, scenario_book=None):
     scenario_book = scenario_book or load_scenario_book(folder)
     projects = _load_projects(folder / "projects.json", read_json(folder, "projects.json"), scenario_book)
     bots = _load_bots(folder / "bots.json", read_json(folder, "bots.json"), {p["id"] for p in projects}, scenario_book)
-    return {"projects": projects, "bots": bots}
+    meeting_data = _load_meeting_data(folder / MEETING_DATA_FILE, bots)
+    return {"projects": projects, "bots": bots, **meeting_data}
 
 
 class _Checker:
@@ -189,6 +192,11 @@ def _load_bots(file, data, project_ids, scenario_book):
         if item.get("recording_file") is not None:
             start_ms = check.require(item["recording_file"], "start_timestamp_ms", f"{path}.recording_file", int)
             file_info = {"uploaded_at": stored_events[-1]["created_at"] if stored_events else None, "start_timestamp_ms": start_ms}
+        meeting_url = check.require(item, "meeting_url", path)
+        try:
+            platform = meeting_platform(meeting_url)
+        except InvalidMeetingUrl:
+            check.fail(f"{path}.meeting_url", f"not a meeting URL the real server accepts: {meeting_url!r}")
         created_at = item.get("created_at")
         if created_at is not None:
             created_at = to_stored(check.datetime(created_at, f"{path}.created_at"))
@@ -202,7 +210,8 @@ def _load_bots(file, data, project_ids, scenario_book):
                 "project_id": project_id,
                 "created_at": created_at,
                 "bot_name": check.optional(item, "bot_name", path, str, "Sandbox Bot"),
-                "meeting_url": check.require(item, "meeting_url", path),
+                "meeting_url": meeting_url,
+                "platform": platform,
                 "state": state,
                 "events": stored_events,
                 "recording": {
@@ -224,3 +233,157 @@ def _load_bots(file, data, project_ids, scenario_book):
         )
     bots.sort(key=lambda bot: bot["created_at"])
     return bots
+
+
+# -- meeting data (optional file) -----------------------------------------------------------------------
+
+MEETING_DATA_FILE = "meeting_data.json"
+_MEETING_ID_RE = {prefix: re.compile(rf"^{prefix}_[A-Za-z0-9]{{16}}$") for prefix in ("par", "pe", "msg")}
+_STORED_PARTICIPANT_EVENTS = ("join", "leave", "speech_start", "speech_stop")
+_CHAT_TO = ("everyone", "only_bot")
+
+
+def _load_meeting_data(file, bots):
+    """`meeting_data.json`: a list of `{"bot_id", "participants", "participant_events", "utterances",
+    "chat_messages"}`, stored as sandbox/meeting.py stores them. Missing file: no meeting data.
+
+    participants `{id, uuid, name, user_uuid?, is_host?, is_the_bot?, created_at}`; participant_events `{id,
+    participant_uuid, event_type, event_data?, created_at, timestamp_ms?}`; utterances `{speaker_uuid, text,
+    duration_ms, created_at, timestamp_ms?}` (default: `created_at` minus the duration); chat_messages `{id,
+    sender_uuid, text, to?, additional_data?, created_at}` (`timestamp`: `created_at` in epoch seconds).
+    """
+    tables = {"participants": [], "participant_events": [], "utterances": [], "chat_messages": []}
+    if not file.exists():
+        return tables
+    data = read_json(file.parent, file.name)
+    check = _Checker(file)
+    if not isinstance(data, list):
+        check.fail("$", "must be a list of {bot_id, participants, participant_events, utterances, chat_messages}")
+    bots_by_id = {bot["id"]: bot for bot in bots}
+    seen_ids, seen_bots = set(), set()
+
+    def unique_id(item, path, prefix):
+        value = check.require(item, "id", path)
+        if not _MEETING_ID_RE[prefix].match(value) or value in seen_ids:
+            check.fail(f"{path}.id", f"must be a unique {prefix}_ followed by 16 letters or digits")
+        seen_ids.add(value)
+        return value
+
+    def optional_text(item, key, path):
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            check.fail(f"{path}.{key}", "must be a string or null")
+        return value
+
+    for index, entry in enumerate(data):
+        path = f"$[{index}]"
+        bot_id = check.require(entry, "bot_id", path)
+        bot = bots_by_id.get(bot_id)
+        if bot is None:
+            check.fail(f"{path}.bot_id", f"no bot {bot_id!r} in bots.json")
+        if bot_id in seen_bots:
+            check.fail(f"{path}.bot_id", "this bot already has an entry")
+        seen_bots.add(bot_id)
+        if bot["state"] == "data_deleted":
+            check.fail(f"{path}.bot_id", "a data_deleted bot has no meeting data")
+        unknown = set(entry) - {"bot_id", "participants", "participant_events", "utterances", "chat_messages"}
+        if unknown:
+            check.fail(path, f"unknown keys {sorted(unknown)}")
+        base = {"bot_id": bot_id, "project_id": bot["project_id"]}
+
+        by_uuid = {}
+        for p_index, item in enumerate(check.optional(entry, "participants", path, list, [])):
+            p_path = f"{path}.participants[{p_index}]"
+            participant_id = unique_id(item, p_path, "par")
+            uuid = check.require(item, "uuid", p_path)
+            if uuid in by_uuid:
+                check.fail(f"{p_path}.uuid", "another participant of this bot has this uuid")
+            created = check.datetime(check.require(item, "created_at", p_path), f"{p_path}.created_at")
+            doc = {
+                "id": participant_id,
+                **base,
+                "created_at": to_stored(created),
+                "uuid": uuid,
+                "user_uuid": optional_text(item, "user_uuid", p_path),
+                "name": optional_text(item, "name", p_path),
+                "is_host": check.optional(item, "is_host", p_path, bool, False),
+                "is_the_bot": check.optional(item, "is_the_bot", p_path, bool, False),
+            }
+            by_uuid[uuid] = doc
+            tables["participants"].append(doc)
+
+        def participant_of(item, key, item_path):
+            uuid = check.require(item, key, item_path)
+            if uuid not in by_uuid:
+                check.fail(f"{item_path}.{key}", f"no participant with uuid {uuid!r} in this entry's participants")
+            return by_uuid[uuid]
+
+        recorded = bot["recording"]["state"] != "not_started"
+        for e_index, item in enumerate(check.optional(entry, "participant_events", path, list, [])):
+            e_path = f"{path}.participant_events[{e_index}]"
+            event_id = unique_id(item, e_path, "pe")
+            participant = participant_of(item, "participant_uuid", e_path)
+            event_type = check.require(item, "event_type", e_path)
+            if event_type not in _STORED_PARTICIPANT_EVENTS:
+                check.fail(f"{e_path}.event_type", f"one of {', '.join(_STORED_PARTICIPANT_EVENTS)}")
+            created = check.datetime(check.require(item, "created_at", e_path), f"{e_path}.created_at")
+            tables["participant_events"].append(
+                {
+                    "id": event_id,
+                    **base,
+                    "created_at": to_stored(created),
+                    "participant_id": participant["id"],
+                    "event_type": event_type,
+                    "event_data": check.optional(item, "event_data", e_path, dict, {}),
+                    "timestamp_ms": check.optional(item, "timestamp_ms", e_path, int, int(created.timestamp() * 1000)),
+                }
+            )
+
+        for u_index, item in enumerate(check.optional(entry, "utterances", path, list, [])):
+            u_path = f"{path}.utterances[{u_index}]"
+            if not recorded:
+                check.fail(u_path, "a bot whose recording_state is not_started has no utterances")
+            participant = participant_of(item, "speaker_uuid", u_path)
+            text = check.require(item, "text", u_path)
+            duration = check.require(item, "duration_ms", u_path, int)
+            created = check.datetime(check.require(item, "created_at", u_path), f"{u_path}.created_at")
+            default_start = int(created.timestamp() * 1000) - duration
+            tables["utterances"].append(
+                {
+                    "id": f"utt_{bot_id[4:16]}{u_index:04d}",
+                    **base,
+                    "created_at": to_stored(created),
+                    "participant_id": participant["id"],
+                    "source_id": None,
+                    "async_transcription_id": None,
+                    "transcription": {"transcript": text},
+                    "timestamp_ms": check.optional(item, "timestamp_ms", u_path, int, default_start),
+                    "duration_ms": duration,
+                    "updated_at": to_stored(created),
+                }
+            )
+
+        for m_index, item in enumerate(check.optional(entry, "chat_messages", path, list, [])):
+            m_path = f"{path}.chat_messages[{m_index}]"
+            if not recorded:
+                check.fail(m_path, "a bot whose recording_state is not_started has no chat messages")
+            message_id = unique_id(item, m_path, "msg")
+            participant = participant_of(item, "sender_uuid", m_path)
+            to = check.optional(item, "to", m_path, str, "everyone")
+            if to not in _CHAT_TO:
+                check.fail(f"{m_path}.to", f"one of {', '.join(_CHAT_TO)}")
+            created = check.datetime(check.require(item, "created_at", m_path), f"{m_path}.created_at")
+            tables["chat_messages"].append(
+                {
+                    "id": message_id,
+                    **base,
+                    "created_at": to_stored(created),
+                    "participant_id": participant["id"],
+                    "source_id": None,
+                    "text": check.require(item, "text", m_path),
+                    "timestamp": int(created.timestamp()),
+                    "to": to,
+                    "additional_data": check.optional(item, "additional_data", m_path, dict, {}),
+                }
+            )
+    return tables

@@ -1,5 +1,1014 @@
-"""(being written)"""
+"""A bot's meeting: participants, their events, utterances, chat messages, the recording file and async
+(post-meeting) transcriptions, as the real server stores and shows them (contract 6.7-6.11, 6.24, 6.25, 8, 9.4,
+11.14-11.17, 11.24-11.26).
+
+Two layers:
+
+* the inner layer works on an open unit of work (`sb.bot_unit`) at a given time: `participant_joins`,
+  `participant_event_in`, `utterance_in`, `chat_message_in`. Scripted steps run inside a unit that is already
+  open, so the scripted actions registered by `attach` call these directly (stamped with the step's due time).
+* the outer layer opens the unit itself at the project's clock: `add_participant`, `participant_event`,
+  `add_utterance`, `add_chat_message`, `upload_recording`; the control API (simulating a meeting) calls these.
+  Each returns the stored item as the API shows it, or `{"dropped": true, "reason", "participant"}` when the
+  real server would not store it (the participant is created either way). Bad input, a bot outside the
+  meeting or an unknown participant is a `SandboxInputError`.
+
+Stored documents (tables `participants`, `participant_events`, `utterances`, `chat_messages`,
+`async_transcriptions`; each with `id`, `bot_id`, `project_id`, `created_at` in the project's clock):
+
+* participant: `uuid, user_uuid, name, is_host, is_the_bot`;
+* participant event: `participant_id, event_type, event_data, timestamp_ms`;
+* utterance: `participant_id, source_id, async_transcription_id (None: real-time), transcription, timestamp_ms,
+  duration_ms, updated_at`;
+* chat message: `participant_id, source_id, text, timestamp (epoch s), to, additional_data`;
+* async transcription: `state, failure_data, settings, updated_at, complete_due`.
+
+The rules of the real server kept here: host status is read at read time (GET shows the participant's current
+`is_host`, a webhook shows it as it was); utterances are kept only while the recording is `in_progress`, chat
+messages also while it is `paused` with `record_chat_messages_when_paused`, and the participant is created
+either way; the first saved utterance moves `transcription_state` not_started -> in_progress; an `update`
+participant event changes host status and is never stored; speech events are stored only with
+`record_participant_speech_start_stop_events`; the bot's own participant is in no list and fires no webhook.
+
+No Flask here: the HTTP layer (sandbox/api/bot_data.py) parses requests and serializes what these return.
+"""
+
+import base64
+import hashlib
+import secrets
+from pathlib import Path
+
+import jsonschema
+
+from sandbox import lifecycle, media, scenarios
+from sandbox.errors import AttendeeError, FieldErrors, SandboxInputError
+from sandbox.jsonb import jsonb_order
+from sandbox.timefmt import (
+    epoch_ms,
+    format_api_datetime,
+    parse_query_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+
+PARTICIPANTS = "participants"
+PARTICIPANT_EVENTS = "participant_events"
+UTTERANCES = "utterances"
+CHAT_MESSAGES = "chat_messages"
+ASYNC_TRANSCRIPTIONS = "async_transcriptions"
+
+#: Event types a participant event may have; `update` is never stored (6.24).
+PARTICIPANT_EVENT_TYPES = ("join", "leave", "speech_start", "speech_stop", "update")
+SPEECH_EVENT_TYPES = ("speech_start", "speech_stop")
+CHAT_TO = ("everyone", "only_bot")
+
+#: States in which the bot's process is in the meeting and can see participants, speech and chat.
+IN_MEETING_STATES = lifecycle.JOINED_STATES + (
+    "joining_breakout_room",
+    "leaving_breakout_room",
+    "leaving",
+    "post_processing",
+)
+
+#: `MAX_ASYNC_TRANSCRIPTIONS_PER_RECORDING` of the real server (6.8 check 7).
+MAX_ASYNC_TRANSCRIPTIONS = 4
+#: How long an async transcription stays `in_progress` (11.24); a step name for the `step_delays` setting.
+ASYNC_COMPLETION_ACTION = "async_transcription_completes"
+ASYNC_TRANSCRIPTION_SECONDS = 60
+
+#: Real Zoom participant ids are numbers like 16778240 (2^24 + 1024): default uuids follow that pattern.
+_ZOOM_UUID_BASE = 1 << 24
+_ZOOM_UUID_STEP = 1024
+
+MEDIA_KEY_TABLE = "sandbox_meta"
+MEDIA_KEY_ID = "media_signing_key"
+
+_DATETIME_ERROR = "Invalid {} format. Use ISO 8601 format (e.g., 2024-01-18T12:34:56Z)"
+
+
+# ------------------------------------------------------------------------------------------------------
+# Small helpers
+# ------------------------------------------------------------------------------------------------------
+
+
+def recording_settings(bot):
+    """The bot's `recording_settings` (fixture bots may have none: every flag then defaults to off)."""
+    return (bot.get("settings") or {}).get("recording_settings") or {}
+
+
+def _table_docs(sb, table, bot_id):
+    return sb.store.scan(table, bot_id)
+
+
+def _sorted_by_created(docs):
+    return sorted(docs, key=lambda doc: parse_stored_datetime(doc["created_at"]))
+
+
+def _new_doc(unit, prefix, at, **fields):
+    return {
+        "id": unit.sandbox.ids.new(prefix),
+        "bot_id": unit.bot["id"],
+        "project_id": unit.project["id"],
+        "created_at": to_stored(at),
+        **fields,
+    }
+
+
+def dropped(reason, participant):
+    """What the simulation functions return for an item the real server would not store."""
+    return {"dropped": True, "reason": reason, "participant": dump_participant(participant)}
+
+
+def parse_filter_datetime(name, value):
+    """A list filter's value as the real views read it: empty means no filter; a bad one is a 400 (6.7, 6.11,
+    6.24)."""
+    if not value:
+        return None
+    parsed = parse_query_datetime(str(value))
+    if parsed is None:
+        raise AttendeeError(_DATETIME_ERROR.format(name))
+    return parsed
+
+
+# ------------------------------------------------------------------------------------------------------
+# What the API shows (serializers) and what webhooks carry (9.4, JSONB key order)
+# ------------------------------------------------------------------------------------------------------
+
+
+def dump_participant(participant):
+    """`ParticipantSerializer` (6.25)."""
+    return {
+        "id": participant["id"],
+        "name": participant.get("name"),
+        "uuid": participant["uuid"],
+        "user_uuid": participant.get("user_uuid"),
+        "is_host": bool(participant.get("is_host")),
+    }
+
+
+def dump_participant_event(event, participant):
+    """`ParticipantEventSerializer` (6.24); `participant_is_host` is the participant's current value."""
+    return {
+        "id": event["id"],
+        "participant_name": participant.get("name"),
+        "participant_uuid": participant["uuid"],
+        "participant_user_uuid": participant.get("user_uuid"),
+        "participant_is_host": bool(participant.get("is_host")),
+        "event_type": event["event_type"],
+        "event_data": jsonb_order(event.get("event_data") or {}),
+        "timestamp_ms": event["timestamp_ms"],
+    }
+
+
+def dump_utterance(utterance, participant):
+    """`TranscriptUtteranceSerializer` (6.7); `speaker_is_host` is the speaker's current value."""
+    return {
+        "speaker_name": participant.get("name"),
+        "speaker_uuid": participant["uuid"],
+        "speaker_user_uuid": participant.get("user_uuid"),
+        "speaker_is_host": bool(participant.get("is_host")),
+        "timestamp_ms": utterance["timestamp_ms"],
+        "duration_ms": utterance["duration_ms"],
+        "transcription": jsonb_order(utterance["transcription"]),
+    }
+
+
+def dump_chat_message(message, participant):
+    """`ChatMessageSerializer` (6.11): `timestamp` in epoch seconds, `timestamp_ms` that times 1000."""
+    return {
+        "id": message["id"],
+        "text": message["text"],
+        "timestamp_ms": message["timestamp"] * 1000,
+        "timestamp": message["timestamp"],
+        "to": message["to"],
+        "sender_name": participant.get("name"),
+        "sender_uuid": participant["uuid"],
+        "sender_user_uuid": participant.get("user_uuid"),
+        "additional_data": jsonb_order(message.get("additional_data") or {}),
+    }
+
+
+def dump_async_transcription(transcription):
+    """`AsyncTranscriptionSerializer` (6.8)."""
+    return {
+        "bot_id": transcription["bot_id"],
+        "id": transcription["id"],
+        "created_at": format_api_datetime(transcription["created_at"]),
+        "updated_at": format_api_datetime(transcription["updated_at"]),
+        "state": transcription["state"],
+        "failure_data": transcription.get("failure_data"),
+    }
+
+
+def transcript_update_data(utterance, participant):
+    """`transcript.update` (9.4): the transcription holds only `transcript` (10.8)."""
+    transcription = utterance.get("transcription")
+    return jsonb_order(
+        {
+            "speaker_name": participant.get("name"),
+            "speaker_uuid": participant["uuid"],
+            "speaker_user_uuid": participant.get("user_uuid"),
+            "speaker_is_host": bool(participant.get("is_host")),
+            "timestamp_ms": utterance["timestamp_ms"],
+            "duration_ms": utterance["duration_ms"],
+            "transcription": {"transcript": transcription.get("transcript")} if transcription else None,
+        }
+    )
+
+
+def async_transcription_data(transcription):
+    """`async_transcription.state_change` (9.4)."""
+    return jsonb_order(
+        {"state": transcription["state"], "id": transcription["id"], "failure_data": transcription.get("failure_data")}
+    )
+
+
+# ------------------------------------------------------------------------------------------------------
+# Participants
+# ------------------------------------------------------------------------------------------------------
+
+
+def find_participant(sb, bot_id, uuid):
+    for participant in _table_docs(sb, PARTICIPANTS, bot_id):
+        if participant["uuid"] == uuid:
+            return participant
+    return None
+
+
+def _participants_by_id(sb, bot_id):
+    return {p["id"]: p for p in _table_docs(sb, PARTICIPANTS, bot_id)}
+
+
+def default_participant_uuid(sb, bot_id):
+    """A numeric uuid like the real Zoom ones (16778240, 16779264, ...), unused in this bot's meeting."""
+    used = {p["uuid"] for p in _table_docs(sb, PARTICIPANTS, bot_id)}
+    n = len(used) + 1
+    while str(_ZOOM_UUID_BASE + _ZOOM_UUID_STEP * n) in used:
+        n += 1
+    return str(_ZOOM_UUID_BASE + _ZOOM_UUID_STEP * n)
+
+
+def _get_or_create_participant(unit, at, uuid, *, name=None, user_uuid=None, is_host=False, is_the_bot=False):
+    """`Participant.objects.get_or_create(bot, uuid, defaults=...)`: an existing participant keeps its data."""
+    sb = unit.sandbox
+    participant = find_participant(sb, unit.bot["id"], uuid)
+    if participant is not None:
+        return participant
+    participant = _new_doc(
+        unit,
+        "par",
+        at,
+        uuid=uuid,
+        user_uuid=user_uuid,
+        name=name,
+        is_host=bool(is_host),
+        is_the_bot=bool(is_the_bot),
+    )
+    sb.store.put(PARTICIPANTS, participant)
+    return participant
+
+
+def participant_joins(unit, at, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
+    """A participant joins (inner layer): get or create the participant, store a `join` event, fire
+    `participant_events.join_leave` (not for the bot itself). Returns the participant as the API shows it."""
+    uuid = str(uuid) if uuid is not None else default_participant_uuid(unit.sandbox, unit.bot["id"])
+    participant = _get_or_create_participant(
+        unit, at, uuid, name=name, user_uuid=user_uuid, is_host=is_host, is_the_bot=is_the_bot
+    )
+    _store_participant_event(unit, at, participant, "join", {})
+    return dump_participant(participant)
+
+
+def participant_event_in(unit, at, uuid, *, event_type, event_data=None, timestamp_ms=None):
+    """A participant event (inner layer). Returns the stored event as the API shows it; for `update`, the
+    participant; `dropped(...)` when speech events are not recorded; None for an unknown participant."""
+    event_data = dict(event_data or {})
+    participant = find_participant(unit.sandbox, unit.bot["id"], str(uuid))
+    if participant is None:
+        return None  # the real bot ignores events of participants its adapter does not know
+    if event_type == "update":
+        is_host = event_data.get("isHost")
+        if isinstance(is_host, dict) and "after" in is_host:
+            participant["is_host"] = bool(is_host["after"])
+            unit.sandbox.store.put(PARTICIPANTS, participant)
+        return dump_participant(participant)
+    if event_type in SPEECH_EVENT_TYPES and not recording_settings(unit.bot).get(
+        "record_participant_speech_start_stop_events"
+    ):
+        return dropped("recording_settings.record_participant_speech_start_stop_events is off", participant)
+    event = _store_participant_event(unit, at, participant, event_type, event_data, timestamp_ms)
+    return dump_participant_event(event, participant)
+
+
+def _store_participant_event(unit, at, participant, event_type, event_data, timestamp_ms=None):
+    event = _new_doc(
+        unit,
+        "pe",
+        at,
+        participant_id=participant["id"],
+        event_type=event_type,
+        event_data=event_data,
+        timestamp_ms=int(timestamp_ms) if timestamp_ms is not None else epoch_ms(at),
+    )
+    unit.sandbox.store.put(PARTICIPANT_EVENTS, event)
+    if not participant.get("is_the_bot"):
+        trigger = (
+            "participant_events.speech_start_stop"
+            if event_type in SPEECH_EVENT_TYPES
+            else "participant_events.join_leave"
+        )
+        unit.emit(trigger, jsonb_order(dump_participant_event(event, participant)))
+    return event
+
+
+# ------------------------------------------------------------------------------------------------------
+# Utterances and chat messages
+# ------------------------------------------------------------------------------------------------------
+
+
+def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None, source_id=None):
+    """An utterance (inner layer). The speaker is created if unknown; the utterance is kept only while the
+    recording is in progress (11.17). A known `source_id` updates that utterance in place (11.16). Fires
+    `transcript.update`, even for empty text (11.14). Returns the utterance as the API shows it, or dropped."""
+    sb, bot = unit.sandbox, unit.bot
+    participant = _get_or_create_participant(unit, at, str(speaker_uuid))
+    recording = bot.get("recording") or {}
+    if recording.get("state") != "in_progress":
+        return dropped(f"no recording is in progress (recording_state {recording.get('state')})", participant)
+    duration_ms = int(duration_ms)
+    existing = None
+    if source_id is not None:
+        existing = next(
+            (
+                u
+                for u in _table_docs(sb, UTTERANCES, bot["id"])
+                if u.get("source_id") == source_id and u.get("async_transcription_id") is None
+            ),
+            None,
+        )
+    if existing is not None:
+        utterance = existing
+        utterance.update(
+            participant_id=participant["id"],
+            transcription={"transcript": text},
+            duration_ms=duration_ms,
+            updated_at=to_stored(at),
+        )
+        if timestamp_ms is not None:
+            utterance["timestamp_ms"] = int(timestamp_ms)
+    else:
+        start_ms = int(timestamp_ms) if timestamp_ms is not None else epoch_ms(at) - duration_ms
+        utterance = _new_doc(
+            unit,
+            "utt",
+            at,
+            participant_id=participant["id"],
+            source_id=source_id,
+            async_transcription_id=None,
+            transcription={"transcript": text},
+            timestamp_ms=start_ms,
+            duration_ms=duration_ms,
+            updated_at=to_stored(at),
+        )
+    sb.store.put(UTTERANCES, utterance)
+    unit.emit("transcript.update", transcript_update_data(utterance, participant))
+    if recording.get("transcription_state") == "not_started":
+        recording["transcription_state"] = "in_progress"  # 5.6: the first utterance saved while recording
+    if recording_settings(bot).get("record_async_transcription_audio_chunks"):
+        recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
+    unit.dirty = True
+    return dump_utterance(utterance, participant)
+
+
+def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None):
+    """A chat message the bot received (inner layer). The sender is created if unknown; the message is kept only
+    while the recording is in progress, or paused with `record_chat_messages_when_paused` (6.11, 11.17). A known
+    `source_id` updates that message. Fires `chat_messages.update`. Returns the message as the API shows it, or
+    dropped."""
+    sb, bot = unit.sandbox, unit.bot
+    participant = _get_or_create_participant(unit, at, str(sender_uuid))
+    state = (bot.get("recording") or {}).get("state")
+    when_paused = recording_settings(bot).get("record_chat_messages_when_paused")
+    if not (state == "in_progress" or (state == "paused" and when_paused)):
+        reason = f"no recording is in progress (recording_state {state})"
+        if state == "paused":
+            reason += " and recording_settings.record_chat_messages_when_paused is off"
+        return dropped(reason, participant)
+    existing = None
+    if source_id is not None:
+        existing = next((m for m in _table_docs(sb, CHAT_MESSAGES, bot["id"]) if m.get("source_id") == source_id), None)
+    fields = {
+        "participant_id": participant["id"],
+        "text": text,
+        "timestamp": int(at.timestamp()),
+        "to": to,
+        "additional_data": dict(additional_data or {}),
+    }
+    if existing is not None:
+        message = {**existing, **fields}
+    else:
+        message = _new_doc(unit, "msg", at, source_id=source_id, **fields)
+    sb.store.put(CHAT_MESSAGES, message)
+    unit.emit("chat_messages.update", jsonb_order(dump_chat_message(message, participant)))
+    return dump_chat_message(message, participant)
+
+
+# ------------------------------------------------------------------------------------------------------
+# The outer layer: the control API's and the tests' entry points
+# ------------------------------------------------------------------------------------------------------
+
+
+def _require_in_meeting(unit):
+    state = unit.bot["state"]
+    if state not in IN_MEETING_STATES:
+        raise SandboxInputError(
+            f"Bot is in state {state}: meeting activity can only be simulated while the bot is in the meeting "
+            f"({', '.join(IN_MEETING_STATES)})"
+        )
+
+
+def _require_text(value, name, *, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise SandboxInputError(f"{name} must be a string")
+    return value
+
+
+def _require_int(value, name, *, allow_none=False, minimum=None):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SandboxInputError(f"{name} must be an integer")
+    if minimum is not None and value < minimum:
+        raise SandboxInputError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _require_uuid(value, name, *, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+        raise SandboxInputError(f"{name} must be a non-empty string")
+    return str(value)
+
+
+def _require_bool(value, name):
+    if not isinstance(value, bool):
+        raise SandboxInputError(f"{name} must be true or false")
+    return value
+
+
+def _require_object(value, name):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SandboxInputError(f"{name} must be an object")
+    return value
+
+
+def add_participant(sb, project, bot_id, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
+    """A participant joins the bot's meeting now (a `join` participant event). An existing uuid re-joins and
+    keeps its name and host status (use an `update` event to change those)."""
+    _require_text(name, "name", allow_none=True)
+    uuid = _require_uuid(uuid, "uuid", allow_none=True)
+    _require_text(user_uuid, "user_uuid", allow_none=True)
+    _require_bool(is_host, "is_host")
+    _require_bool(is_the_bot, "is_the_bot")
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        return participant_joins(
+            unit,
+            sb.now(project),
+            name=name,
+            uuid=uuid,
+            user_uuid=user_uuid,
+            is_host=is_host,
+            is_the_bot=is_the_bot,
+        )
+
+
+def participant_event(sb, project, bot_id, uuid, *, event_type, event_data=None, timestamp_ms=None):
+    """An event of a participant already in the meeting: `join`, `leave`, `speech_start`, `speech_stop` or
+    `update` (`{"isHost": {"before": .., "after": ..}}` changes host status; never stored, 6.24)."""
+    if event_type not in PARTICIPANT_EVENT_TYPES:
+        raise SandboxInputError(
+            f"Invalid event_type: {event_type}. Valid event types are: {', '.join(PARTICIPANT_EVENT_TYPES)}"
+        )
+    event_data = _require_object(event_data, "event_data")
+    _require_int(timestamp_ms, "timestamp_ms", allow_none=True)
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        if find_participant(sb, bot_id, str(uuid)) is None:
+            raise SandboxInputError(f"No participant with uuid {uuid} in this bot's meeting", status=404)
+        return participant_event_in(
+            unit, sb.now(project), uuid, event_type=event_type, event_data=event_data, timestamp_ms=timestamp_ms
+        )
+
+
+def add_utterance(sb, project, bot_id, *, speaker_uuid, text, duration_ms, timestamp_ms=None, source_id=None):
+    """The speaker says `text` now (a closed caption); dropped when the recording is not in progress."""
+    speaker_uuid = _require_uuid(speaker_uuid, "speaker_uuid")
+    _require_text(text, "text")
+    _require_int(duration_ms, "duration_ms", minimum=0)
+    _require_int(timestamp_ms, "timestamp_ms", allow_none=True)
+    _require_text(source_id, "source_id", allow_none=True)
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        return utterance_in(
+            unit,
+            sb.now(project),
+            speaker_uuid=speaker_uuid,
+            text=text,
+            duration_ms=duration_ms,
+            timestamp_ms=timestamp_ms,
+            source_id=source_id,
+        )
+
+
+def add_chat_message(sb, project, bot_id, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None):
+    """A participant writes in the meeting chat now (`to`: `everyone` or `only_bot`)."""
+    sender_uuid = _require_uuid(sender_uuid, "sender_uuid")
+    _require_text(text, "text")
+    if to not in CHAT_TO:
+        raise SandboxInputError(f"Invalid to: {to}. Valid values are: {', '.join(CHAT_TO)}")
+    additional_data = _require_object(additional_data, "additional_data")
+    _require_text(source_id, "source_id", allow_none=True)
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        return chat_message_in(
+            unit,
+            sb.now(project),
+            sender_uuid=sender_uuid,
+            text=text,
+            to=to,
+            additional_data=additional_data,
+            source_id=source_id,
+        )
+
+
+def upload_recording(sb, project, bot_id, *, start_timestamp_ms=None):
+    """The bot uploads its recording file now (the scripted action `upload_recording` of service.py): from now
+    on GET /recording answers a URL. Returns the file `{"uploaded_at", "start_timestamp_ms"}` (the one already
+    there, if any); a bot with nothing to upload (format `none`, never recorded) is a SandboxInputError."""
+    _require_int(start_timestamp_ms, "start_timestamp_ms", allow_none=True)
+    with sb.bot_unit(project, bot_id) as unit:
+        if unit.bot["state"] == "data_deleted":
+            raise SandboxInputError("The bot has no recording file to upload: its data was deleted")
+        step = {} if start_timestamp_ms is None else {"start_timestamp_ms": start_timestamp_ms}
+        sb.actions["upload_recording"](unit, step, sb.now(project))
+        recording = unit.bot.get("recording") or {}
+        if not recording.get("file"):
+            reason = "its recording format is none" if recording.get("format") == "none" else "it never recorded"
+            raise SandboxInputError(f"The bot has no recording file to upload: {reason}")
+        return dict(recording["file"])
+
+
+# ------------------------------------------------------------------------------------------------------
+# Reading (GET endpoints): each opens the bot's unit (Bot 404, scripted steps brought up to date)
+# ------------------------------------------------------------------------------------------------------
+
+
+def _require_recording(bot):
+    if not bot.get("recording"):
+        raise AttendeeError("No recording found for bot", status=404)
+    return bot["recording"]
+
+
+def list_participants(sb, project, bot_id, *, is_host=None, participant_id=None):
+    """GET /participants (6.25): the bot's participants but the bot, oldest first, as `(created_at, item)`.
+
+    `is_host` is the raw query value (None when absent): `true`/`false` in any case, else a 400.
+    """
+    with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
+        host_filter = None
+        if is_host is not None:
+            value = str(is_host).strip().lower()
+            if value not in ("true", "false"):
+                raise AttendeeError("Invalid is_host value. Use true or false.")
+            host_filter = value == "true"
+        rows = []
+        for participant in _sorted_by_created(_table_docs(sb, PARTICIPANTS, bot_id)):
+            if participant.get("is_the_bot"):
+                continue
+            if host_filter is not None and bool(participant.get("is_host")) != host_filter:
+                continue
+            if participant_id and participant["id"] != participant_id:
+                continue
+            rows.append((participant["created_at"], dump_participant(participant)))
+        return rows
+
+
+def list_participant_events(sb, project, bot_id, *, after=None, before=None):
+    """GET /participant_events (6.24): events of participants but the bot, oldest first, `after`/`before`
+    strictly on `created_at` (raw query values). Returns `(created_at, item)` pairs."""
+    with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
+        after_at = parse_filter_datetime("after", after)
+        before_at = parse_filter_datetime("before", before)
+        participants = _participants_by_id(sb, bot_id)
+        rows = []
+        for event in _sorted_by_created(_table_docs(sb, PARTICIPANT_EVENTS, bot_id)):
+            participant = participants.get(event["participant_id"])
+            if participant is None or participant.get("is_the_bot"):
+                continue
+            created = parse_stored_datetime(event["created_at"])
+            if after_at is not None and not created > after_at:
+                continue
+            if before_at is not None and not created < before_at:
+                continue
+            rows.append((event["created_at"], dump_participant_event(event, participant)))
+        return rows
+
+
+def list_chat_messages(sb, project, bot_id, *, updated_after=None):
+    """GET /chat_messages (6.11): oldest first; `updated_after` filters on `created_at`, strictly (10.17)."""
+    with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
+        after_at = parse_filter_datetime("updated_after", updated_after)
+        participants = _participants_by_id(sb, bot_id)
+        rows = []
+        for message in _sorted_by_created(_table_docs(sb, CHAT_MESSAGES, bot_id)):
+            participant = participants.get(message["participant_id"])
+            if participant is None:
+                continue
+            if after_at is not None and not parse_stored_datetime(message["created_at"]) > after_at:
+                continue
+            rows.append((message["created_at"], dump_chat_message(message, participant)))
+        return rows
+
+
+def get_transcript(sb, project, bot_id, *, updated_after=None, async_transcription_id=None):
+    """GET /transcript (6.7): a plain list of utterances with text, sorted by `timestamp_ms`.
+
+    Checks in the real view's order: Bot 404, recording 404, the async transcription (404 unknown, 400 not
+    complete), then `updated_after` (on `updated_at`, strictly). The real `split_on_turns=true` re-splits by word
+    timings and changes nothing when an utterance has no `words`; the sandbox's utterances (closed captions)
+    never have any, so the parameter is accepted and has no effect.
+    """
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_recording(unit.bot)
+        async_id = None
+        if async_transcription_id:
+            transcription = _find_async(unit, async_transcription_id)
+            if transcription["state"] != "complete":
+                raise AttendeeError(
+                    f"Async transcription {transcription['id']} is not complete. "
+                    f"It is in state {transcription['state']}"
+                )
+            async_id = transcription["id"]
+        after_at = parse_filter_datetime("updated_after", updated_after)
+        participants = _participants_by_id(sb, bot_id)
+        utterances = [
+            u
+            for u in _table_docs(sb, UTTERANCES, bot_id)
+            if u.get("async_transcription_id") == async_id and u.get("transcription") is not None
+        ]
+        if after_at is not None:
+            utterances = [u for u in utterances if parse_stored_datetime(u["updated_at"]) > after_at]
+        utterances.sort(key=lambda u: u["timestamp_ms"])
+        items = []
+        for utterance in utterances:
+            participant = participants.get(utterance["participant_id"])
+            if participant is None or not utterance["transcription"].get("transcript", ""):
+                continue
+            items.append(dump_utterance(utterance, participant))
+        return items
+
+
+def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
+    """DELETE /transcript (6.9): the real-time utterances, or those of one async transcription (11.25, 11.26)."""
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_recording(unit.bot)
+        async_id = _find_async(unit, async_transcription_id)["id"] if async_transcription_id else None
+        for utterance in _table_docs(sb, UTTERANCES, bot_id):
+            if utterance.get("async_transcription_id") == async_id:
+                sb.store.delete(UTTERANCES, utterance["id"])
+
+
+# ------------------------------------------------------------------------------------------------------
+# The recording file and its signed URL (6.10)
+# ------------------------------------------------------------------------------------------------------
+
+
+def media_key(sb):
+    """The HMAC key of recording URLs: made once per sandbox and kept in its data file, so a URL keeps working
+    across a restart until it expires (a reset drops the stored copy; the next signing puts it back)."""
+    stored = sb.store.get(MEDIA_KEY_TABLE, MEDIA_KEY_ID)
+    if stored is None:
+        sb.store.put(MEDIA_KEY_TABLE, {"id": MEDIA_KEY_ID, "key": base64.b64encode(sb.media_key).decode()})
+    return sb.media_key
+
+
+def _initial_media_key(sb):
+    stored = sb.store.get(MEDIA_KEY_TABLE, MEDIA_KEY_ID)
+    if stored is not None:
+        return base64.b64decode(stored["key"])
+    seed = getattr(sb.settings, "seed", None)
+    if seed is not None:  # reproducible runs: derived from the seed, without drawing from the id generator
+        return hashlib.sha256(f"attendee-sandbox-media-key:{seed}".encode()).digest()
+    return secrets.token_bytes(32)
+
+
+def recording_url(sb, project, bot_id, base_url):
+    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s."""
+    with sb.bot_unit(project, bot_id) as unit:
+        recording = _require_recording(unit.bot)
+        file = recording.get("file")
+        fmt = recording.get("format") or "mp4"
+        if not file or fmt not in media.MEDIA_TYPES:
+            raise AttendeeError("No recording file found for bot", status=404)
+        url = media.sign_recording_url(
+            base_url, unit.bot["id"], recording["id"], fmt, sb.now(project), media_key(sb)
+        )
+        return {"url": url, "start_timestamp_ms": file.get("start_timestamp_ms")}
+
+
+class MediaNotFound(Exception):
+    """A correctly signed URL whose file is gone (deleted data, deleted bot)."""
+
+
+def open_recording_media(sb, path, query):
+    """The file behind a signed recording URL: `(file path, media type)`.
+
+    Raises `media.MediaUrlRefused` (tampered, malformed or expired URL) or `MediaNotFound`. The expiry is
+    checked against the clock of the bot's project (time travel moves it), or the wall clock if the bot is gone.
+    """
+    now = sb.clock.wall_now()
+    with sb.store.lock:
+        file_name = (path or "").rpartition("/")[2]
+        bot = sb.store.get("bots", file_name.partition("-")[0]) if "-" in file_name else None
+        project = sb.store.get("projects", bot["project_id"]) if bot else None
+        if project is not None:
+            now = sb.now(project)
+        bot_id, recording_id, fmt = media.verify_recording_url(path, query, now, sb.media_key)
+        recording = (bot or {}).get("recording") or {}
+        if bot is None or recording.get("id") != recording_id or not recording.get("file"):
+            raise MediaNotFound(f"{bot_id}-{recording_id}.{fmt}")
+    return media_file_path(sb, fmt), media.MEDIA_TYPES[fmt]
+
+
+def media_file_path(sb, fmt):
+    """The bundled recording file: `<fixtures>/media/recording.<fmt>`, or the packaged one if that folder has
+    none (a custom fixtures folder without media)."""
+    from sandbox.config import default_fixtures_dir
+
+    path = media.media_file_path(fmt, Path(sb.settings.fixtures_dir) / "media")
+    if not path.is_file():
+        path = media.media_file_path(fmt, default_fixtures_dir() / "media")
+    return path
+
+
+# ------------------------------------------------------------------------------------------------------
+# Async (post-meeting) transcription (6.8, 8, 11.24-11.26)
+# ------------------------------------------------------------------------------------------------------
+
+
+def async_transcription_enabled(project):
+    """The real server's organization flag; the sandbox enables it unless the project says `false`."""
+    return project.get("async_transcription", True) is not False
+
+
+def _find_async(unit, transcription_id):
+    transcription = unit.sandbox.store.get(ASYNC_TRANSCRIPTIONS, str(transcription_id))
+    if transcription is None or transcription["bot_id"] != unit.bot["id"]:
+        raise AttendeeError("Async Transcription not found", status=404)
+    return _settle_async(unit, transcription, unit.sandbox.now(unit.project))
+
+
+def _settle_async(unit, transcription, now):
+    """Complete an in-progress transcription whose time has come (at its due time), if no step did yet."""
+    due = transcription.get("complete_due")
+    if transcription["state"] == "in_progress" and due and parse_stored_datetime(due) <= now:
+        return _finish_async(unit, transcription, parse_stored_datetime(due))
+    return transcription
+
+
+def _finish_async(unit, transcription, at, failure_reasons=None):
+    if transcription["state"] not in ("not_started", "in_progress"):
+        return transcription
+    transcription["state"] = "failed" if failure_reasons else "complete"
+    transcription["failure_data"] = {"failure_reasons": list(failure_reasons)} if failure_reasons else None
+    transcription["updated_at"] = to_stored(at)
+    unit.sandbox.store.put(ASYNC_TRANSCRIPTIONS, transcription)
+    unit.emit("async_transcription.state_change", async_transcription_data(transcription))
+    return transcription
+
+
+def _async_completes(unit, step, at):
+    """Scripted action: the transcription task finishes (complete) at its due time."""
+    transcription = unit.sandbox.store.get(ASYNC_TRANSCRIPTIONS, step.get("transcription_id", ""))
+    if transcription is not None and transcription["bot_id"] == unit.bot["id"]:
+        _finish_async(unit, transcription, at)
+
+
+def validate_async_transcription_settings(value):
+    """`CreateAsyncTranscriptionSerializer` (6.8 check 8): the settings, or FieldErrors with the real messages."""
+    from sandbox.schemas.create_bot import CUSTOM_ASYNC_UNSET, NULL, TRANSCRIPTION_SETTINGS_SCHEMA
+
+    if value is None:
+        raise FieldErrors({"transcription_settings": [NULL]})
+    validator_class = jsonschema.validators.validator_for(TRANSCRIPTION_SETTINGS_SCHEMA)
+    error = jsonschema.exceptions.best_match(validator_class(TRANSCRIPTION_SETTINGS_SCHEMA).iter_errors(value))
+    if error is not None:
+        raise FieldErrors({"transcription_settings": [error.message]})
+    nested = None
+    if "meeting_closed_captions" in value:
+        nested = "Meeting closed captions are not available for async transcription."
+    elif (value.get("deepgram") or {}).get("callback"):
+        nested = "Deepgram callback is not available for async transcription."
+    elif "custom_async" in value or "custom_async_v2" in value:
+        nested = CUSTOM_ASYNC_UNSET  # the sandbox has no CUSTOM_ASYNC_TRANSCRIPTION_URL
+    elif not value:
+        nested = "Please specify a transcription provider."
+    if nested is not None:
+        raise FieldErrors({"transcription_settings": {"transcription_settings": nested}})
+    return value
+
+
+def create_async_transcription(sb, project, bot_id, read_body):
+    """POST /transcript (6.8), checks in the real view's order; `read_body()` is called only at check 8 (the body
+    is parsed lazily, 1.4). Returns the new transcription as the API shows it (`not_started`); it then moves to
+    `in_progress` at once (webhook) and to `complete` 60 s later (webhook), by a scripted step of the bot. Its
+    utterances are a copy of the real-time ones, made when it starts."""
+    with sb.bot_unit(project, bot_id) as unit:
+        bot = unit.bot
+        if not async_transcription_enabled(project):
+            raise AttendeeError("Async transcription is not enabled for your account.")
+        if not recording_settings(bot).get("record_async_transcription_audio_chunks"):
+            raise AttendeeError(
+                "Cannot generate async transcription because you did not enable "
+                "recording_settings.record_async_transcription_audio_chunks when you created the bot."
+            )
+        if bot["state"] != "ended":
+            raise AttendeeError(
+                f"Cannot create async transcription because bot is not in state ended. It is in state {bot['state']}"
+            )
+        recording = _require_recording(bot)
+        if not recording.get("audio_chunks"):
+            raise AttendeeError(
+                "Cannot create async transcription because the per-speaker audio data has been deleted or was "
+                "never created."
+            )
+        if sb.store.count(ASYNC_TRANSCRIPTIONS, bot["id"]) >= MAX_ASYNC_TRANSCRIPTIONS:
+            raise AttendeeError(
+                f"You cannot have more than {MAX_ASYNC_TRANSCRIPTIONS} async transcriptions per bot."
+            )
+        body = read_body()
+        value = body.get("transcription_settings") if isinstance(body, dict) else None
+        settings = validate_async_transcription_settings(value)
+
+        at = sb.now(project)
+        transcription = _new_doc(
+            unit, "tran", at, state="not_started", failure_data=None, settings=settings, updated_at=to_stored(at)
+        )
+        response = dump_async_transcription(transcription)
+
+        # The task starts at once: in_progress, with the real-time utterances copied as its own.
+        completion = {
+            "after": ASYNC_TRANSCRIPTION_SECONDS,
+            "action": ASYNC_COMPLETION_ACTION,
+            "transcription_id": transcription["id"],
+        }
+        [step] = scenarios.plan([completion], at, sb.settings.step_delays)
+        transcription.update(state="in_progress", complete_due=step["due"])
+        sb.store.put(ASYNC_TRANSCRIPTIONS, transcription)
+        unit.emit("async_transcription.state_change", async_transcription_data(transcription))
+        for utterance in _table_docs(sb, UTTERANCES, bot["id"]):
+            text = (utterance.get("transcription") or {}).get("transcript")
+            if utterance.get("async_transcription_id") is None and text:
+                copy = _new_doc(
+                    unit,
+                    "utt",
+                    at,
+                    participant_id=utterance["participant_id"],
+                    source_id=None,
+                    async_transcription_id=transcription["id"],
+                    transcription={"transcript": text},
+                    timestamp_ms=utterance["timestamp_ms"],
+                    duration_ms=utterance["duration_ms"],
+                    updated_at=to_stored(at),
+                )
+                sb.store.put(UTTERANCES, copy)
+        _add_pending_step(unit, step)
+        return response
+
+
+def _add_pending_step(unit, step):
+    """Keep the bot's pending steps ordered by due time (the runner applies them in order)."""
+    steps = list(unit.bot.get("pending_steps") or [])
+    due = parse_stored_datetime(step["due"])
+    index = len(steps)
+    while index > 0 and parse_stored_datetime(steps[index - 1]["due"]) > due:
+        index -= 1
+    steps.insert(index, step)
+    unit.bot["pending_steps"] = steps
+    unit.dirty = True
+
+
+def finish_async_transcription(sb, project, bot_id, transcription_id, *, failure_reasons=None):
+    """End an async transcription now (control API): `complete`, or `failed` with
+    `{"failure_reasons": [...]}` (e.g. `["credentials_not_found"]`, what the real server reports without
+    provider credentials). A transcription already complete or failed is left as it is."""
+    if failure_reasons is not None and (
+        not isinstance(failure_reasons, list) or not all(isinstance(r, str) for r in failure_reasons)
+    ):
+        raise SandboxInputError("failure_reasons must be a list of strings")
+    with sb.bot_unit(project, bot_id) as unit:
+        transcription = _find_async(unit, transcription_id)
+        return dump_async_transcription(_finish_async(unit, transcription, sb.now(project), failure_reasons))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Scripted actions (scenarios.ACTIONS) and attach
+# ------------------------------------------------------------------------------------------------------
+
+
+def _scripted(fn):
+    """A scripted step runs inside a unit at its due time; activity outside the meeting is skipped silently, as
+    the real bot only reports what it sees while it is in the meeting."""
+
+    def action(unit, step, at):
+        if unit.bot["state"] not in IN_MEETING_STATES:
+            return None
+        return fn(unit, step, at)
+
+    return action
+
+
+@_scripted
+def _step_participant_joins(unit, step, at):
+    return participant_joins(
+        unit,
+        at,
+        name=step.get("name"),
+        uuid=step.get("uuid"),
+        user_uuid=step.get("user_uuid"),
+        is_host=bool(step.get("is_host", False)),
+    )
+
+
+@_scripted
+def _step_participant_event(unit, step, at):
+    if step.get("event_type") not in PARTICIPANT_EVENT_TYPES:
+        return None
+    return participant_event_in(
+        unit, at, step["uuid"], event_type=step["event_type"], event_data=step.get("event_data")
+    )
+
+
+@_scripted
+def _step_utterance(unit, step, at):
+    return utterance_in(
+        unit,
+        at,
+        speaker_uuid=step["speaker_uuid"],
+        text=str(step["text"]),
+        duration_ms=int(step["duration_ms"]),
+        timestamp_ms=step.get("timestamp_ms"),
+    )
+
+
+@_scripted
+def _step_chat_message(unit, step, at):
+    to = step.get("to", "everyone")
+    return chat_message_in(
+        unit,
+        at,
+        sender_uuid=step["sender_uuid"],
+        text=str(step["text"]),
+        to=to if to in CHAT_TO else "everyone",
+        additional_data=step.get("additional_data") if isinstance(step.get("additional_data"), dict) else None,
+    )
 
 
 def attach(sandbox):
-    """Hook this module into the use cases (called once by create_app)."""
+    """Register the meeting's scripted actions and make the recording URLs' signing key (once per sandbox)."""
+    sandbox.register_action("participant_joins", _step_participant_joins)
+    sandbox.register_action("participant_event", _step_participant_event)
+    sandbox.register_action("utterance", _step_utterance)
+    sandbox.register_action("chat_message", _step_chat_message)
+    sandbox.register_action(ASYNC_COMPLETION_ACTION, _async_completes)
+    sandbox.media_key = _initial_media_key(sandbox)
+    media_key(sandbox)
+
+
+__all__ = [
+    "add_chat_message",
+    "add_participant",
+    "add_utterance",
+    "attach",
+    "chat_message_in",
+    "create_async_transcription",
+    "delete_transcript",
+    "finish_async_transcription",
+    "get_transcript",
+    "list_chat_messages",
+    "list_participant_events",
+    "list_participants",
+    "open_recording_media",
+    "participant_event",
+    "participant_event_in",
+    "participant_joins",
+    "recording_url",
+    "upload_recording",
+    "utterance_in",
+]

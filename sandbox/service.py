@@ -169,6 +169,7 @@ class Sandbox:
         if stop is not None:
             stop.set()
             self._wake.set()
+        getattr(self.outbox, "close", lambda: None)()  # the webhook workers, before the store closes
         self.store.close()
 
     def now(self, project):
@@ -305,6 +306,281 @@ class Sandbox:
         with self.bot_unit(project, bot_id) as unit:
             self.apply(unit, "leave_requested", "user_requested", at=self.now(project))
             return unit.bot
+
+    def create_bot(self, project, body):
+        """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
+
+        1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
+        3. field validation (`parse_create_bot`), then the sandbox's own check of `sandbox_scenario`;
+        4. a Zoom URL needs the project's Zoom credentials; 5. external storage needs credentials the
+        sandbox's projects never have; 6. the concurrency limit; 7. the "transaction": row errors,
+        deduplication conflict, the chat message to a participant, the bot-level webhooks.
+
+        An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
+        script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
+        `join_requested`), applied lazily like every scripted step. Returns `(bot, echo_metadata)`: the
+        real server echoes a scheduled bot's metadata in input order, because it does not re-read it.
+        """
+        now = self.now(project)
+        parsed = parse_create_bot(
+            body,
+            now=now,
+            voice_agents_enabled=self.settings.enable_voice_agents,
+            require_https_webhooks=self.settings.require_https_webhooks,
+            db_checks=False,
+        )
+        scenario = self._scenario_for_new_bot(project, parsed["metadata"])
+        credentials_link = {"domain": self.settings.site_domain, "project_id": project["id"]}
+        if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
+            raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
+        if parsed["external_media_storage_settings"]:
+            raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
+        with self.store.lock:
+            limit = self.settings.concurrent_bots_limit
+            needs_scan = self.store.count("bots", project["id"]) >= limit or parsed["deduplication_key"] is not None
+            bots = self._current_bots(project) if needs_scan else []
+            in_meeting = sum(1 for bot in bots if lifecycle.BOT_STATES.get(bot["state"]) == lifecycle.IN)
+            if in_meeting >= limit:
+                raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
+            # Step 7, in the order the real server's transaction fails: the bot row, its unique
+            # deduplication index, the chat message request, the webhook subscriptions.
+            check_bot_insert({**parsed, "bot_chat_message": None})
+            if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
+                raise create_db_error()
+            key = parsed["deduplication_key"]
+            if key is not None and any(
+                bot.get("deduplication_key") == key and bot["state"] not in lifecycle.POST_MEETING_STATES
+                for bot in bots
+            ):
+                raise AttendeeError(DEDUPLICATION_CONFLICT)
+            check_bot_insert(parsed)
+            check_bot_webhooks(parsed["webhooks"], require_https=self.settings.require_https_webhooks)
+
+            bot = self._new_bot(project, parsed, scenario, now)
+            unit = Unit(self, project, bot)
+            if parsed["join_at"] is None:
+                self.apply(unit, "join_requested", at=now, metadata={"source": "api"})
+            else:
+                bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], platform_key(bot), now)
+                unit.dirty = True
+            self._commit(unit)
+            return bot, parsed["join_at"] is not None
+
+    def _scenario_for_new_bot(self, project, metadata):
+        """The scenario a new bot follows: its metadata's `sandbox_scenario`, else its project's."""
+        name = (metadata or {}).get(SCENARIO_METADATA_KEY)
+        if name is None:
+            name = project.get("scenario") or scenarios.DEFAULT_SCENARIO
+        if name not in self.scenarios:
+            known = ", ".join(sorted(self.scenarios))
+            raise AttendeeError(UNKNOWN_SCENARIO.format(name=name, known=known))
+        return name
+
+    def _new_bot(self, project, parsed, scenario, now):
+        """The stored bot document of a new bot (`ready` or `scheduled`, no events yet)."""
+        join_at = parsed["join_at"]
+        settings = {name: parsed[name] for name in STORED_SETTINGS}
+        return {
+            "id": self.ids.new("bot"),
+            "project_id": project["id"],
+            "created_at": to_stored(now),
+            "bot_name": parsed["bot_name"],
+            "meeting_url": parsed["meeting_url"],
+            "platform": parsed["platform"],
+            "state": "scheduled" if join_at is not None else "ready",
+            "events": [],
+            "recording": {
+                "id": self.ids.new("rec"),
+                "state": "not_started",
+                "transcription_state": "not_started",
+                "format": parsed["recording_settings"].get("format") or "mp4",
+                "file": None,
+            },
+            "join_at": to_stored(join_at) if join_at is not None else None,
+            "deduplication_key": parsed["deduplication_key"],
+            "metadata": parsed["metadata"],
+            "scenario": scenario,
+            "pending_steps": [],
+            "breakout_return_state": None,
+            "settings": settings,
+            "webhooks": [{"url": hook["url"], "triggers": list(hook["triggers"])} for hook in parsed["webhooks"]],
+        }
+
+    def _current_bots(self, project):
+        """Every bot of the project, oldest first, each brought up to date (its due steps applied and saved).
+
+        Callers hold the store lock.
+        """
+        now = self.now(project)
+        bots = []
+        for bot in self.store.scan("bots", project["id"]):
+            steps = bot.get("pending_steps")
+            if steps and parse_stored_datetime(steps[0]["due"]) <= now:
+                unit = Unit(self, project, bot)
+                self.catch_up(unit, now)
+                self._commit(unit)
+            bots.append(bot)
+        return sorted(bots, key=lambda bot: parse_stored_datetime(bot["created_at"]))
+
+    def list_bots(
+        self, project, *, meeting_url=None, deduplication_key=None, states=None, join_at_after=None, join_at_before=None
+    ):
+        """GET /bots (6.1, 4): the project's bots, up to date, filtered (AND), oldest first.
+
+        `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
+        strict, and a bot without join_at never matches them (SQL NULL comparisons).
+        """
+        with self.store.lock:
+            bots = self._current_bots(project)
+
+        def keep(bot):
+            if meeting_url and bot["meeting_url"] != meeting_url:
+                return False
+            if deduplication_key and bot.get("deduplication_key") != deduplication_key:
+                return False
+            if states and bot["state"] not in states:
+                return False
+            if join_at_after is not None or join_at_before is not None:
+                if not bot.get("join_at"):
+                    return False
+                join_at = parse_stored_datetime(bot["join_at"])
+                if join_at_after is not None and not join_at > join_at_after:
+                    return False
+                if join_at_before is not None and not join_at < join_at_before:
+                    return False
+            return True
+
+        return [bot for bot in bots if keep(bot)]
+
+    def patch_bot(self, project, bot_id, read_body):
+        """PATCH /bots/{id} (6.4). `read_body()` is called after the bot lookup, as the real view reads the
+        body only then (so an unknown bot is a 404 whatever the body).
+
+        join_at, meeting_url, bot_name, bot_image and recording_settings only change while `scheduled`;
+        sending the stored join_at/meeting_url/bot_name again is not a change. metadata is replaced in
+        any state. A scheduled bot whose join_at or meeting_url changed gets its way in planned again.
+        Returns `(bot, echo_metadata)`: PATCH responses echo the metadata that was sent, in input order.
+        """
+        with self.bot_unit(project, bot_id) as unit:
+            bot = unit.bot
+            now = self.now(project)
+            changes = parse_patch_bot(read_body(), now=now)
+            moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
+            moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
+            renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
+            always_a_change = "bot_image" in changes or "recording_settings" in changes
+            scheduled_only = moves_join or moves_url or renames or always_a_change
+            if scheduled_only and bot["state"] != "scheduled":
+                raise AttendeeError(PATCH_ONLY_WHEN_SCHEDULED.format(state=bot["state"]))
+            check_patch_bot_storage(changes)
+            settings = bot.setdefault("settings", {})
+            if "join_at" in changes:
+                bot["join_at"] = to_stored(changes["join_at"])
+            if "meeting_url" in changes:
+                bot["meeting_url"] = changes["meeting_url"]
+                bot["platform"] = meeting_platform(changes["meeting_url"])
+            if "metadata" in changes:
+                bot["metadata"] = changes["metadata"]
+            if "bot_name" in changes:
+                bot["bot_name"] = changes["bot_name"]
+            if "bot_image" in changes:
+                settings["bot_image"] = changes["bot_image"]
+            if "recording_settings" in changes:
+                settings["recording_settings"] = changes["recording_settings"]
+                bot["recording"]["format"] = changes["recording_settings"].get("format") or "mp4"
+            if bot["state"] == "scheduled" and (moves_join or moves_url):
+                join_at = parse_stored_datetime(bot["join_at"])
+                bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, platform_key(bot), now)
+            unit.dirty = True
+            return bot, "metadata" in changes
+
+    def delete_bot(self, project, bot_id):
+        """DELETE /bots/{id} (6.5): only a scheduled bot, hard-deleted; no webhook; its key is free again."""
+        with self.bot_unit(project, bot_id) as unit:
+            if unit.bot["state"] != "scheduled":
+                raise AttendeeError(DELETE_ONLY_WHEN_SCHEDULED.format(state=unit.bot["state"]))
+            unit.deleted = True
+
+    def delete_data(self, project, bot_id):
+        """POST /delete_data (6.17): from `ended` or `fatal_error` only (its own message, not the
+        transition table's). Deletes the bot's utterances (real-time and async: one table), participants,
+        their events, chat messages, the recording file and audio chunks, and the webhook delivery records
+        of every trigger but bot.state_change; scrubs `remover_*` keys from event metadata and from the
+        stored state-change payloads. Keeps metadata, events and the recording and transcription states.
+        Then `data_deleted`, whose webhook follows."""
+        with self.bot_unit(project, bot_id) as unit:
+            bot = unit.bot
+            allowed, _ = lifecycle.TRANSITIONS["data_deleted"]
+            if bot["state"] not in allowed:
+                raise AttendeeError(DATA_DELETE_NOT_ALLOWED)
+            for table in BOT_DATA_TABLES:
+                for doc in self.store.scan(table, bot["id"]):
+                    self.store.delete(table, doc["id"])
+            for delivery in self.store.scan("deliveries", project["id"]):
+                if delivery.get("bot_id") != bot["id"]:
+                    continue
+                if delivery.get("trigger") != KEPT_DELIVERY_TRIGGER:
+                    self.store.delete("deliveries", delivery["id"])
+                elif _scrub_removers(delivery):
+                    self.store.put("deliveries", delivery)
+            bot["recording"]["file"] = None
+            bot["recording"].pop("audio_chunks", None)  # the per-speaker audio async transcriptions need
+            for event in bot["events"]:
+                for key in [k for k in event.get("metadata") or {} if k.startswith(REMOVER_PREFIX)]:
+                    del event["metadata"][key]
+            unit.dirty = True
+            self.apply(unit, "data_deleted", at=self.now(project))
+            return bot
+
+    def pause_recording(self, project, bot_id):
+        """POST /pause_recording (6.18): only from `joined_recording`. The sandbox's bot obeys at once, so
+        the answer is always the bot in `joined_recording_paused` (recording `paused`), never the real
+        server's `Unable to pause recording` timeout."""
+        with self.bot_unit(project, bot_id) as unit:
+            if unit.bot["state"] != "joined_recording":
+                raise AttendeeError(CANNOT_PAUSE.format(state=unit.bot["state"]))
+            self.apply(unit, "recording_paused", at=self.now(project))
+            return unit.bot
+
+    def resume_recording(self, project, bot_id):
+        """POST /resume_recording (6.19): only from `joined_recording_paused`; answered at once, with the
+        bot back in `joined_recording` (recording `in_progress`). Its message ends with a period."""
+        with self.bot_unit(project, bot_id) as unit:
+            if unit.bot["state"] != "joined_recording_paused":
+                raise AttendeeError(CANNOT_RESUME.format(state=unit.bot["state"]))
+            self.apply(unit, "recording_resumed", at=self.now(project))
+            return unit.bot
+
+
+def bot_platform(bot):
+    """`zoom`, `google_meet` or `teams`; fixture bots may not store it, so it is derived from the URL."""
+    return bot.get("platform") or meeting_platform(bot["meeting_url"])
+
+
+def platform_key(bot):
+    """The key of `scenarios.PLATFORM_LEAD_SECONDS`: Zoom splits by SDK (native unless `sdk: web`)."""
+    platform = bot_platform(bot)
+    if platform == "zoom":
+        zoom_settings = (bot.get("settings") or {}).get("zoom_settings") or {}
+        return "zoom_web" if zoom_settings.get("sdk") == "web" else "zoom_native"
+    return platform
+
+
+def _scrub_removers(value):
+    """Remove `remover_*` keys from every `event_metadata` object inside `value`; True if any went."""
+    removed = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "event_metadata" and isinstance(item, dict):
+                for name in [k for k in item if k.startswith(REMOVER_PREFIX)]:
+                    del item[name]
+                    removed = True
+            else:
+                removed = _scrub_removers(item) or removed
+    elif isinstance(value, list):
+        for item in value:
+            removed = _scrub_removers(item) or removed
+    return removed
 
 
 # -- scripted actions that are not events ------------------------------------------------------------

@@ -7,9 +7,13 @@ project and the path's arguments, calls the service, and returns a response.
 
 from flask import Blueprint, request
 
-from sandbox.api.dispatch import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, sandbox
-from sandbox.api.responses import SECURITY_HEADERS, json_response
+from sandbox.api.dispatch import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, request_data, sandbox
+from sandbox.api.responses import SECURITY_HEADERS, empty_response, json_response
+from sandbox.errors import AttendeeError
+from sandbox.lifecycle import BOT_STATES
+from sandbox.pagination import paginate, request_url
 from sandbox.schemas.bot import dump_bot
+from sandbox.timefmt import parse_query_datetime
 
 try:  # what the real server's view classes are called, for OPTIONS
     from sandbox.api.view_metadata import BOTS_POST_ACTIONS, VIEW_METADATA
@@ -113,3 +117,89 @@ def leave_bot(project, object_id):
     """POST /api/v1/bots/{id}/leave (6.6): body ignored; 200 with the bot already `leaving`, else the
     transition table's 400; post-processing follows by the bot's scenario."""
     return json_response(200, dump_bot(sandbox().leave(project, object_id)))
+
+
+@ROUTES["{id}"].handler("PATCH")
+def patch_bot(project, object_id):
+    """PATCH /api/v1/bots/{id} (6.4): the body is read after the bot lookup; metadata is echoed in the
+    order it was sent."""
+    bot, echo = sandbox().patch_bot(project, object_id, request_data)
+    return json_response(200, dump_bot(bot, echo_metadata=echo))
+
+
+@ROUTES["{id}"].handler("DELETE")
+def delete_bot(project, object_id):
+    """DELETE /api/v1/bots/{id} (6.5): a scheduled bot only; empty 200."""
+    sandbox().delete_bot(project, object_id)
+    return empty_response(200)
+
+
+# -- the collection ------------------------------------------------------------------------------------
+
+
+@ROUTES[""].handler("POST")
+def create_bot(project):
+    """POST /api/v1/bots (6.2, 7): JSON or form bodies; 201 with the new bot."""
+    bot, echo = sandbox().create_bot(project, request_data())
+    return json_response(201, dump_bot(bot, echo_metadata=echo))
+
+
+def _query_value(name):
+    """Django's `QueryDict.get`: the last value of a repeated parameter."""
+    values = request.args.getlist(name)
+    return values[-1] if values else None
+
+
+def _query_datetime(name):
+    """A `join_at_after`/`join_at_before` filter: ignored when empty, else Django's parse_datetime or 400."""
+    value = _query_value(name)
+    if not value:
+        return None
+    moment = parse_query_datetime(value)
+    if moment is None:
+        raise AttendeeError(f"Invalid {name} format. Use ISO 8601 format (e.g., 2024-01-18T12:34:56Z)")
+    return moment
+
+
+@ROUTES[""].handler("GET")
+def list_bots(project):
+    """GET /api/v1/bots (6.1, 4): filters checked in the real view's order, then the cursor page."""
+    meeting_url = _query_value("meeting_url")
+    deduplication_key = _query_value("deduplication_key")
+    states = request.args.getlist("states")
+    for state in states:
+        if state not in BOT_STATES:
+            raise AttendeeError(f"Invalid state: {state}. Valid states are: {', '.join(BOT_STATES)}")
+    join_at_after = _query_datetime("join_at_after")
+    join_at_before = _query_datetime("join_at_before")
+    bots = sandbox().list_bots(
+        project,
+        meeting_url=meeting_url,
+        deduplication_key=deduplication_key,
+        states=states,
+        join_at_after=join_at_after,
+        join_at_before=join_at_before,
+    )
+    page, next_url, previous_url = paginate(bots, lambda bot: bot["created_at"], request_url(request))
+    return json_response(200, {"next": next_url, "previous": previous_url, "results": [dump_bot(b) for b in page]})
+
+
+# -- actions -------------------------------------------------------------------------------------------
+
+
+@ROUTES["delete_data"].handler("POST")
+def delete_bot_data(project, object_id):
+    """POST /api/v1/bots/{id}/delete_data (6.17): body ignored; 200 with the bot in `data_deleted`."""
+    return json_response(200, dump_bot(sandbox().delete_data(project, object_id)))
+
+
+@ROUTES["pause_recording"].handler("POST")
+def pause_recording(project, object_id):
+    """POST /api/v1/bots/{id}/pause_recording (6.18): body ignored; the bot pauses at once."""
+    return json_response(200, dump_bot(sandbox().pause_recording(project, object_id)))
+
+
+@ROUTES["resume_recording"].handler("POST")
+def resume_recording(project, object_id):
+    """POST /api/v1/bots/{id}/resume_recording (6.19): body ignored; the bot resumes at once."""
+    return json_response(200, dump_bot(sandbox().resume_recording(project, object_id)))

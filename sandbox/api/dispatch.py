@@ -68,9 +68,7 @@ class AttendeeRoute:
                 raise DetailError(f'Method "{request.method}" not allowed.', status=405)
             fault = sandbox().faults.match(project["id"], request.method, request.path)
             faulted = fault_response(fault, headers) if fault is not None else None
-            if faulted is not None:
-                return faulted
-            response = self.handlers[method](project, **path_args)
+            response = faulted if faulted is not None else self.handlers[method](project, **path_args)
         except AttendeeError as error:
             response = error_response(error)
         for name, value in headers.items():
@@ -193,6 +191,8 @@ def request_data():
 def request_object():
     """The body of a serializer-based view: it must be a JSON object (1.4)."""
     data = request_data()
+    if data is None:
+        raise FieldErrors({"non_field_errors": ["No data provided"]})
     if not isinstance(data, dict):
         raise FieldErrors({"non_field_errors": [invalid_data_message(data)]})
     return data

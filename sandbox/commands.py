@@ -1,0 +1,799 @@
+"""Commands sent to a bot in a meeting (contract 6.12-6.16, 6.20-6.23, 11.18-11.21).
+
+Chat messages, speech, audio, images, videos, admitting from the waiting room, paging the Zoom gallery,
+and changing the closed-captions language or the voice agent page. The real server turns each into a
+database request plus a Redis command for the bot process; the sandbox has no bot process, so each
+accepted command is *recorded* on the bot (`bot["commands"]`, newest last, at most
+`MAX_RECORDED_COMMANDS`) and answered exactly as the real server answers. Nothing is spoken or shown.
+
+Each use case runs the real view's checks in the real view's order. Several views read the request body
+only after some checks (DRF parses lazily, contract 1.4), so a use case takes `read_body`, a callable that
+parses the body (raising the parse errors) and is called exactly where the real view first touches it.
+
+Media playback is modelled in time so that the "already playing" rules behave (11.19):
+
+* audio (`output_audio`, `speech`) is one queue: an item starts when the previous one ends and plays for
+  its duration (an MP3's real duration from its frames; speech: `speech_seconds(text)`);
+* a video plays `VIDEO_PLAY_SECONDS` from the request, or, with `loop`, until the bot leaves;
+* everything stops when the bot leaves the meeting (`leave_requested`, `meeting_ended`, `fatal_error`);
+* an image is shown at once and blocks nothing.
+
+Pure domain module: no Flask. Validation mirrors the real serializers; the create-bot module already
+reproduces the two serializers these endpoints share with `POST /bots` (chat message, image), so they are
+reused from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+from sandbox.errors import AttendeeError, FieldErrors
+from sandbox.lifecycle import JOINED_STATES
+from sandbox.media import (
+    BLOB_TOO_LARGE_ERROR,
+    MAX_BLOB_BYTES,
+    _mp3_frame,
+    _skip_id3v2,
+    decode_base64_lenient,
+    mp3_decode_error,
+)
+from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform
+from sandbox.schemas.create_bot import (
+    BLANK,
+    MISSING,
+    NO_DATA,
+    NO_PARTICIPANT,
+    NOT_A_DICT,
+    NOT_A_STRING,
+    NULL,
+    NULL_CHARACTERS,
+    NON_CAPTION_PROVIDERS,
+    REQUIRED,
+    SURROGATE_CHARACTER,
+    TRANSCRIPTION_SETTINGS_SCHEMA,
+    Invalid,
+    _bot_chat_message,
+    _bot_image,
+    _char,
+    _schema_error,
+)
+from sandbox.timefmt import parse_stored_datetime, to_stored
+
+# --------------------------------------------------------------------------------------------------
+# Settings of the sandbox's model (module defaults; `sb.settings` may override the two flags)
+# --------------------------------------------------------------------------------------------------
+
+#: `ENABLE_ZOOM_VIDEO_OUTPUT` of the real server (default unset): Zoom bots refuse `output_video`.
+#: Overridden by `sb.settings.enable_zoom_video_output` when that attribute exists.
+ENABLE_ZOOM_VIDEO_OUTPUT = False
+
+#: `VOICE_AGENT_URL_PREFIX_ALLOWLIST` of the real server (default unset: every URL is allowed).
+#: Overridden by `sb.settings.voice_agent_url_prefix_allowlist` (a comma-separated string) when present.
+VOICE_AGENT_URL_PREFIX_ALLOWLIST = None
+
+#: How long a non-looping video "plays" (the sandbox never downloads the MP4).
+VIDEO_PLAY_SECONDS = 30.0
+
+#: Speech is read at this pace (150 words a minute), and lasts at least `MIN_SPEECH_SECONDS`.
+SPEECH_WORDS_PER_SECOND = 2.5
+MIN_SPEECH_SECONDS = 1.0
+
+#: How many commands a bot keeps (the oldest are dropped first).
+MAX_RECORDED_COMMANDS = 100
+
+#: Events after which the bot no longer plays anything.
+_MEDIA_STOPPING_EVENTS = ("leave_requested", "meeting_ended", "fatal_error")
+
+# --------------------------------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------------------------------
+
+CANNOT_PLAY_MEDIA = "Bot is in state {} and cannot play media"
+CANNOT_SEND_CHAT = "Bot is in state {} and cannot send chat messages"
+CANNOT_ADMIT = "Bot is in state {} and cannot admit from waiting room"
+CANNOT_CHANGE_GALLERY = "Bot is in state {} and cannot change the gallery view page"
+CANNOT_UPDATE_TRANSCRIPTION = "Bot is in state {} and cannot update transcription settings"
+CANNOT_UPDATE_VOICE_AGENT = "Bot is in state {} and cannot update voice agent settings"
+GOOGLE_TTS_CREDENTIALS_REQUIRED = (
+    "Google Text-to-Speech credentials are required. Please add credentials at {}/projects/{}/credentials"
+)
+AUDIO_BOTH_REQUIRED = "Both type and data are required"
+AUDIO_INVALID_TYPE = "Invalid audio content type"
+INVALID_BASE64 = "Invalid base64 encoded data"
+AUDIO_BLOB_ERROR = "Error creating the audio blob. Are you sure it's a valid {} file?"
+IMAGE_BLOB_ERROR = "Error creating the image blob: {}."
+ALREADY_PLAYING_VIDEO = "Bot is already playing a video. Please wait for it to finish."
+ALREADY_PLAYING_MEDIA = "Bot is already playing media. Please wait for it to finish."
+VIDEO_NOT_SUPPORTED = "Video output is not supported in this meeting type"
+ENTER_A_VALID_URL = "Enter a valid URL."
+URL_MUST_BE_HTTPS = "URL must start with https://"
+URL_MUST_BE_MP4 = "URL must end with .mp4"
+NOT_A_BOOLEAN = "Must be a valid boolean."
+ADMIT_NOT_SUPPORTED = "Admitting from waiting room is not supported for this meeting type"
+GALLERY_NOT_SUPPORTED = "Changing gallery view page is not supported for this meeting type"
+GALLERY_WEB_SDK_ONLY = "Changing gallery view page is only supported for Zoom Web SDK"
+GALLERY_VIEW_ONLY = "Changing gallery view page is only supported for when recording in gallery view"
+GALLERY_BODY_NOT_AN_OBJECT = (
+    "The request body must be a JSON object (the real server answers 500 with an HTML page here)"
+)
+NOT_CLOSED_CAPTIONS = "Bot is not transcribing with meeting closed captions"
+NO_TRANSCRIPTION_SETTING = "At least one transcription setting must be provided"
+VOICE_AGENT_NOT_RESERVED = (
+    "Voice agent resources were not reserved. You must create the bot with "
+    "voice_agent_settings.reserve_resources set to true."
+)
+VOICE_AGENT_BOTH_URLS = "Cannot provide both url and screenshare_url. Please specify only one."
+VOICE_AGENT_URL_NOT_ALLOWED = (
+    "URL is not allowed for voice agent. Please set the VOICE_AGENT_URL_PREFIX_ALLOWLIST environment variable "
+    "to the comma-separated list of allowed URL prefixes."
+)
+VOICE_AGENT_FIELDS = ("url", "screenshare_url")
+
+AUDIO_CONTENT_TYPES = ("audio/mp3",)
+
+# --------------------------------------------------------------------------------------------------
+# Schemas of the real serializers (property order matters to jsonschema's best_match)
+# --------------------------------------------------------------------------------------------------
+
+TEXT_TO_SPEECH_SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "google": {
+            "type": "object",
+            "properties": {"voice_language_code": {"type": "string"}, "voice_name": {"type": "string"}},
+            "required": ["voice_language_code", "voice_name"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["google"],
+    "additionalProperties": False,
+}
+
+_CAPTION_LANGUAGES = TRANSCRIPTION_SETTINGS_SCHEMA["properties"]["meeting_closed_captions"]["properties"]
+PATCH_TRANSCRIPTION_SETTINGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "meeting_closed_captions": {
+            "type": "object",
+            "properties": {
+                "teams_language": _CAPTION_LANGUAGES["teams_language"],
+                "google_meet_language": _CAPTION_LANGUAGES["google_meet_language"],
+            },
+            "oneOf": [{"required": ["teams_language"]}, {"required": ["google_meet_language"]}],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["meeting_closed_captions"],
+    "additionalProperties": False,
+}
+
+# --------------------------------------------------------------------------------------------------
+# Field helpers (DRF semantics)
+# --------------------------------------------------------------------------------------------------
+
+_PYTHON_TYPE_NAMES = {list: "list", str: "str", int: "int", float: "float", bool: "bool"}
+
+
+def require_mapping(data):
+    """A serializer's first step on the whole body: `null` -> "No data provided", a non-object ->
+    "Invalid data. Expected a dictionary, but got <type>." (both under non_field_errors)."""
+    if data is None:
+        raise FieldErrors({"non_field_errors": [NO_DATA]})
+    if not isinstance(data, dict):
+        type_name = _PYTHON_TYPE_NAMES.get(type(data), type(data).__name__)
+        raise FieldErrors({"non_field_errors": [NOT_A_DICT.format(type_name)]})
+    return data
+
+
+def _field_errors(invalid):
+    """A top-level serializer's `Invalid` as the response body (a dict detail is the body itself)."""
+    detail = invalid.detail
+    return FieldErrors(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+
+
+# DRF BooleanField's TRUE_VALUES / FALSE_VALUES.
+_TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
+_FALSE_VALUES = {
+    "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, 0.0, False,
+}  # fmt: skip
+
+
+def _boolean(value, *, default=False):
+    """DRF `BooleanField(required=False, default=...)`."""
+    if value is MISSING:
+        return default
+    if value is None:
+        raise Invalid([NULL])
+    try:
+        if value in _TRUE_VALUES:
+            return True
+        if value in _FALSE_VALUES:
+            return False
+    except TypeError:  # unhashable input
+        pass
+    raise Invalid([NOT_A_BOOLEAN])
+
+
+def _json_field(value):
+    """DRF `JSONField()` (required, no null)."""
+    if value is MISSING:
+        raise Invalid([REQUIRED])
+    if value is None:
+        raise Invalid([NULL])
+    return value
+
+
+# Django 5.2's URLValidator, ported (DRF's URLField runs it after the null/surrogate validators).
+_UL = "\u00a1-\uffff"
+_IPV4_RE = (
+    r"(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)"
+    r"(?:\.(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)){3}"
+)
+_IPV6_RE = r"\[[0-9a-f:.]+\]"
+_HOSTNAME_RE = r"[a-z" + _UL + r"0-9](?:[a-z" + _UL + r"0-9-]{0,61}[a-z" + _UL + r"0-9])?"
+_DOMAIN_RE = r"(?:\.(?!-)[a-z" + _UL + r"0-9-]{1,63}(?<!-))*"
+_TLD_RE = r"\.(?!-)(?:[a-z" + _UL + "-]{2,63}|xn--[a-z0-9]{1,59})(?<!-)\\.?"
+_HOST_RE = "(" + _HOSTNAME_RE + _DOMAIN_RE + _TLD_RE + "|localhost)"
+_URL_RE = re.compile(
+    r"^(?:[a-z0-9.+-]*)://"
+    r"(?:[^\s:@/]+(?::[^\s:@/]*)?@)?"
+    r"(?:" + _IPV4_RE + "|" + _IPV6_RE + "|" + _HOST_RE + ")"
+    r"(?::[0-9]{1,5})?"
+    r"(?:[/?#][^\s]*)?"
+    r"\Z",
+    re.IGNORECASE,
+)
+_URL_SCHEMES = ("http", "https", "ftp", "ftps")
+_URL_MAX_LENGTH = 2048
+
+
+def _is_valid_ipv6(text):
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_valid_url(value):
+    """`django.core.validators.URLValidator()(value)` passes."""
+    if not isinstance(value, str) or len(value) > _URL_MAX_LENGTH:
+        return False
+    if set("\t\r\n") & set(value):
+        return False
+    if value.split("://")[0].lower() not in _URL_SCHEMES:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    if not _URL_RE.search(value):
+        # Trivial case failed: try the host as an IDN (punycode).
+        try:
+            netloc = parts.netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
+        if not _URL_RE.search(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))):
+            return False
+    else:
+        host = re.search(r"^\[(.+)\](?::[0-9]{1,5})?$", parts.netloc)
+        if host and not _is_valid_ipv6(host[1]):
+            return False
+    try:
+        hostname = parts.hostname
+    except ValueError:
+        return False
+    return hostname is not None and len(hostname) <= 253
+
+
+def _url_field(value):
+    """DRF `URLField()`: CharField rules, then its validators (all run), returning the trimmed text."""
+    if value is MISSING:
+        raise Invalid([REQUIRED])
+    if value is None:
+        raise Invalid([NULL])
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise Invalid([NOT_A_STRING])
+    text = str(value).strip()
+    if text == "":
+        raise Invalid([BLANK])
+    errors = []
+    if "\x00" in text:
+        errors.append(NULL_CHARACTERS)
+    surrogate = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
+    if surrogate is not None:
+        errors.append(SURROGATE_CHARACTER.format(ord(surrogate)))
+    if not is_valid_url(text):
+        errors.append(ENTER_A_VALID_URL)
+    if errors:
+        raise Invalid(errors)
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Request validation, one function per serializer / hand-written check
+# --------------------------------------------------------------------------------------------------
+
+
+def parse_chat_message(data):
+    """`BotChatMessageRequestSerializer`: {to, to_user_uuid, message} or FieldErrors."""
+    require_mapping(data)
+    try:
+        return _bot_chat_message(data)
+    except Invalid as exc:
+        raise _field_errors(exc) from None
+
+
+def parse_speech(data):
+    """`SpeechSerializer`: text (CharField) and text_to_speech_settings (JSONField + jsonschema)."""
+    require_mapping(data)
+    errors, values = {}, {}
+    try:
+        values["text"] = _char(data.get("text", MISSING))
+    except Invalid as exc:
+        errors["text"] = exc.detail
+    try:
+        settings = _json_field(data.get("text_to_speech_settings", MISSING))
+        message = _schema_error(settings, TEXT_TO_SPEECH_SETTINGS_SCHEMA)
+        if message is not None:
+            raise Invalid([message])
+        values["text_to_speech_settings"] = settings
+    except Invalid as exc:
+        errors["text_to_speech_settings"] = exc.detail
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
+def parse_output_audio(data):
+    """The hand-written checks of `OutputAudioView`, before the bot lookup: (content type, bytes).
+
+    The real view tests `"type" in request.data`; a body that is not an object answers 500 there when
+    the test happens to pass (or cannot run); the sandbox answers "Both type and data are required".
+    """
+    if not isinstance(data, dict) or "type" not in data or "data" not in data:
+        raise AttendeeError(AUDIO_BOTH_REQUIRED)
+    content_type = data["type"]
+    if not isinstance(content_type, str) or content_type not in AUDIO_CONTENT_TYPES:
+        raise AttendeeError(AUDIO_INVALID_TYPE)
+    decoded = decode_base64_lenient(data["data"])
+    if decoded is None:
+        raise AttendeeError(INVALID_BASE64)
+    return content_type, decoded
+
+
+def parse_output_image(data):
+    """`BotImageSerializer`: {type, data, decoded} or FieldErrors (field errors, then non_field_errors)."""
+    require_mapping(data)
+    try:
+        image = _bot_image(data)
+    except Invalid as exc:
+        raise _field_errors(exc) from None
+    return {**image, "decoded": decode_base64_lenient(image["data"])}
+
+
+def parse_output_video(data):
+    """`OutputVideoRequestSerializer`: url (URLField + https/.mp4 rules), loop, mute_video."""
+    require_mapping(data)
+    errors, values = {}, {}
+    try:
+        url = _url_field(data.get("url", MISSING))
+        if not url.startswith("https://"):
+            raise Invalid([URL_MUST_BE_HTTPS])
+        if not url.endswith(".mp4"):
+            raise Invalid([URL_MUST_BE_MP4])
+        values["url"] = url
+    except Invalid as exc:
+        errors["url"] = exc.detail
+    for name in ("loop", "mute_video"):
+        try:
+            values[name] = _boolean(data.get(name, MISSING))
+        except Invalid as exc:
+            errors[name] = exc.detail
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
+def parse_transcription_settings_patch(data):
+    """`PatchBotTranscriptionSettingsSerializer`: the `meeting_closed_captions` language to set."""
+    require_mapping(data)
+    try:
+        value = _json_field(data.get("transcription_settings", MISSING))
+        message = _schema_error(value, PATCH_TRANSCRIPTION_SETTINGS_SCHEMA)
+        if message is not None:
+            raise Invalid([message])
+        if not value or not value.get("meeting_closed_captions"):
+            raise Invalid([NO_TRANSCRIPTION_SETTING])
+    except Invalid as exc:
+        raise FieldErrors({"transcription_settings": exc.detail}) from None
+    return value
+
+
+def _voice_agent_url(value):
+    """`CharField(required=False, allow_null=False, allow_blank=True)` plus its https rule."""
+    text = _char(value, required=False, allow_blank=True, default=MISSING)
+    if text is not MISSING and text and not text.lower().startswith("https://"):
+        raise Invalid([URL_MUST_BE_HTTPS])
+    return text
+
+
+def _allowed_for_voice_agent(url, allowlist):
+    if not url or not allowlist:
+        return True
+    return any(url.startswith(prefix) for prefix in allowlist.split(","))
+
+
+def parse_voice_agent_settings_patch(data, *, allowlist=None):
+    """`PatchBotVoiceAgentSettingsSerializer`: returns the fields sent ({"url": ...} and/or
+    {"screenshare_url": ...}); field errors first, then the serializer's `validate`."""
+    require_mapping(data)
+    errors, values = {}, {}
+    for name in VOICE_AGENT_FIELDS:
+        try:
+            value = _voice_agent_url(data.get(name, MISSING))
+        except Invalid as exc:
+            errors[name] = exc.detail
+            continue
+        if value is not MISSING:
+            values[name] = value
+    if errors:
+        raise FieldErrors(errors)
+    unexpected = set(data) - set(VOICE_AGENT_FIELDS)
+    if unexpected:
+        raise FieldErrors(
+            {
+                "non_field_errors": [
+                    f"Unexpected field(s): {', '.join(sorted(unexpected))}. "
+                    f"Allowed fields are: {', '.join(sorted(VOICE_AGENT_FIELDS))}"
+                ]
+            }
+        )
+    if values.get("url") and values.get("screenshare_url"):
+        raise FieldErrors({"non_field_errors": [VOICE_AGENT_BOTH_URLS]})
+    for name in VOICE_AGENT_FIELDS:
+        if not _allowed_for_voice_agent(values.get(name), allowlist):
+            raise FieldErrors({name: [VOICE_AGENT_URL_NOT_ALLOWED]})
+    return values
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a bot's settings (fixture bots may have `settings: {}`)
+# --------------------------------------------------------------------------------------------------
+
+
+def platform_of(bot):
+    """`zoom`, `google_meet` or `teams` (fixture bots may lack the stored `platform`), else None."""
+    if bot.get("platform"):
+        return bot["platform"]
+    try:
+        return meeting_platform(bot.get("meeting_url") or "")
+    except InvalidMeetingUrl:
+        return None
+
+
+def _settings(bot, name):
+    return (bot.get("settings") or {}).get(name) or {}
+
+
+def uses_zoom_web_sdk(bot):
+    return _settings(bot, "zoom_settings").get("sdk", "native") == "web"
+
+
+def recording_view(bot):
+    return _settings(bot, "recording_settings").get("view") or "speaker_view"
+
+
+def transcribes_with_closed_captions(bot):
+    """The default recording's provider is closed captions: the real server picks the first provider
+    key present (others before `meeting_closed_captions`); with none, Zoom's native SDK uses Deepgram
+    and everything else closed captions (7.2)."""
+    settings = _settings(bot, "transcription_settings")
+    if any(provider in settings for provider in NON_CAPTION_PROVIDERS):
+        return False
+    if "meeting_closed_captions" in settings:
+        return True
+    return not (platform_of(bot) == "zoom" and not uses_zoom_web_sdk(bot))
+
+
+def voice_agent_resources_reserved(bot):
+    return bool(_settings(bot, "voice_agent_settings").get("reserve_resources", False))
+
+
+# --------------------------------------------------------------------------------------------------
+# Media timing
+# --------------------------------------------------------------------------------------------------
+
+_SAMPLES_PER_FRAME = {1: 384, 2: 1152}
+
+
+def mp3_duration_seconds(data):
+    """The playing time of the MPEG audio frames that follow each other from the start of `data`
+    (after any ID3v2 tags): the sum of samples per frame over the sample rate, not counting a leading
+    Xing/Info header frame."""
+    data = bytes(data)
+    pos = _skip_id3v2(data)
+    if pos is None:
+        return 0.0
+    total = 0.0
+    frames = 0
+    kind = None
+    while True:
+        parsed = _mp3_frame(data, pos)
+        if parsed is None:
+            break
+        frame_kind, length = parsed
+        if kind is None:
+            kind = frame_kind
+        elif frame_kind != kind:
+            break
+        version_bits, layer, rate = frame_kind
+        samples = _SAMPLES_PER_FRAME.get(layer, 1152 if version_bits == 3 else 576)
+        first_frame_is_tag = frames == 0 and any(tag in data[pos : pos + 48] for tag in (b"Xing", b"Info"))
+        if not first_frame_is_tag:  # a Xing/Info header frame carries no audio
+            total += samples / rate
+        frames += 1
+        if length <= 0 or pos + length > len(data):
+            break
+        pos += length
+    return total
+
+
+def speech_seconds(text):
+    """How long the sandbox's bot takes to say `text` (there is no text-to-speech here)."""
+    return max(MIN_SPEECH_SECONDS, len(text.split()) / SPEECH_WORDS_PER_SECOND)
+
+
+def _stopped_at(bot, start):
+    """When the bot stopped playing media started at `start`: its first leave/end event since, or None."""
+    for event in bot.get("events", []):
+        if event["type"] in _MEDIA_STOPPING_EVENTS:
+            at = parse_stored_datetime(event["created_at"])
+            if at >= start:
+                return at
+    return None
+
+
+def _window(bot, item):
+    start = parse_stored_datetime(item["starts_at"])
+    end = parse_stored_datetime(item["ends_at"]) if item.get("ends_at") else None
+    stopped = _stopped_at(bot, start)
+    if stopped is not None and (end is None or stopped < end):
+        end = stopped
+    return start, end
+
+
+def _playing(bot, item, now):
+    start, end = _window(bot, item)
+    return start <= now and (end is None or now < end)
+
+
+def playing_media(bot, now):
+    """`{"audio": item or None, "video": item or None}`: what the bot plays at `now`."""
+    current = {"audio": None, "video": None}
+    for item in bot.get("commands", []):
+        media = item.get("media")
+        if media in current and _playing(bot, item, now):
+            current[media] = item
+    return current
+
+
+def _audio_queue_end(bot, now):
+    """When the audio queue is free: the end of the last queued audio item, or `now`."""
+    end = now
+    for item in bot.get("commands", []):
+        if item.get("media") == "audio":
+            _, item_end = _window(bot, item)
+            if item_end is not None and item_end > end:
+                end = item_end
+    return end
+
+
+def bot_commands(bot):
+    """The commands recorded on a bot, oldest first (for the control API and the dashboard)."""
+    return [dict(item) for item in bot.get("commands", [])]
+
+
+# --------------------------------------------------------------------------------------------------
+# Use cases
+# --------------------------------------------------------------------------------------------------
+
+
+def _require_joined(bot, message):
+    if bot["state"] not in JOINED_STATES:
+        raise AttendeeError(message.format(bot["state"]))
+
+
+def _record(unit, command, now, **details):
+    commands = unit.bot.setdefault("commands", [])
+    commands.append({"command": command, "created_at": to_stored(now), **details})
+    del commands[:-MAX_RECORDED_COMMANDS]
+    unit.dirty = True
+
+
+def _queue_audio(unit, now, seconds):
+    start = _audio_queue_end(unit.bot, now)
+    return {"media": "audio", "starts_at": to_stored(start), "ends_at": to_stored(start + timedelta(seconds=seconds))}
+
+
+def send_chat_message(sb, project, bot_id, read_body):
+    """POST /send_chat_message (6.12): Bot 404, body, joined state, participant, then record."""
+    with sb.bot_unit(project, bot_id) as unit:
+        request = parse_chat_message(read_body())
+        _require_joined(unit.bot, CANNOT_SEND_CHAT)
+        uuid = request["to_user_uuid"]
+        if uuid and not any(p.get("uuid") == uuid for p in sb.store.scan("participants", bot_id)):
+            raise AttendeeError(NO_PARTICIPANT.format(uuid))
+        _record(unit, "send_chat_message", sb.now(project), **request)
+
+
+def speech(sb, project, bot_id, read_body, dashboard_url):
+    """POST /speech (6.13, 11.18): Bot 404, body, joined state, Google TTS credentials, then queue.
+
+    `dashboard_url` is the scheme and host of the request (the real link is built from it). A project
+    has Google TTS credentials unless its document says `"google_tts_credentials": false`.
+    """
+    with sb.bot_unit(project, bot_id) as unit:
+        request = parse_speech(read_body())
+        _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
+        if not project.get("google_tts_credentials", True):
+            raise AttendeeError(GOOGLE_TTS_CREDENTIALS_REQUIRED.format(dashboard_url.rstrip("/"), project["id"]))
+        now = sb.now(project)
+        seconds = speech_seconds(request["text"])
+        _record(unit, "speech", now, **request, duration_ms=round(seconds * 1000), **_queue_audio(unit, now, seconds))
+
+
+def output_audio(sb, project, bot_id, read_body):
+    """POST /output_audio (6.14, 11.19, 11.21): the body first, then Bot 404, joined state, the MP3."""
+    content_type, blob = parse_output_audio(read_body())
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
+        raw_error = mp3_decode_error(blob)
+        if raw_error is not None:
+            raise AttendeeError(AUDIO_BLOB_ERROR.format(content_type), raw_error=raw_error)
+        now = sb.now(project)
+        seconds = mp3_duration_seconds(blob)
+        _record(
+            unit,
+            "output_audio",
+            now,
+            type=content_type,
+            bytes=len(blob),
+            sha256=hashlib.sha256(blob).hexdigest(),
+            duration_ms=round(seconds * 1000),
+            **_queue_audio(unit, now, seconds),
+        )
+
+
+def output_image(sb, project, bot_id, read_body):
+    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing, body, blob size."""
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
+        now = sb.now(project)
+        if playing_media(unit.bot, now)["video"] is not None:
+            raise AttendeeError(ALREADY_PLAYING_VIDEO)
+        image = parse_output_image(read_body())
+        if len(image["decoded"]) > MAX_BLOB_BYTES:
+            raise AttendeeError(IMAGE_BLOB_ERROR.format(BLOB_TOO_LARGE_ERROR))
+        blob = image["decoded"]
+        _record(
+            unit, "output_image", now, type=image["type"], bytes=len(blob), sha256=hashlib.sha256(blob).hexdigest()
+        )
+
+
+def zoom_video_output_enabled(sb):
+    return bool(getattr(sb.settings, "enable_zoom_video_output", ENABLE_ZOOM_VIDEO_OUTPUT))
+
+
+def output_video(sb, project, bot_id, read_body):
+    """POST /output_video (6.16): Bot 404, body, Zoom refused, joined state, nothing playing."""
+    with sb.bot_unit(project, bot_id) as unit:
+        request = parse_output_video(read_body())
+        if platform_of(unit.bot) == "zoom" and not zoom_video_output_enabled(sb):
+            raise AttendeeError(VIDEO_NOT_SUPPORTED)
+        _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
+        now = sb.now(project)
+        playing = playing_media(unit.bot, now)
+        if playing["audio"] is not None or playing["video"] is not None:
+            raise AttendeeError(ALREADY_PLAYING_MEDIA)
+        end = None if request["loop"] else to_stored(now + timedelta(seconds=VIDEO_PLAY_SECONDS))
+        _record(unit, "output_video", now, **request, media="video", starts_at=to_stored(now), ends_at=end)
+
+
+def admit_from_waiting_room(sb, project, bot_id):
+    """POST /admit_from_waiting_room (6.20): Bot 404, Zoom only, joined state. The body is ignored."""
+    with sb.bot_unit(project, bot_id) as unit:
+        if platform_of(unit.bot) != "zoom":
+            raise AttendeeError(ADMIT_NOT_SUPPORTED)
+        _require_joined(unit.bot, CANNOT_ADMIT)
+        _record(unit, "admit_from_waiting_room", sb.now(project))
+
+
+def change_gallery_view_page(sb, project, bot_id, read_body):
+    """POST /change_gallery_view_page (6.21): Bot 404, Zoom, web SDK, gallery view, joined state, then
+    the body's `direction` (default `next`; any other value means previous)."""
+    with sb.bot_unit(project, bot_id) as unit:
+        bot = unit.bot
+        if platform_of(bot) != "zoom":
+            raise AttendeeError(GALLERY_NOT_SUPPORTED)
+        if not uses_zoom_web_sdk(bot):
+            raise AttendeeError(GALLERY_WEB_SDK_ONLY)
+        if recording_view(bot) != "gallery_view":
+            raise AttendeeError(GALLERY_VIEW_ONLY)
+        _require_joined(bot, CANNOT_CHANGE_GALLERY)
+        data = read_body()
+        if not isinstance(data, dict):
+            raise AttendeeError(GALLERY_BODY_NOT_AN_OBJECT)
+        direction = "next" if data.get("direction", "next") == "next" else "previous"
+        _record(unit, "change_gallery_view_page", sb.now(project), direction=direction)
+
+
+def update_transcription_settings(sb, project, bot_id, read_body):
+    """PATCH /transcription_settings (6.22): Bot 404, body parsed, joined state, closed captions, body
+    validated; then the new language is merged into the bot's closed-captions settings."""
+    with sb.bot_unit(project, bot_id) as unit:
+        data = read_body()
+        bot = unit.bot
+        _require_joined(bot, CANNOT_UPDATE_TRANSCRIPTION)
+        if not transcribes_with_closed_captions(bot):
+            raise AttendeeError(NOT_CLOSED_CAPTIONS)
+        value = parse_transcription_settings_patch(data)
+        settings = bot.setdefault("settings", {})
+        transcription = settings.get("transcription_settings") or {}
+        captions = transcription.get("meeting_closed_captions") or {}
+        requested = value["meeting_closed_captions"]
+        for key in ("teams_language", "google_meet_language"):
+            if requested.get(key):
+                captions[key] = requested[key]
+        transcription["meeting_closed_captions"] = captions
+        settings["transcription_settings"] = transcription
+        _record(unit, "transcription_settings", sb.now(project), meeting_closed_captions=dict(requested))
+
+
+def voice_agent_allowlist(sb):
+    return getattr(sb.settings, "voice_agent_url_prefix_allowlist", VOICE_AGENT_URL_PREFIX_ALLOWLIST)
+
+
+def update_voice_agent_settings(sb, project, bot_id, read_body):
+    """PATCH /voice_agent_settings (6.23): Bot 404, body parsed, joined state, resources reserved, body
+    validated; `url` replaces `screenshare_url` and the other way round ("" turns the agent off)."""
+    with sb.bot_unit(project, bot_id) as unit:
+        data = read_body()
+        bot = unit.bot
+        _require_joined(bot, CANNOT_UPDATE_VOICE_AGENT)
+        if not voice_agent_resources_reserved(bot):
+            raise AttendeeError(VOICE_AGENT_NOT_RESERVED)
+        values = parse_voice_agent_settings_patch(data, allowlist=voice_agent_allowlist(sb))
+        agent = bot["settings"]["voice_agent_settings"]
+        if "url" in values:
+            agent["url"] = values["url"]
+            agent.pop("screenshare_url", None)
+        if "screenshare_url" in values:
+            agent["screenshare_url"] = values["screenshare_url"]
+            agent.pop("url", None)
+        _record(unit, "voice_agent_settings", sb.now(project), **values)
+
+
+__all__ = [
+    "ENABLE_ZOOM_VIDEO_OUTPUT",
+    "MAX_RECORDED_COMMANDS",
+    "VIDEO_PLAY_SECONDS",
+    "admit_from_waiting_room",
+    "bot_commands",
+    "change_gallery_view_page",
+    "is_valid_url",
+    "mp3_duration_seconds",
+    "output_audio",
+    "output_image",
+    "output_video",
+    "playing_media",
+    "send_chat_message",
+    "speech",
+    "speech_seconds",
+    "update_transcription_settings",
+    "update_voice_agent_settings",
+]
