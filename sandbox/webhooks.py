@@ -1,5 +1,617 @@
-"""(being written)"""
+"""Webhooks (contract section 9): every delivery the sandbox's bots produce, byte for byte as the real
+server sends them, with a delivery log a developer can read.
+
+* **Selection (9.1).** A bot with any bot-level subscription (`bot["webhooks"]`) uses only those; otherwise
+  the project's (`project["webhooks"]`). A subscription matches when its `triggers` contain the trigger.
+* **Recording (9.1, 9.3).** `DeliveryOutbox.emit` runs under the store lock right after the bot is saved
+  (`Sandbox._commit`), in event order. It writes one document per matching subscription to the store
+  table `deliveries` (`data` frozen as given, a UUID4 idempotency key) and hands it to the workers. It
+  never touches the network.
+* **The request (9.5, 9.6).** The envelope `idempotency_key, bot_id, bot_metadata, trigger, data` is sent
+  as python-requests' `json=` would (separators `", "`/`": "`, ASCII escapes) with python-requests'
+  headers in its order, and signed over the *canonical* JSON (sorted keys, compact, raw UTF-8) with the
+  base64-decoded project secret. `bot_metadata` and the secret are read at each attempt, as the real
+  server does, so an unchanged bot gets the same signature on every attempt.
+* **Attempts (9.5, 9.7).** 10 s timeout, redirects not followed, any 2xx succeeds, 3 attempts in all; the
+  wait before retry n is uniform in [0, 2^(n-1)] s (Celery's full jitter). The standard library's
+  http.client does the I/O, outside the store lock, on a few worker threads.
+* **Order (sandbox guarantee).** Deliveries of one bot to one URL leave in the order of its events: a
+  delivery waits until the one before it has been delivered or has failed for good (its retries
+  included). The real server, whose deliveries are independent Celery tasks, does not promise this.
+* **Restarts.** Deliveries still `pending` in the store are queued again when the sandbox starts.
+
+Waiting is done in real time (condition waits on a monotonic clock that freezegun does not freeze), while
+attempts are stamped with the sandbox's clock (`clock.wall_now()`).
+"""
+
+import base64
+import binascii
+import hashlib
+import heapq
+import hmac
+import http.client
+import itertools
+import json
+import socket
+import ssl
+import sys
+import threading
+import time
+import traceback
+import zlib
+from collections import deque
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+from sandbox.errors import AttendeeError
+from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+
+# The trigger codes in the real server's enum order (9.2).
+TRIGGERS = (
+    "bot.state_change",
+    "transcript.update",
+    "chat_messages.update",
+    "participant_events.join_leave",
+    "calendar.events_update",
+    "calendar.state_change",
+    "async_transcription.state_change",
+    "zoom_oauth_connection.state_change",
+    "bot_logs.update",
+    "participant_events.speech_start_stop",
+)
+# Triggers that only ever go to project-level subscriptions (9.1); bots never fire them anyway.
+PROJECT_ONLY_TRIGGERS = ("calendar.events_update", "calendar.state_change", "zoom_oauth_connection.state_change")
+STATUSES = ("pending", "delivered", "failed")
+
+MAX_ATTEMPTS = 3  # MAX_WEBHOOK_DELIVERY_ATTEMPTS: attempts in all, not retries (10.7)
+REQUEST_TIMEOUT = 10.0  # seconds, DELIVER_WEBHOOK_REQUEST_TIMEOUT
+BACKOFF_CAP = 600.0
+RESPONSE_TEXT_LIMIT = 500  # characters of the response body kept, as the real server's dashboard
+RESPONSE_READ_LIMIT = 64 * 1024  # bytes read from a receiver at most: a huge body is cut, not downloaded
+USER_AGENT = "Attendee-Webhook/1.0"
+WORKERS = 4
+
+
+def _monotonic_source():
+    """A monotonic clock for real-time waits. `time.clock_gettime` is one freezegun leaves alone."""
+    clock_gettime = getattr(time, "clock_gettime", None)
+    if clock_gettime is not None and hasattr(time, "CLOCK_MONOTONIC"):
+        return lambda: clock_gettime(time.CLOCK_MONOTONIC)
+    return time.monotonic  # pragma: no cover - platforms without clock_gettime
+
+
+_monotonic = _monotonic_source()
+
+
+# -- the request: envelope, body bytes, signature ------------------------------------------------------
+
+
+def envelope(idempotency_key, bot_id, bot_metadata, trigger, data):
+    """The body object, keys in the order the real server builds it (9.3)."""
+    return {
+        "idempotency_key": idempotency_key,
+        "bot_id": bot_id,
+        "bot_metadata": bot_metadata,
+        "trigger": trigger,
+        "data": data,
+    }
+
+
+def encode_body(body):
+    """The bytes python-requests sends for `json=body`: default separators (with spaces), ASCII escapes."""
+    return json.dumps(body, allow_nan=False).encode("utf-8")
+
+
+def canonical_json(body):
+    """What the signature covers (9.6): sorted keys at every level, no whitespace, raw UTF-8."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def sign(body, secret_b64):
+    """HMAC-SHA256 of the canonical JSON, keyed with the base64-decoded project secret, base64 (9.6)."""
+    key = base64.b64decode(secret_b64, validate=True)
+    return base64.b64encode(hmac.new(key, canonical_json(body), hashlib.sha256).digest()).decode("ascii")
+
+
+def request_headers(signature, content_length):
+    """python-requests' default headers merged with the real server's, in the order requests sends them."""
+    return [
+        ("User-Agent", USER_AGENT),
+        ("Accept-Encoding", "gzip, deflate"),
+        ("Accept", "*/*"),
+        ("Connection", "keep-alive"),
+        ("Content-Type", "application/json"),
+        ("X-Webhook-Signature", signature),
+        ("Content-Length", str(content_length)),
+    ]
+
+
+# -- subscriptions --------------------------------------------------------------------------------------
+
+
+def select_subscriptions(project, bot, trigger):
+    """The subscriptions a delivery goes to (9.1): the bot's own, exclusively, when it has any."""
+    bot_level = (bot or {}).get("webhooks") or []
+    if bot_level:
+        if trigger in PROJECT_ONLY_TRIGGERS:
+            return []
+        candidates = bot_level
+    else:
+        candidates = (project or {}).get("webhooks") or []
+    return [s for s in candidates if trigger in (s.get("triggers") or []) and s.get("is_active", True)]
+
+
+# -- one HTTP attempt -------------------------------------------------------------------------------------
+
+
+class AttemptResult:
+    def __init__(self, status_code=None, response_text="", error=None):
+        self.status_code = status_code
+        self.response_text = response_text
+        self.error = error
+
+    @property
+    def ok(self):
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+def post(url, body, headers, timeout):
+    """POST `body` once, as python-requests would with `allow_redirects=False`; never raises.
+
+    The connection and each read wait at most `timeout` seconds (requests' meaning of `timeout=10`); the
+    response body is read up to RESPONSE_READ_LIMIT bytes within one more `timeout`, then dropped.
+    """
+    try:
+        return _post(url, body, headers, timeout)
+    except Exception as exc:  # noqa: BLE001 - whatever goes wrong is this attempt's error, never the worker's
+        return AttemptResult(error=f"{type(exc).__name__}: {exc}")
+
+
+def _post(url, body, headers, timeout):
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError as exc:
+        return AttemptResult(error=f"InvalidURL: {exc}")
+    if scheme not in ("http", "https"):
+        return AttemptResult(error=f"InvalidSchema: No connection adapters were found for {url!r}")
+    if not parts.hostname:
+        return AttemptResult(error=f"InvalidURL: Invalid URL {url!r}: No host supplied")
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    try:
+        try:
+            conn.connect()
+        except (socket.timeout, TimeoutError) as exc:
+            return AttemptResult(error=f"ConnectTimeout: {exc or 'timed out'}")
+        except ssl.SSLError as exc:
+            return AttemptResult(error=f"SSLError: {exc}")
+        except OSError as exc:
+            return AttemptResult(error=f"ConnectionError: {exc}")
+        try:
+            conn.putrequest("POST", path, skip_accept_encoding=True)  # Host first, as urllib3 sends it
+            for name, value in headers:
+                conn.putheader(name, value)
+            conn.endheaders(body)
+            response = conn.getresponse()
+            deadline = _monotonic() + timeout
+            raw = _read_limited(response, deadline)
+        except (socket.timeout, TimeoutError) as exc:
+            return AttemptResult(error=f"ReadTimeout: {exc or 'timed out'}")
+        except (OSError, http.client.HTTPException) as exc:
+            return AttemptResult(error=f"ConnectionError: {type(exc).__name__}: {exc}")
+        text = _decode(raw, response.getheader("Content-Encoding"), response.getheader("Content-Type"))
+        result = AttemptResult(response.status, text[:RESPONSE_TEXT_LIMIT])
+        if not 200 <= response.status < 300:
+            if 300 <= response.status < 400:
+                location = response.getheader("Location")
+                result.error = f"Redirect not followed (HTTP {response.status}" + (
+                    f", Location: {location})" if location else ")"
+                )
+            else:
+                result.error = f"HTTP {response.status} is not a 2xx status"
+        return result
+    finally:
+        conn.close()
+
+
+# What python-requests leaves unquoted when it re-quotes a URL (`requests.utils.requote_uri`).
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _read_limited(response, deadline):
+    chunks, size = [], 0
+    while size < RESPONSE_READ_LIMIT:
+        if _monotonic() > deadline:
+            raise TimeoutError("the response body did not arrive within the timeout")
+        chunk = response.read1(min(16384, RESPONSE_READ_LIMIT - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _decode(raw, content_encoding, content_type):
+    """The response body as text, roughly as requests' `response.text` gives it."""
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in ("gzip", "deflate") and raw:
+        try:
+            wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+            raw = zlib.decompressobj(wbits).decompress(raw, RESPONSE_READ_LIMIT)
+        except zlib.error:
+            try:
+                raw = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, RESPONSE_READ_LIMIT)
+            except zlib.error:
+                pass
+    charset = None
+    media, _, params = (content_type or "").partition(";")
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("'\"")
+    if charset is None and media.strip().lower().startswith("text/"):
+        charset = "ISO-8859-1"
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
+
+
+# -- the queue: lanes of deliveries, one per (bot, url), worked in order ---------------------------------
+
+
+class Lanes:
+    """Per-lane FIFO queues and a heap of lanes due for their head delivery.
+
+    A lane is busy while a worker handles its head; a lane that is neither busy nor empty has exactly one
+    entry in the heap. Waiting uses real time.
+    """
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.queues = {}
+        self.busy = set()
+        self.heap = []
+        self.order = itertools.count()
+        self.closed = False
+
+    def add(self, lane, delivery_id, delay=0.0):
+        with self.cond:
+            if self.closed:
+                return
+            queue = self.queues.setdefault(lane, deque())
+            queue.append(delivery_id)
+            if len(queue) == 1 and lane not in self.busy:
+                heapq.heappush(self.heap, (_monotonic() + max(0.0, delay), next(self.order), lane))
+                self.cond.notify()
+
+    def take(self):
+        """Block until a lane's head is due; returns (lane, delivery id), or None once closed."""
+        with self.cond:
+            while not self.closed:
+                if not self.heap:
+                    self.cond.wait()
+                    continue
+                due, _, lane = self.heap[0]
+                wait = due - _monotonic()
+                if wait > 0:
+                    self.cond.wait(wait)
+                    continue
+                heapq.heappop(self.heap)
+                queue = self.queues.get(lane)
+                if not queue or lane in self.busy:
+                    continue
+                self.busy.add(lane)
+                return lane, queue[0]
+            return None
+
+    def finish(self, lane, retry_in=None):
+        """The head was handled: drop it (done) or try it again in `retry_in` seconds."""
+        with self.cond:
+            self.busy.discard(lane)
+            queue = self.queues.get(lane)
+            if not queue:
+                return
+            if retry_in is None:
+                queue.popleft()
+            if queue:
+                heapq.heappush(self.heap, (_monotonic() + (retry_in or 0.0), next(self.order), lane))
+                self.cond.notify()
+            else:
+                del self.queues[lane]
+            self.cond.notify_all()
+
+    def wait_idle(self, timeout):
+        end = _monotonic() + timeout
+        with self.cond:
+            while self.queues or self.busy:
+                remaining = end - _monotonic()
+                if remaining <= 0:
+                    return False
+                self.cond.wait(min(remaining, 0.05))
+            return True
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+
+# -- the dispatcher -----------------------------------------------------------------------------------------
+
+
+class DeliveryNotFound(AttendeeError):
+    status = 404
+
+    def __init__(self):
+        super().__init__("Delivery not found")
+
+
+class DeliveryOutbox:
+    """`sandbox.outbox`: records deliveries, works them off on worker threads, and answers the log."""
+
+    def __init__(self, sandbox, workers=WORKERS):
+        self.sandbox = sandbox
+        self.store = sandbox.store
+        self.timeout = REQUEST_TIMEOUT
+        self.backoff_scale = 1.0  # tests may shorten the backoff; 1.0 is the real server's
+        self.transport = post
+        self.lanes = Lanes()
+        self.worker_count = workers
+        self.threads = []
+        self._start_lock = threading.Lock()
+
+    # -- recording -----------------------------------------------------------------------------------
+    def emit(self, project_id, bot_id, trigger, data):
+        """Record one delivery per matching subscription and queue it; called under the store lock."""
+        with self.store.lock:
+            project = self.store.get("projects", project_id)
+            bot = self.store.get("bots", bot_id)
+            subscriptions = select_subscriptions(project, bot, trigger)
+            created = []
+            for subscription in subscriptions:
+                now = to_stored(self.sandbox.clock.wall_now())
+                doc = {
+                    "id": self.sandbox.ids.new("whd"),
+                    "project_id": project_id,
+                    "bot_id": bot_id,
+                    "trigger": trigger,
+                    "url": subscription["url"],
+                    "idempotency_key": self.sandbox.ids.uuid4(),
+                    "payload": data,
+                    "signature": None,
+                    "status": "pending",
+                    "attempts": [],
+                    "max_attempts": MAX_ATTEMPTS,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                self.store.put("deliveries", doc)
+                created.append(doc)
+        for doc in created:
+            self._queue(doc)
+        return created
+
+    def _queue(self, doc, delay=0.0):
+        self._start_workers()
+        self.lanes.add((doc["bot_id"], doc["url"]), doc["id"], delay)
+
+    def requeue_pending(self):
+        """At start-up: queue again every delivery the store still has as pending, in recorded order."""
+        wall_now = self.sandbox.clock.wall_now()
+        with self.store.lock:
+            pending = [
+                doc
+                for project in self.store.scan("projects", "")
+                for doc in self.store.scan("deliveries", project["id"])
+                if doc.get("status") == "pending"
+            ]
+        for doc in pending:
+            delay = 0.0
+            if doc.get("next_attempt_at"):
+                delay = (parse_stored_datetime(doc["next_attempt_at"]) - wall_now).total_seconds()
+            self._queue(doc, min(max(delay, 0.0), BACKOFF_CAP))
+        return len(pending)
+
+    # -- the workers ---------------------------------------------------------------------------------
+    def _start_workers(self):
+        with self._start_lock:
+            if self.threads or self.lanes.closed:
+                return
+            for number in range(self.worker_count):
+                thread = threading.Thread(target=self._work, name=f"sandbox-webhooks-{number}", daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _work(self):
+        while True:
+            taken = self.lanes.take()
+            if taken is None:
+                return
+            lane, delivery_id = taken
+            retry_in = None
+            try:
+                retry_in = self.attempt(delivery_id)
+            except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker nor hide the delivery
+                traceback.print_exc(file=sys.stderr)
+                self._fail_unexpectedly(delivery_id, exc)
+            finally:
+                self.lanes.finish(lane, retry_in)
+
+    def attempt(self, delivery_id):
+        """One attempt of one delivery; returns the seconds until its retry, or None when it is done."""
+        with self.store.lock:
+            if self.lanes.closed:
+                return None
+            doc = self.store.get("deliveries", delivery_id)
+            if doc is None or doc["status"] != "pending":
+                return None  # deleted (delete_data, reset) or already settled
+            project = self.store.get("projects", doc["project_id"])
+            bot = self.store.get("bots", doc["bot_id"])
+            refusal = self._refusal(doc, project, bot)
+            if refusal is not None:
+                return self._settle(doc, AttemptResult(error=refusal), None, 0.0, final=True)
+            body = envelope(doc["idempotency_key"], doc["bot_id"], bot.get("metadata"), doc["trigger"], doc["payload"])
+            signature = sign(body, project["webhook_secret"])
+            try:
+                data = encode_body(body)
+            except ValueError as exc:  # NaN or infinity: python-requests refuses to send it
+                return self._settle(doc, AttemptResult(error=f"InvalidJSONError: {exc}"), signature, 0.0, final=True)
+        started = self.sandbox.clock.wall_now()
+        clock_start = _monotonic()
+        result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
+        elapsed = _monotonic() - clock_start
+        with self.store.lock:
+            if self.lanes.closed:
+                return None
+            current = self.store.get("deliveries", delivery_id)
+            if current is None or current["status"] != "pending":
+                return None
+            return self._settle(current, result, signature, elapsed, started=started)
+
+    def _fail_unexpectedly(self, delivery_id, exc):
+        with self.store.lock:
+            if self.lanes.closed:
+                return
+            doc = self.store.get("deliveries", delivery_id)
+            if doc is not None and doc["status"] == "pending":
+                error = f"The sandbox could not deliver this webhook: {type(exc).__name__}: {exc}"
+                self._settle(doc, AttemptResult(error=error), doc.get("signature"), 0.0, final=True)
+
+    def _refusal(self, doc, project, bot):
+        """Why a delivery is failed without a request, or None."""
+        if project is None:
+            return "The project no longer exists"
+        if bot is None:
+            return "The bot no longer exists"
+        if self.sandbox.settings.require_https_webhooks and not doc["url"].lower().startswith("https://"):
+            return "Webhook URL must start with https:// (require_https_webhooks is on)"
+        secret = project.get("webhook_secret")
+        try:
+            if not secret or len(base64.b64decode(secret, validate=True)) == 0:
+                return "The project has no webhook secret"
+        except (binascii.Error, ValueError):
+            return "The project's webhook secret is not base64"
+        return None
+
+    def _settle(self, doc, result, signature, elapsed, started=None, final=False):
+        """Under the store lock: record the attempt and decide what happens next."""
+        at = started or self.sandbox.clock.wall_now()
+        doc["attempts"].append(
+            {
+                "attempted_at": to_stored(at),
+                "status_code": result.status_code,
+                "error": result.error,
+                "response_body": result.response_text,
+                "duration_ms": int(round(elapsed * 1000)),
+                "signature": signature,
+            }
+        )
+        if signature is not None:
+            doc["signature"] = signature
+        retry_in = None
+        if result.ok:
+            doc["status"] = "delivered"
+            doc["next_attempt_at"] = None
+        elif final or len(doc["attempts"]) >= doc.get("max_attempts", MAX_ATTEMPTS):
+            doc["status"] = "failed"
+            doc["next_attempt_at"] = None
+        else:
+            attempts_this_round = len(doc["attempts"]) - (doc.get("max_attempts", MAX_ATTEMPTS) - MAX_ATTEMPTS)
+            ceiling = min(BACKOFF_CAP, 2.0 ** (attempts_this_round - 1))
+            retry_in = self.sandbox.ids.uniform(0.0, ceiling) * self.backoff_scale
+            doc["next_attempt_at"] = to_stored(self.sandbox.clock.wall_now() + timedelta(seconds=retry_in))
+        self.store.put("deliveries", doc)
+        return retry_in
+
+    # -- the log ---------------------------------------------------------------------------------------
+    def list_deliveries(self, project, bot_id=None, trigger=None, status=None):
+        if trigger is not None and trigger not in TRIGGERS:
+            raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
+        if status is not None and status not in STATUSES:
+            raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
+        docs = self.store.scan("deliveries", project["id"])
+        return [
+            doc
+            for doc in docs
+            if (bot_id is None or doc["bot_id"] == bot_id)
+            and (trigger is None or doc["trigger"] == trigger)
+            and (status is None or doc["status"] == status)
+        ]
+
+    def get_delivery(self, project, delivery_id):
+        doc = self.store.get("deliveries", delivery_id) if isinstance(delivery_id, str) else None
+        if doc is None or doc["project_id"] != project["id"]:
+            raise DeliveryNotFound()
+        return doc
+
+    def redeliver(self, project, delivery_id):
+        """Send a settled delivery again: same idempotency key and data, three more attempts."""
+        with self.store.lock:
+            doc = self.get_delivery(project, delivery_id)
+            if doc["status"] == "pending":
+                raise AttendeeError(
+                    "This delivery is still pending; it can be redelivered once it has been delivered or has failed",
+                    status=409,
+                )
+            doc["status"] = "pending"
+            doc["max_attempts"] = len(doc["attempts"]) + MAX_ATTEMPTS
+            doc["next_attempt_at"] = to_stored(self.sandbox.clock.wall_now())
+            self.store.put("deliveries", doc)
+        self._queue(doc)
+        return doc
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def wait_idle(self, timeout=5.0):
+        """True once nothing is queued or in flight (tests, a clean shutdown)."""
+        return self.lanes.wait_idle(timeout)
+
+    def close(self, timeout=1.0):
+        """Stop the workers; deliveries not yet settled stay pending in the store for the next start."""
+        self.lanes.close()
+        end = _monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, end - _monotonic()))
+
+
+def delivery_json(doc):
+    """A delivery as the log endpoints show it (times in the API's `Z` form)."""
+
+    def when(value):
+        return None if value is None else format_api_datetime(value)
+
+    return {
+        "id": doc["id"],
+        "bot_id": doc["bot_id"],
+        "trigger": doc["trigger"],
+        "url": doc["url"],
+        "status": doc["status"],
+        "idempotency_key": doc["idempotency_key"],
+        "signature": doc.get("signature"),
+        "payload": doc["payload"],
+        "attempts": [
+            {
+                "attempted_at": when(attempt["attempted_at"]),
+                "status_code": attempt["status_code"],
+                "error": attempt["error"],
+                "response_body": attempt["response_body"],
+                "duration_ms": attempt.get("duration_ms"),
+                "signature": attempt.get("signature"),
+            }
+            for attempt in doc["attempts"]
+        ],
+        "next_attempt_at": when(doc.get("next_attempt_at")),
+        "created_at": when(doc["created_at"]),
+    }
 
 
 def attach(sandbox):
-    """Hook this module into the use cases (called once by create_app)."""
+    """Hook this module into the use cases (called once by create_app): `sandbox.outbox` is the dispatcher,
+    and deliveries a previous run left pending are queued again."""
+    sandbox.outbox = DeliveryOutbox(sandbox)
+    sandbox.outbox.requeue_pending()
