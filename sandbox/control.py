@@ -1,5 +1,668 @@
-"""(being written)"""
+"""The sandbox's own control plane (the `/sandbox/...` endpoints), as plain use cases — no Flask here.
+
+What the real service cannot do and a test needs:
+
+* **Isolation.** `create_project` makes a project of its own (bots, clock, webhooks, journal, faults are
+  all per project); `reset` restores the fixtures and forgets everything else.
+* **Time travel, per project.** `advance_clock` moves one project's clock forward and applies, in time
+  order across all its bots, every scripted step that falls due on the way, each stamped with its due
+  time, sending its webhooks.
+* **Driving a bot.** `inject_event` applies any bot-side event through the one state machine;
+  `advance_bot` applies a bot's next pending steps now (moto's manual progression).
+* **A request journal** (`RequestJournal`) of each project's `/api/v1` requests, bounded in memory.
+* **Fault injection** (`FaultRegistry`): the dispatcher asks `match(project_id, method, path)` before
+  any state change and answers as told.
+
+Every input is validated here with a clear `SandboxInputError` (400 `{"error": ...}`), so the routes only
+parse JSON and call these functions.
+"""
+
+import hmac
+import heapq
+import itertools
+import json
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from http import HTTPStatus
+
+from sandbox import lifecycle
+from sandbox.errors import AttendeeError, SandboxInputError
+from sandbox.scenarios import DEFAULT_SCENARIO, step_name
+from sandbox.service import Unit
+from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+
+# Webhook triggers (contract 9.2) a project-level subscription may ask for.
+WEBHOOK_TRIGGERS = (
+    "bot.state_change",
+    "transcript.update",
+    "chat_messages.update",
+    "participant_events.join_leave",
+    "calendar.events_update",
+    "calendar.state_change",
+    "async_transcription.state_change",
+    "zoom_oauth_connection.state_change",
+    "bot_logs.update",
+    "participant_events.speech_start_stop",
+)
+MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
+MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
+MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
+MAX_DELAY_MS = 60_000
+FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
+API_PREFIX = "/api/v1/"
+JOURNAL_BODY_LIMIT = 4096  # bytes of a request body kept whole in the journal
+JOURNAL_BODY_PREVIEW = 1024  # characters kept of a longer one
+DEFAULT_JOURNAL_PAGE = 100
 
 
 def attach(sandbox):
     """Hook this module into the use cases (called once by create_app)."""
+    sandbox.faults = FaultRegistry(sandbox)
+    sandbox.journal = RequestJournal(sandbox.settings.journal_limit)
+
+
+# -- small validators ----------------------------------------------------------------------------------
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_fields(body, allowed, required=()):
+    """The body must be an object with only `allowed` keys and every `required` one."""
+    if not isinstance(body, dict):
+        raise SandboxInputError("The body must be a JSON object")
+    unknown = [key for key in body if key not in allowed]
+    if unknown:
+        raise SandboxInputError(f"Unknown field(s): {', '.join(unknown)}. Allowed fields: {', '.join(allowed)}")
+    missing = [key for key in required if key not in body]
+    if missing:
+        raise SandboxInputError(f"Missing required field(s): {', '.join(missing)}")
+    return body
+
+
+def check_admin(settings, header_value):
+    """Sandbox-wide endpoints are open unless SANDBOX_ADMIN_TOKEN is set; then the header must match."""
+    token = settings.admin_token
+    if not token:
+        return
+    if header_value is None:
+        raise SandboxInputError(
+            "This endpoint acts on the whole sandbox: send the X-Sandbox-Admin-Token header "
+            "(SANDBOX_ADMIN_TOKEN is set)",
+            status=401,
+        )
+    if not hmac.compare_digest(header_value.encode(), token.encode()):
+        raise SandboxInputError("Invalid X-Sandbox-Admin-Token", status=403)
+
+
+# -- projects and reset -------------------------------------------------------------------------------
+
+PROJECT_FIELDS = ("name", "webhooks", "zoom_credentials", "scenario")
+
+
+def create_project(sb, body):
+    """POST /sandbox/projects: a new, empty project with its own key, secret, clock and default scenario."""
+    check_fields(body, PROJECT_FIELDS)
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 255):
+        raise SandboxInputError("name must be a non-empty string of at most 255 characters")
+    webhooks = _check_project_webhooks(body.get("webhooks", []), sb.settings.require_https_webhooks)
+    zoom_credentials = body.get("zoom_credentials", True)
+    if not isinstance(zoom_credentials, bool):
+        raise SandboxInputError("zoom_credentials must be true or false")
+    scenario = body.get("scenario", DEFAULT_SCENARIO)
+    check_scenario_name(sb, scenario, "scenario")
+    with sb.store.lock:
+        project_id = sb.ids.new("proj")
+        project = {
+            "id": project_id,
+            "name": name if name is not None else project_id,
+            "api_key": sb.ids.api_key(),
+            "webhook_secret": sb.ids.webhook_secret(),
+            "zoom_credentials": zoom_credentials,
+            "scenario": scenario,
+            "webhooks": webhooks,
+            "clock_offset_seconds": 0.0,
+        }
+        sb.store.put("projects", project)
+    sb.projects_changed()
+    return project
+
+
+def public_project(project):
+    return {
+        "id": project["id"],
+        "name": project["name"],
+        "api_key": project["api_key"],
+        "webhook_secret": project["webhook_secret"],
+        "zoom_credentials": project.get("zoom_credentials", True),
+        "scenario": project.get("scenario") or DEFAULT_SCENARIO,
+        "webhooks": project.get("webhooks", []),
+    }
+
+
+def check_scenario_name(sb, name, field_name):
+    if not isinstance(name, str):
+        raise SandboxInputError(f"{field_name} must be a string naming a scenario")
+    if name not in sb.scenarios:
+        raise SandboxInputError(f"Unknown scenario '{name}'. Known scenarios: {', '.join(sorted(sb.scenarios))}")
+
+
+def _check_project_webhooks(webhooks, require_https):
+    if not isinstance(webhooks, list):
+        raise SandboxInputError("webhooks must be a list of {\"url\": ..., \"triggers\": [...]} objects")
+    if len(webhooks) > MAX_PROJECT_WEBHOOKS:
+        raise SandboxInputError(f"A project has at most {MAX_PROJECT_WEBHOOKS} webhook subscriptions")
+    seen, out = set(), []
+    for index, hook in enumerate(webhooks):
+        where = f"webhooks[{index}]"
+        if not isinstance(hook, dict):
+            raise SandboxInputError(f"{where} must be an object with url and triggers")
+        unknown = [key for key in hook if key not in ("url", "triggers")]
+        if unknown:
+            raise SandboxInputError(f"{where}: unknown field(s): {', '.join(unknown)}. Allowed fields: url, triggers")
+        url = hook.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
+            raise SandboxInputError(f"{where}.url must be an http:// or https:// URL")
+        if require_https and not url.startswith("https://"):
+            raise SandboxInputError(f"{where}.url must use https:// (SANDBOX_REQUIRE_HTTPS_WEBHOOKS is set)")
+        if url in seen:
+            raise SandboxInputError(f"{where}.url is already used by another subscription of this project")
+        seen.add(url)
+        triggers = hook.get("triggers")
+        if not isinstance(triggers, list) or not triggers:
+            raise SandboxInputError(f"{where}.triggers must be a non-empty list of trigger codes")
+        for trigger in triggers:
+            if trigger not in WEBHOOK_TRIGGERS:
+                raise SandboxInputError(
+                    f"{where}.triggers: unknown trigger {trigger!r}. Valid triggers: {', '.join(WEBHOOK_TRIGGERS)}"
+                )
+        out.append({"url": url, "triggers": list(dict.fromkeys(triggers))})
+    return out
+
+
+def reset(sb):
+    """POST /sandbox/reset: the fixtures again; every other project, bot, journal entry and fault is gone."""
+    with sb.store.lock:
+        sb.reset()
+        sb.faults.clear_all()
+        sb.journal.clear_all()
+        throttle = getattr(sb, "throttle", None)
+        if throttle is not None and hasattr(throttle, "history"):
+            with throttle.lock:
+                throttle.history.clear()
+        return {
+            "projects": len(sb.fixtures.get("projects", [])),
+            "bots": len(sb.fixtures.get("bots", [])),
+        }
+
+
+# -- the clock ----------------------------------------------------------------------------------------
+
+
+def clock_view(sb, project):
+    return {"now": format_api_datetime(sb.now(project)), "offset_seconds": project.get("clock_offset_seconds", 0.0)}
+
+
+def advance_clock(sb, project, body):
+    """POST /sandbox/clock/advance: move one project's clock forward by `seconds`.
+
+    Every scripted step of the project's bots that falls due on the way is applied in time order (across
+    bots: the earliest due step first, ties in the bots' creation order), each stamped with its due time,
+    and its webhooks are handed to the outbox in that order. Returns (clock view, events applied).
+    """
+    check_fields(body, ("seconds",), required=("seconds",))
+    seconds = body["seconds"]
+    if not _is_number(seconds) or seconds < 0:
+        raise SandboxInputError("seconds must be a number >= 0 (the clock only moves forward)")
+    if seconds > MAX_ADVANCE_SECONDS:
+        raise SandboxInputError(f"seconds must be at most {MAX_ADVANCE_SECONDS} (ten years)")
+    with sb.store.lock:
+        project = sb.store.get("projects", project["id"])  # the stored one: the request's may be stale
+        project["clock_offset_seconds"] = project.get("clock_offset_seconds", 0.0) + seconds
+        sb.store.put("projects", project)
+        sb.projects_changed()
+        target = sb.now(project)
+        events = _apply_due_steps(sb, project, target)
+        for bot in sb.store.scan("bots", project["id"]):
+            sb._track_due(project, bot)  # their wall-clock due times moved with the offset
+        return clock_view(sb, project), events
+
+
+def _apply_due_steps(sb, project, target):
+    """Apply every step due by `target`, one at a time, always the earliest due first."""
+    order = itertools.count()
+    heap = []
+    for bot in sb.store.scan("bots", project["id"]):
+        if bot.get("pending_steps"):
+            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), next(order), bot["id"]))
+    applied = []
+    while heap:
+        due, _, bot_id = heapq.heappop(heap)
+        if due > target:
+            break
+        bot = sb.store.get("bots", bot_id)
+        if bot is None:
+            continue
+        unit = Unit(sb, project, bot)
+        sb.catch_up(unit, target, limit=1)
+        sb._commit(unit)
+        applied.extend(describe_change(change) for change in unit.changes)
+        if bot.get("pending_steps"):
+            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), next(order), bot_id))
+    return applied
+
+
+def describe_change(change):
+    """One applied event, as the control API reports it (the fields of a `bot.state_change` webhook)."""
+    return {
+        "bot_id": change.bot_id,
+        "event_type": change.event_type,
+        "event_sub_type": change.event_sub_type,
+        "old_state": change.old_state,
+        "new_state": change.new_state,
+        "created_at": format_api_datetime(change.created_at),
+    }
+
+
+# -- driving a bot ------------------------------------------------------------------------------------
+
+API_ONLY_EVENTS = {
+    "data_deleted": "data_deleted is created by POST /api/v1/bots/{id}/delete_data, which also deletes the "
+    "bot's data: call that endpoint instead",
+}
+
+
+def inject_event(sb, project, bot_id, body):
+    """POST /sandbox/bots/{id}/events: apply one event through the state machine, now (project clock).
+
+    The scenario's steps that follow this event type start as they would after a real one.
+    """
+    check_fields(body, ("type", "sub_type", "metadata"), required=("type",))
+    event_type, sub_type = body["type"], body.get("sub_type")
+    if not isinstance(event_type, str):
+        raise SandboxInputError("type must be a string naming an event type")
+    if sub_type is not None and not isinstance(sub_type, str):
+        raise SandboxInputError("sub_type must be a string or null")
+    metadata = body.get("metadata", {})
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise SandboxInputError("metadata must be an object")
+    lifecycle.check_event_pair(event_type, sub_type)
+    if event_type in API_ONLY_EVENTS:
+        raise SandboxInputError(API_ONLY_EVENTS[event_type])
+    with sb.bot_unit(project, bot_id) as unit:
+        sb.apply(unit, event_type, sub_type, at=sb.now(project), metadata=metadata)
+        return unit.bot
+
+
+def advance_bot(sb, project, bot_id, body):
+    """POST /sandbox/bots/{id}/advance: apply the bot's next `steps` pending steps now.
+
+    Each applied step is stamped with the project's current time, and the steps after it move earlier by
+    the same amount, so the rest of the script keeps its spacing. A step whose event the bot's state no
+    longer allows is dropped, as it would be when it fell due. Returns (bot, applied steps).
+    """
+    check_fields(body, ("steps",))
+    steps = body.get("steps", 1)
+    if steps == "all":
+        steps = MAX_MANUAL_STEPS
+    elif not _is_int(steps) or steps < 1:
+        raise SandboxInputError('steps must be a positive integer or "all"')
+    applied = []
+    with sb.bot_unit(project, bot_id) as unit:
+        now = sb.now(project)
+        bot = unit.bot
+        while bot.get("pending_steps") and len(applied) < steps:
+            step = bot["pending_steps"][0]
+            early = parse_stored_datetime(step["due"]) - now
+            if early > timedelta(0):
+                for pending in bot["pending_steps"]:
+                    pending["due"] = to_stored(parse_stored_datetime(pending["due"]) - early)
+            before = len(unit.changes)
+            sb.catch_up(unit, now, limit=1)
+            item = public_step({**step, "due": to_stored(now)})
+            item["applied"] = "action" in step or len(unit.changes) > before
+            applied.append(item)
+        return bot, applied
+
+
+def public_step(step):
+    """A pending (or applied) step as the control API shows it: its name first, its due time in API form."""
+    out = {}
+    if "event" in step:
+        out["event"] = step["event"]
+        out["sub_type"] = step.get("sub_type")
+    else:
+        out["action"] = step["action"]
+    for key, value in step.items():
+        if key not in ("event", "sub_type", "action", "due"):
+            out[key] = value
+    out["due"] = format_api_datetime(step["due"])
+    return out
+
+
+def bot_steps(sb, project, bot_id):
+    """GET /sandbox/bots/{id}/steps: the bot's scenario and what it will do next, and when."""
+    with sb.bot_unit(project, bot_id) as unit:
+        bot = unit.bot
+        return {
+            "bot_id": bot["id"],
+            "scenario": sb.scenario_of(bot).name,
+            "state": bot["state"],
+            "pending_steps": [public_step(step) for step in bot.get("pending_steps") or []],
+        }
+
+
+def scenario_catalogue(sb):
+    """GET /sandbox/scenarios: every scenario, its description, and which event types start its steps."""
+    return {
+        "default": DEFAULT_SCENARIO,
+        "results": [
+            {
+                "name": scenario.name,
+                "description": scenario.description,
+                "on": {trigger: [step_name(step) for step in steps] for trigger, steps in scenario.on.items()},
+            }
+            for scenario in sb.scenarios.values()
+        ],
+    }
+
+
+# -- path patterns (faults, journal filters) -----------------------------------------------------------
+
+
+def path_matches(pattern, path):
+    """`*` matches exactly one non-empty path segment; everything else matches itself."""
+    want, have = pattern.split("/"), path.split("/")
+    if len(want) != len(have):
+        return False
+    return all(w == h or (w == "*" and h != "") for w, h in zip(want, have))
+
+
+# -- the request journal -------------------------------------------------------------------------------
+
+
+class RequestJournal:
+    """Each project's `/api/v1` requests, newest last in memory, at most `limit` per project."""
+
+    def __init__(self, limit):
+        self.limit = max(1, int(limit))
+        self._entries = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, project_id, *, method, path, query, status, time, duration_ms, body):
+        entry = {
+            "id": None,
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "time": format_api_datetime(time),
+            "duration_ms": round(duration_ms, 3),
+            **journal_body(body),
+        }
+        with self._lock:
+            entry["id"] = next(self._ids)
+            self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(entry)
+        return entry
+
+    def entries(self, project_id, query):
+        """Newest first, filtered by `method`, `path` (with `*` segments), `status`, at most `limit`."""
+        method, path, status, limit = self._filters(query)
+        with self._lock:
+            entries = list(self._entries.get(project_id, ()))
+        matching = [
+            dict(e)
+            for e in reversed(entries)
+            if (method is None or e["method"] == method)
+            and (path is None or path_matches(path, e["path"]))
+            and (status is None or e["status"] == status)
+        ]
+        return {"count": len(matching), "results": matching[:limit]}
+
+    def _filters(self, query):
+        unknown = [key for key in query if key not in ("method", "path", "status", "limit")]
+        if unknown:
+            raise SandboxInputError(f"Unknown filter(s): {', '.join(unknown)}. Filters: method, path, status, limit")
+        method = query.get("method")
+        method = method.upper() if method else None
+        status = query.get("status")
+        if status is not None:
+            if not status.isdigit():
+                raise SandboxInputError("status must be an HTTP status code such as 404")
+            status = int(status)
+        limit = query.get("limit")
+        if limit is None:
+            limit = DEFAULT_JOURNAL_PAGE
+        elif not limit.isdigit() or int(limit) < 1:
+            raise SandboxInputError(f"limit must be a positive integer (at most {self.limit} entries are kept)")
+        else:
+            limit = int(limit)
+        return method, query.get("path") or None, status, limit
+
+    def clear(self, project_id):
+        with self._lock:
+            removed = len(self._entries.pop(project_id, ()))
+        return removed
+
+    def clear_all(self):
+        with self._lock:
+            self._entries.clear()
+
+
+def journal_body(raw):
+    """A request body as the journal keeps it: JSON decoded when it is JSON, text otherwise; a long one cut."""
+    if not raw:
+        return {"body": None}
+    if len(raw) > JOURNAL_BODY_LIMIT:
+        return {"body": raw[:JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW], "body_truncated": True}
+    text = raw.decode("utf-8", "replace")
+    try:
+        return {"body": json.loads(text)}
+    except ValueError:
+        return {"body": text}
+
+
+# -- fault injection ----------------------------------------------------------------------------------
+
+FAULT_FIELDS = ("method", "path", "status", "body", "headers", "delay_ms", "times", "retry_after")
+
+
+def throttle_body(seconds):
+    """The real throttle's 429 (contract 1.7), for a fault that mimics it."""
+    unit = "second" if seconds == 1 else "seconds"
+    return {"detail": f"Request was throttled. Expected available in {seconds} {unit}."}
+
+
+@dataclass
+class Fault:
+    id: str
+    method: str
+    path: str
+    status: int | None
+    body: object
+    headers: dict
+    delay_ms: int
+    times: int | None
+    created_at: str
+    remaining: int | None = None
+    hits: int = 0
+
+    def public(self):
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "body": self.body,
+            "headers": self.headers,
+            "delay_ms": self.delay_ms,
+            "times": self.times,
+            "remaining": self.remaining,
+            "hits": self.hits,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass
+class FaultHit:
+    """What the dispatcher needs to answer a matched request (see `fault_response` in api/dispatch.py)."""
+
+    status: int | None
+    body: object
+    headers: dict
+    delay_ms: int
+
+
+class FaultRegistry:
+    """Per-project injected faults; the first live fault that matches a request answers it."""
+
+    def __init__(self, sb):
+        self.sb = sb
+        self._faults = {}
+        self._lock = threading.Lock()
+
+    def add(self, project, body):
+        check_fields(body, FAULT_FIELDS, required=("path",))
+        method = body.get("method", "*")
+        if not isinstance(method, str) or method.upper() not in FAULT_METHODS:
+            raise SandboxInputError(f"method must be one of {', '.join(FAULT_METHODS)}")
+        method = method.upper()
+        path = body["path"]
+        if not isinstance(path, str) or not path.startswith(API_PREFIX):
+            raise SandboxInputError("path must be an /api/v1/... path; * matches one path segment")
+        if "?" in path:
+            raise SandboxInputError("path matches the path only: leave out the query string")
+        status = body.get("status")
+        if status is not None and (not _is_int(status) or not 100 <= status <= 599):
+            raise SandboxInputError("status must be an HTTP status code from 100 to 599, or null for a delay only")
+        delay_ms = body.get("delay_ms", 0)
+        if not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS:
+            raise SandboxInputError(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
+        if status is None and delay_ms == 0:
+            raise SandboxInputError("A fault needs a status, a delay_ms, or both")
+        times = body.get("times", 1)
+        if times is not None and (not _is_int(times) or times < 1):
+            raise SandboxInputError("times must be a positive integer, or null for every matching request")
+        headers = body.get("headers", {})
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k and "\n" not in k + v for k, v in headers.items()
+        ):
+            raise SandboxInputError("headers must be an object of header names to string values")
+        if "retry_after" in body and status != 429:
+            raise SandboxInputError("retry_after only applies to a 429 fault")
+        if status is None and "body" in body:
+            raise SandboxInputError("body needs a status: a fault without one only delays the request")
+        if status == 429 and "body" not in body:
+            retry_after = body.get("retry_after", 60)
+            if not _is_int(retry_after) or retry_after < 0:
+                raise SandboxInputError("retry_after must be a whole number of seconds >= 0")
+            response_body = throttle_body(retry_after)
+            headers = {"Retry-After": str(retry_after), **headers}
+        elif status is not None:
+            phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Injected"
+            response_body = body.get("body", {"error": f"Injected fault: {status} {phrase}".strip()})
+        else:
+            response_body = None
+        fault = Fault(
+            id=self.sb.ids.new("flt"),
+            method=method,
+            path=path,
+            status=status,
+            body=response_body,
+            headers=dict(headers),
+            delay_ms=delay_ms,
+            times=times,
+            remaining=times,
+            created_at=format_api_datetime(self.sb.now(project)),
+        )
+        with self._lock:
+            self._faults.setdefault(project["id"], []).append(fault)
+        return fault.public()
+
+    def list(self, project_id):
+        with self._lock:
+            return [f.public() for f in self._faults.get(project_id, [])]
+
+    def get(self, project_id, fault_id):
+        with self._lock:
+            for fault in self._faults.get(project_id, []):
+                if fault.id == fault_id:
+                    return fault.public()
+        raise FaultNotFound()
+
+    def remove(self, project_id, fault_id):
+        with self._lock:
+            faults = self._faults.get(project_id, [])
+            for index, fault in enumerate(faults):
+                if fault.id == fault_id:
+                    del faults[index]
+                    return
+        raise FaultNotFound()
+
+    def clear(self, project_id):
+        with self._lock:
+            return len(self._faults.pop(project_id, []))
+
+    def clear_all(self):
+        with self._lock:
+            self._faults.clear()
+
+    def match(self, project_id, method, path):
+        """The dispatcher's question, before any state change: does a live fault answer this request?
+
+        A GET fault also matches HEAD (the real server serves HEAD as GET). A fault is used up after
+        `times` matches and then removed.
+        """
+        with self._lock:
+            faults = self._faults.get(project_id)
+            if not faults:
+                return None
+            for index, fault in enumerate(faults):
+                if fault.method not in ("*", method) and not (fault.method == "GET" and method == "HEAD"):
+                    continue
+                if not path_matches(fault.path, path):
+                    continue
+                fault.hits += 1
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        del faults[index]
+                return FaultHit(fault.status, fault.body, dict(fault.headers), fault.delay_ms)
+        return None
+
+
+class FaultNotFound(AttendeeError):
+    status = 404
+
+    def __init__(self):
+        super().__init__("Fault not found")
+
+
+__all__ = [
+    "attach",
+    "advance_bot",
+    "advance_clock",
+    "bot_steps",
+    "check_admin",
+    "check_fields",
+    "clock_view",
+    "create_project",
+    "inject_event",
+    "public_project",
+    "reset",
+    "scenario_catalogue",
+    "FaultRegistry",
+    "RequestJournal",
+]

@@ -1,1 +1,309 @@
-"""(being written)"""
+"""The sandbox's own endpoints (`/sandbox/...`): control what the real service cannot — projects, the clock,
+bots' events and scripts, the meeting's course, the request journal and injected faults.
+
+Everything answers JSON. Endpoints that act on a project authenticate with that project's
+`Authorization: Token <key>` (the same checks and messages as the API); endpoints that act on the whole
+sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless `SANDBOX_ADMIN_TOKEN` is set,
+and then demand `X-Sandbox-Admin-Token`. Bad input is a 400 `{"error": "<what is wrong>"}`.
+
+`init_app` installs the request journal's hooks: every `/api/v1` request is timed and recorded for the
+project it authenticated as (or whose key it carried).
+"""
+
+import json
+import time
+from datetime import timedelta
+
+from flask import Blueprint, g, request
+
+from sandbox import control, meeting
+from sandbox.api.dispatch import authenticate, sandbox
+from sandbox.api.responses import error_response, json_response
+from sandbox.errors import AttendeeError, SandboxInputError
+from sandbox.schemas.bot import dump_bot
+from sandbox.timefmt import format_api_datetime
+
+
+def make_blueprint():
+    bp = Blueprint("sandbox_control", __name__, url_prefix="/sandbox")
+    for rule, methods, view in ROUTES:
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=methods)
+    bp.register_error_handler(AttendeeError, error_response)
+    return bp
+
+
+def init_app(app):
+    app.before_request(_journal_start)
+    app.after_request(_journal_record)
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def body_object():
+    """The request body as a JSON object ({} when empty), whatever the Content-Type (curl -d sends a form
+    type by default)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SandboxInputError(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SandboxInputError("The body must be a JSON object")
+    return data
+
+
+def admin():
+    control.check_admin(sandbox().settings, request.headers.get("X-Sandbox-Admin-Token"))
+
+
+def ok(body, status=200):
+    return json_response(status, body)
+
+
+# -- projects and reset (sandbox-wide) -------------------------------------------------------------------
+
+
+def create_project():
+    """POST /sandbox/projects: a new isolated project; 201 with its id, name, API key and webhook secret."""
+    admin()
+    project = control.create_project(sandbox(), body_object())
+    return ok(control.public_project(project), 201)
+
+
+def reset():
+    """POST /sandbox/reset: restore the fixtures and clear everything else."""
+    admin()
+    return ok({"reset": True, **control.reset(sandbox())})
+
+
+def scenarios():
+    """GET /sandbox/scenarios: the scenario catalogue (names, descriptions, which events start steps)."""
+    return ok(control.scenario_catalogue(sandbox()))
+
+
+# -- the project's clock --------------------------------------------------------------------------------
+
+
+def get_clock():
+    """GET /sandbox/clock: the project's now and its offset from the wall clock."""
+    return ok(control.clock_view(sandbox(), authenticate()))
+
+
+def advance_clock():
+    """POST /sandbox/clock/advance {"seconds": N}: the new clock and the events applied on the way."""
+    project = authenticate()
+    clock, events = control.advance_clock(sandbox(), project, body_object())
+    return ok({**clock, "events": events})
+
+
+# -- driving a bot ---------------------------------------------------------------------------------------
+
+
+def bot_events(object_id):
+    """POST /sandbox/bots/{id}/events {"type", "sub_type"?, "metadata"?}: apply the event; the bot."""
+    project = authenticate()
+    return ok(dump_bot(control.inject_event(sandbox(), project, object_id, body_object())))
+
+
+def bot_advance(object_id):
+    """POST /sandbox/bots/{id}/advance {"steps": N | "all"}: apply the next pending steps now."""
+    project = authenticate()
+    sb = sandbox()
+    bot, applied = control.advance_bot(sb, project, object_id, body_object())
+    pending = [control.public_step(step) for step in bot.get("pending_steps") or []]
+    return ok({"bot": dump_bot(bot), "applied": applied, "pending_steps": pending})
+
+
+def bot_steps(object_id):
+    """GET /sandbox/bots/{id}/steps: the bot's scenario and its pending steps."""
+    return ok(control.bot_steps(sandbox(), authenticate(), object_id))
+
+
+# -- the meeting's course (sandbox/meeting.py does the work) ------------------------------------------------
+
+PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host")
+PARTICIPANT_EVENT_FIELDS = ("event_type", "event_data", "timestamp_ms")
+UTTERANCE_FIELDS = ("speaker_uuid", "text", "duration_ms", "timestamp_ms", "source_id")
+CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id")
+RECORDING_FILE_FIELDS = ("start_timestamp_ms",)
+
+
+def add_participant(object_id):
+    """POST /sandbox/bots/{id}/participants {"name", "uuid"?, "user_uuid"?, "is_host"?}: a participant joins
+    (a `join` participant event); 201 with the participant as GET /participants shows it."""
+    project = authenticate()
+    body = control.check_fields(body_object(), PARTICIPANT_FIELDS, required=("name",))
+    if not isinstance(body["name"], str):
+        raise SandboxInputError("name must be a string")
+    _check_uuid(body, "uuid", optional=True)
+    if not isinstance(body.get("is_host", False), bool):
+        raise SandboxInputError("is_host must be true or false")
+    return ok(meeting.add_participant(sandbox(), project, object_id, **body), 201)
+
+
+def participant_event(object_id, uuid):
+    """POST /sandbox/bots/{id}/participants/{uuid}/events {"event_type", "event_data"?, "timestamp_ms"?}:
+    201 with the stored event; 200 with the participant for `update` (never stored), or with
+    `{"dropped": true, ...}` for a speech event the bot's settings do not record."""
+    project = authenticate()
+    body = control.check_fields(body_object(), PARTICIPANT_EVENT_FIELDS, required=("event_type",))
+    item = meeting.participant_event(sandbox(), project, object_id, uuid, **body)
+    return ok(item, 200 if body["event_type"] == "update" or item.get("dropped") else 201)
+
+
+def add_utterance(object_id):
+    """POST /sandbox/bots/{id}/utterances {"speaker_uuid", "text", "duration_ms", "timestamp_ms"?,
+    "source_id"?}: 201 with the utterance as GET /transcript shows it (the same `source_id` again replaces
+    it); 200 `{"dropped": true, ...}` while no recording is in progress (the speaker is still created)."""
+    project = authenticate()
+    body = control.check_fields(body_object(), UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
+    _check_uuid(body, "speaker_uuid")
+    return _stored_or_dropped(meeting.add_utterance(sandbox(), project, object_id, **body))
+
+
+def add_chat_message(object_id):
+    """POST /sandbox/bots/{id}/chat_messages {"sender_uuid", "text", "to"?, "additional_data"?,
+    "source_id"?}: 201 with the message as GET /chat_messages shows it; 200 `{"dropped": true, ...}` when
+    the real server would not store it."""
+    project = authenticate()
+    body = control.check_fields(body_object(), CHAT_FIELDS, required=("sender_uuid", "text"))
+    _check_uuid(body, "sender_uuid")
+    return _stored_or_dropped(meeting.add_chat_message(sandbox(), project, object_id, **body))
+
+
+def recording_file(object_id):
+    """POST /sandbox/bots/{id}/recording_file {"start_timestamp_ms"?}: the recording file exists from now on
+    (GET /recording answers its URL); 201 with `{"uploaded_at", "start_timestamp_ms"}`."""
+    project = authenticate()
+    body = control.check_fields(body_object(), RECORDING_FILE_FIELDS)
+    item = meeting.upload_recording(sandbox(), project, object_id, **body)
+    return ok({**item, "uploaded_at": format_api_datetime(item["uploaded_at"])}, 201)
+
+
+def _check_uuid(body, name, optional=False):
+    value = body.get(name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+        raise SandboxInputError(f"{name} must be a non-empty string")
+
+
+def _stored_or_dropped(item):
+    """201 with the stored item; 200 `{"dropped": true, ...}` when the real server would not have stored it."""
+    if item.get("dropped"):
+        return ok(item, 200)
+    return ok(item, 201)
+
+
+# -- the request journal ---------------------------------------------------------------------------------
+
+
+def requests_list():
+    """GET /sandbox/requests?method=&path=&status=&limit=: the project's /api/v1 requests, newest first."""
+    project = authenticate()
+    return ok(sandbox().journal.entries(project["id"], request.args.to_dict()))
+
+
+def requests_clear():
+    """DELETE /sandbox/requests: forget the project's journal."""
+    project = authenticate()
+    return ok({"deleted": sandbox().journal.clear(project["id"])})
+
+
+def _journal_start():
+    if _is_api_path(request.path):
+        g.journal_start = (time.perf_counter(), sandbox().clock.wall_now())
+
+
+def _journal_record(response):
+    start = g.pop("journal_start", None)
+    if start is None:
+        return response
+    started, wall_start = start
+    duration_ms = (time.perf_counter() - started) * 1000
+    try:
+        project = g.get("project") or _project_from_header()
+        if project is not None:
+            sb = sandbox()
+            offset = project.get("clock_offset_seconds", 0.0)
+            sb.journal.record(
+                project["id"],
+                method=request.method,
+                path=request.path,
+                query=request.query_string.decode("utf-8", "replace"),
+                status=response.status_code,
+                time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
+                duration_ms=duration_ms,
+                body=request.get_data(cache=True),
+            )
+    except Exception:  # the journal must never break a request
+        pass
+    return response
+
+
+def _project_from_header():
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) == 2 and parts[0].lower() == "token":
+        return sandbox().project_for_key(parts[1])
+    return None
+
+
+def _is_api_path(path):
+    return path == "/api/v1" or path.startswith("/api/v1/")
+
+
+# -- fault injection --------------------------------------------------------------------------------------
+
+
+def faults_create():
+    """POST /sandbox/faults: the next matching /api/v1 requests of this project wait and/or answer as told."""
+    project = authenticate()
+    return ok(sandbox().faults.add(project, body_object()), 201)
+
+
+def faults_list():
+    project = authenticate()
+    return ok({"results": sandbox().faults.list(project["id"])})
+
+
+def faults_clear():
+    project = authenticate()
+    return ok({"deleted": sandbox().faults.clear(project["id"])})
+
+
+def fault_get(fault_id):
+    project = authenticate()
+    return ok(sandbox().faults.get(project["id"], fault_id))
+
+
+def fault_delete(fault_id):
+    project = authenticate()
+    sandbox().faults.remove(project["id"], fault_id)
+    return ok({"deleted": 1})
+
+
+ROUTES = (
+    ("/projects", ["POST"], create_project),
+    ("/reset", ["POST"], reset),
+    ("/scenarios", ["GET"], scenarios),
+    ("/clock", ["GET"], get_clock),
+    ("/clock/advance", ["POST"], advance_clock),
+    ("/bots/<object_id>/events", ["POST"], bot_events),
+    ("/bots/<object_id>/advance", ["POST"], bot_advance),
+    ("/bots/<object_id>/steps", ["GET"], bot_steps),
+    ("/bots/<object_id>/participants", ["POST"], add_participant),
+    ("/bots/<object_id>/participants/<uuid>/events", ["POST"], participant_event),
+    ("/bots/<object_id>/utterances", ["POST"], add_utterance),
+    ("/bots/<object_id>/chat_messages", ["POST"], add_chat_message),
+    ("/bots/<object_id>/recording_file", ["POST"], recording_file),
+    ("/requests", ["GET"], requests_list),
+    ("/requests", ["DELETE"], requests_clear),
+    ("/faults", ["POST"], faults_create),
+    ("/faults", ["GET"], faults_list),
+    ("/faults", ["DELETE"], faults_clear),
+    ("/faults/<fault_id>", ["GET"], fault_get),
+    ("/faults/<fault_id>", ["DELETE"], fault_delete),
+)
