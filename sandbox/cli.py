@@ -1,4 +1,4 @@
-"""The `attendee-sandbox` command (also `python -m sandbox`): serve, reset."""
+"""The `attendee-sandbox` command (also `python -m sandbox`): serve, reset, prune."""
 
 import argparse
 import signal
@@ -23,9 +23,16 @@ def main(argv=None):
     reset = commands.add_parser("reset", help="restore the bundled fixtures, dropping everything else")
     _data_options(reset)
 
+    prune = commands.add_parser(
+        "prune",
+        help="delete ended bots older than N days, with their meeting data (run it while the sandbox is stopped)",
+    )
+    prune.add_argument("--data", help="the data file (default: $SANDBOX_DATA or .attendee-sandbox/data.json)")
+    prune.add_argument("--days", type=int, help="the retention period (default: $SANDBOX_RETENTION_DAYS)")
+
     args = parser.parse_args(argv)
     try:
-        return {"serve": _serve, "reset": _reset}[args.command](args)
+        return {"serve": _serve, "reset": _reset, "prune": _prune}[args.command](args)
     except (ConfigError, FixtureError, StoreError) as exc:
         print(f"attendee-sandbox: {exc}", file=sys.stderr)
         return 2
@@ -80,6 +87,34 @@ def _reset(args):
     store.replace_all(fixtures)
     store.close()
     print(f"Restored the fixtures of {settings.fixtures_dir} into {settings.data_path}")
+    return 0
+
+
+def _prune(args):
+    """Prune a data file: bots in a post-meeting state whose last event is older than the retention period.
+
+    The fixture bots are kept. The data file is rewritten (a checkpoint) once pruned.
+    """
+    from sandbox.clock import Clock
+    from sandbox.fixtures import load_fixtures
+    from sandbox.retention import RetentionError, check_days, fixture_bot_ids, prune
+    from sandbox.store import TinyDBStore
+
+    settings = load_settings({"data_path": args.data})
+    days = args.days if args.days is not None else settings.retention_days
+    if days is None:
+        raise RetentionError("no retention period: give --days N or set SANDBOX_RETENTION_DAYS")
+    check_days(days)
+    path = settings.data_path
+    if not path.exists():
+        raise StoreError(f"{path}: no such data file")
+    keep = fixture_bot_ids(load_fixtures(settings.fixtures_dir))
+    store = TinyDBStore(path)
+    try:
+        report = prune(store, Clock(), days, keep=keep)
+    finally:
+        store.close()
+    print(f"{path}: {report.summary()}")
     return 0
 
 

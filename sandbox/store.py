@@ -21,8 +21,6 @@ import os
 import threading
 from pathlib import Path
 
-from tinydb import TinyDB
-from tinydb.storages import JSONStorage
 
 # The field that says which scope a document of each table belongs to (lists are per scope).
 SCOPE_FIELDS = {
@@ -37,6 +35,9 @@ SCOPE_FIELDS = {
     "webhook_subscriptions": "project_id",
 }
 DEFAULT_SCOPE_FIELD = "project_id"
+# A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
+# string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
+ON_DISK_ERRORS = "backslashreplace"
 
 
 class StoreError(Exception):
@@ -184,15 +185,14 @@ class TinyDBStore(MemoryStore):
     # -- loading -------------------------------------------------------------------------------------
     def _load(self):
         if self.path.exists() and self.path.stat().st_size > 0:
+            # TinyDB's own reader parses the whole file again for every table (seven parses of a 20 MB
+            # file at 10,000 bots); its format is `{table: {doc_id: doc}}`, read here in one parse.
             try:
-                db = TinyDB(self.path, storage=JSONStorage, access_mode="r")
-                try:
-                    for name in db.tables():
-                        for doc in db.table(name).all():
-                            self._put_loaded(name, dict(doc))
-                finally:
-                    db.close()
-            except (ValueError, KeyError, TypeError) as exc:
+                data = json.loads(self.path.read_bytes())
+                for name, docs in data.items():
+                    for doc in docs.values():
+                        self._put_loaded(name, dict(doc))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise StoreError(f"{self.path}: not a sandbox data file ({exc})") from exc
         for journal in (self.rotated_path, self.journal_path):
             if journal.exists():
@@ -218,7 +218,7 @@ class TinyDBStore(MemoryStore):
 
     # -- writing -------------------------------------------------------------------------------------
     def _append(self, entry):
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8", ON_DISK_ERRORS) + b"\n"
         os.write(self._journal, line)
         if self.fsync:
             os.fsync(self._journal)
@@ -273,17 +273,25 @@ class TinyDBStore(MemoryStore):
         return snapshot
 
     def _write_snapshot(self, snapshot):
+        """Write TinyDB's JSON format (`{table: {doc_id: doc}}`) straight from the documents' JSON strings.
+
+        TinyDB's `insert_multiple` reads and rewrites the whole file once per table (5 s at 10,000 bots);
+        this writes it once, with no parsing, in chunks.
+        """
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.unlink(missing_ok=True)
-        db = TinyDB(tmp, storage=JSONStorage, ensure_ascii=False)
-        try:
-            for table, raws in snapshot.items():
-                if raws:
-                    db.table(table).insert_multiple(json.loads(raw) for raw in raws)
-        finally:
-            db.close()
-        with open(tmp, "rb") as written:
-            os.fsync(written.fileno())
+        with open(tmp, "w", encoding="utf-8", errors=ON_DISK_ERRORS) as out:
+            out.write("{")
+            tables = [(table, raws) for table, raws in snapshot.items() if raws]
+            for number, (table, raws) in enumerate(tables):
+                out.write(("," if number else "") + json.dumps(table) + ":{")
+                for start in range(0, len(raws), 1000):
+                    chunk = raws[start : start + 1000]
+                    out.write(("," if start else "") + ",".join(f'"{start + i}":{raw}' for i, raw in enumerate(chunk, 1)))
+                out.write("}")
+            out.write("}")
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, self.path)
         self.rotated_path.unlink(missing_ok=True)
 

@@ -1,0 +1,159 @@
+"""Data hygiene for long-lived sandboxes: prune finished bots older than a retention period.
+
+A bot is pruned when all of these hold:
+
+* it is in a post-meeting state (`ended`, `fatal_error`, `data_deleted`) and has no scripted step pending;
+* its last event is more than `days` days old by its project's clock (a bot without events: its creation);
+* it is not one of the bundled fixture bots (they are the documented seed data; `reset` restores them).
+
+Its meeting data goes with it: utterances, participants, participant events, chat messages and async
+transcriptions (each scoped by the bot), and its webhook delivery records. Everything is deleted through
+the store, under its lock, so each deletion is journaled like any other write.
+
+`attach(sandbox)` (called by `create_app`) prunes once at start-up when the setting `retention_days`
+(`SANDBOX_RETENTION_DAYS`) is set, and then every `PRUNE_INTERVAL_SECONDS` on one background thread
+(not in testing mode, nor when background steps are off). `attendee-sandbox prune` runs `prune` on a
+data file.
+"""
+
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sandbox.config import ConfigError
+from sandbox.lifecycle import POST_MEETING_STATES
+from sandbox.timefmt import parse_stored_datetime
+
+# Tables whose documents belong to one bot (scoped by `bot_id`) and go with it.
+BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages", "async_transcriptions")
+DELIVERIES = "deliveries"  # scoped by project; a delivery names its bot in `bot_id`
+PRUNE_INTERVAL_SECONDS = 3600.0
+
+
+class RetentionError(ConfigError):
+    """A retention period that is not a whole number of days >= 0."""
+
+
+@dataclass
+class PruneReport:
+    days: int
+    bots: list = field(default_factory=list)  # ids of the pruned bots
+    documents: dict = field(default_factory=dict)  # table -> documents deleted with them
+
+    @property
+    def data_documents(self):
+        return sum(self.documents.values())
+
+    def summary(self):
+        return (
+            f"pruned {len(self.bots)} bot(s) whose meeting ended more than {self.days} day(s) ago, "
+            f"with {self.data_documents} document(s) of their data"
+        )
+
+
+def check_days(days):
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise RetentionError(f"the retention period must be a whole number of days >= 0, not {days!r}")
+    return days
+
+
+def last_activity(bot):
+    """When the bot last changed state: its latest event, or its creation when it has none."""
+    times = [parse_stored_datetime(event["created_at"]) for event in bot.get("events") or [] if event.get("created_at")]
+    if times:
+        return max(times)
+    return parse_stored_datetime(bot["created_at"])
+
+
+def is_expired(bot, cutoff):
+    return (
+        bot.get("state") in POST_MEETING_STATES
+        and not bot.get("pending_steps")
+        and last_activity(bot) < cutoff
+    )
+
+
+def prune(store, clock, days, *, keep=()):
+    """Delete every expired bot of every project (see the module docstring); returns a PruneReport."""
+    days = check_days(days)
+    keep = set(keep)
+    report = PruneReport(days)
+    with store.lock:
+        for project in store.scan("projects", ""):
+            cutoff = clock.now(project.get("clock_offset_seconds", 0.0)) - timedelta(days=days)
+            doomed = [
+                bot["id"]
+                for bot in store.scan("bots", project["id"])
+                if bot["id"] not in keep and is_expired(bot, cutoff)
+            ]
+            if not doomed:
+                continue
+            for bot_id in doomed:
+                for table in BOT_TABLES:
+                    for doc in store.scan(table, bot_id):
+                        if store.delete(table, doc["id"]):
+                            report.documents[table] = report.documents.get(table, 0) + 1
+                store.delete("bots", bot_id)
+                report.bots.append(bot_id)
+            gone = set(doomed)
+            for delivery in store.scan(DELIVERIES, project["id"]):
+                if delivery.get("bot_id") in gone and store.delete(DELIVERIES, delivery["id"]):
+                    report.documents[DELIVERIES] = report.documents.get(DELIVERIES, 0) + 1
+    return report
+
+
+def fixture_bot_ids(fixtures):
+    return {bot["id"] for bot in (fixtures or {}).get("bots", [])}
+
+
+def prune_sandbox(sb, days=None):
+    """Prune a running sandbox by its setting (or `days`); the fixture bots are kept."""
+    days = sb.settings.retention_days if days is None else days
+    report = prune(sb.store, sb.clock, days, keep=fixture_bot_ids(getattr(sb, "fixtures", None)))
+    sb.last_prune = report
+    return report
+
+
+class PeriodicPrune:
+    """The background thread: prune every `interval` seconds until stopped (or the sandbox stops)."""
+
+    def __init__(self, sb, interval=PRUNE_INTERVAL_SECONDS):
+        self.sb = sb
+        self.interval = interval
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sandbox-retention", daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self, timeout=1.0):
+        self.wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _run(self):
+        while not self.wake.wait(self.interval):
+            stop = getattr(self.sb, "stop_event", None)
+            if stop is not None and stop.is_set():
+                return
+            try:
+                prune_sandbox(self.sb)
+            except Exception:  # noqa: BLE001 - e.g. the store closed under it at shutdown: stop quietly
+                traceback.print_exc(file=sys.stderr)
+                return
+
+
+def attach(sandbox):
+    """At start-up: prune once when `retention_days` is set, then keep pruning in the background."""
+    sandbox.last_prune = None
+    sandbox.retention = None
+    days = sandbox.settings.retention_days
+    if days is None:
+        return
+    check_days(days)
+    prune_sandbox(sandbox)
+    if sandbox.settings.background_steps and not sandbox.settings.testing:
+        sandbox.retention = PeriodicPrune(sandbox).start()
