@@ -23,7 +23,7 @@ __all__ = ["create_app"]
 
 def create_app(config=None):
     settings = load_settings(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the dashboard serves its own files under /sandbox/ui
     app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
     app.config["TESTING"] = settings.testing
 
@@ -55,12 +55,12 @@ def create_app(config=None):
 
 def _attach_extensions(app, sandbox):
     """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
-    from sandbox import control, meeting, webhooks
+    from sandbox import control, meeting, retention, webhooks
     from sandbox.api.dispatch import ProjectPostThrottle
 
     settings = sandbox.settings
     sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
-    for module in (meeting, webhooks, control):
+    for module in (meeting, webhooks, control, retention):
         module.attach(sandbox)
 
 

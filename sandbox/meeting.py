@@ -239,9 +239,11 @@ def _participants_by_id(sb, bot_id):
     return {p["id"]: p for p in _table_docs(sb, PARTICIPANTS, bot_id)}
 
 
-def default_participant_uuid(sb, bot_id):
-    """A numeric uuid like the real Zoom ones (16778240, 16779264, ...), unused in this bot's meeting."""
-    used = {p["uuid"] for p in _table_docs(sb, PARTICIPANTS, bot_id)}
+def default_participant_uuid(sb, bot):
+    """A numeric uuid like the real Zoom ones (16778240, 16779264, ...), unused in this bot's meeting:
+    neither by a participant already there nor by one its scenario will bring in later."""
+    used = {p["uuid"] for p in _table_docs(sb, PARTICIPANTS, bot["id"])}
+    used |= {str(step["uuid"]) for step in bot.get("pending_steps", []) if step.get("action") == "participant_joins"}
     n = len(used) + 1
     while str(_ZOOM_UUID_BASE + _ZOOM_UUID_STEP * n) in used:
         n += 1
@@ -271,7 +273,7 @@ def _get_or_create_participant(unit, at, uuid, *, name=None, user_uuid=None, is_
 def participant_joins(unit, at, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
     """A participant joins (inner layer): get or create the participant, store a `join` event, fire
     `participant_events.join_leave` (not for the bot itself). Returns the participant as the API shows it."""
-    uuid = str(uuid) if uuid is not None else default_participant_uuid(unit.sandbox, unit.bot["id"])
+    uuid = str(uuid) if uuid is not None else default_participant_uuid(unit.sandbox, unit.bot)
     participant = _get_or_create_participant(
         unit, at, uuid, name=name, user_uuid=user_uuid, is_host=is_host, is_the_bot=is_the_bot
     )

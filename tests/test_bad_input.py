@@ -78,3 +78,9 @@ def test_any_request_under_the_api_gets_a_json_answer_below_500(client, path, me
     assert response.status_code < 500
     if method != "HEAD" and response.data:
         json.loads(response.data)
+
+
+def test_there_is_no_static_route_at_the_root(client):
+    response = client.get("/static/dashboard.css")
+    assert response.status_code == 404
+    assert response.json == {"error": "Not Found"}

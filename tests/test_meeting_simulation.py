@@ -341,3 +341,16 @@ def test_simulation_needs_the_projects_key(client):
     response = sim(client, "bot_sbxJoinedRec0000", "participants", {"name": "A"}, headers={})
     assert response.status_code == 401
     assert response.json == {"detail": "Missing Authorization header"}
+
+
+def test_a_participant_added_by_hand_never_takes_the_uuid_of_one_the_scenario_brings_in_later(client, frozen):
+    bot_id = create_bot(client, scenario="happy_path")["id"]
+    frozen.tick(3)  # joined and recording; the scenario's Alice (uuid 16778240) has not joined yet
+    scripted = {str(s["uuid"]) for s in client.get(f"/sandbox/bots/{bot_id}/steps", headers=AUTH).json["pending_steps"]
+                if s.get("action") == "participant_joins"}
+    assert "16778240" in scripted
+    added = sim(client, bot_id, "participants", {"name": "Carol"}).json
+    assert added["uuid"] not in scripted
+    frozen.tick(60)
+    names = sorted(p["name"] for p in api_get(client, bot_id, "participants")["results"])
+    assert names == ["Alice Chen", "Bob Martinez", "Carol"]

@@ -1,0 +1,489 @@
+"""The sandbox as a pytest plugin: installing the package is enough (it registers itself through the
+`pytest11` entry point), the fixtures are there in every test of the project it is installed into.
+
+* `attendee_sandbox` (session): the real sandbox server (waitress, the production server) on a free port
+  of 127.0.0.1 in a background thread, with its own temporary data file and the background runner of
+  scripted steps on, torn down at the end of the session.
+* `sandbox_project` (function): a fresh, isolated project on that server (`POST /sandbox/projects`), with
+  `base_url`, `api_url`, `api_key`, `webhook_secret`, `headers`, and helpers over the control API:
+  `advance(seconds)`, `inject(bot_id, type, sub_type=None)`, `requests()`, `deliveries()`, ...
+* `webhook_receiver` (function): a local HTTP receiver, subscribed to every trigger of `sandbox_project`,
+  that records each delivery and verifies its `X-Webhook-Signature` with the project's secret (contract
+  9.6: HMAC-SHA256 over the canonical JSON, keyed with the base64-decoded secret).
+* `attendee_sandbox_settings` (session): override it in a conftest to configure the server, e.g.
+  `{"step_delays": {"left_meeting": 0.5}}` (any setting of `create_app`).
+* the marker `@pytest.mark.attendee_project(scenario=..., zoom_credentials=..., name=...)` sets the fields
+  of the test's `sandbox_project`.
+
+Only the standard library is used to talk to the server; the server itself is created only when a test
+asks for one of the fixtures.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+__all__ = [
+    "ReceivedWebhook",
+    "SandboxControlError",
+    "SandboxProject",
+    "SandboxServer",
+    "WebhookReceiver",
+    "canonical_json",
+    "verify_signature",
+    "wait_until",
+]
+
+#: Every trigger a project-level subscription may ask for (contract 9.2): the receiver hears them all.
+ALL_TRIGGERS = (
+    "bot.state_change",
+    "transcript.update",
+    "chat_messages.update",
+    "participant_events.join_leave",
+    "calendar.events_update",
+    "calendar.state_change",
+    "async_transcription.state_change",
+    "zoom_oauth_connection.state_change",
+    "bot_logs.update",
+    "participant_events.speech_start_stop",
+)
+POLL_INTERVAL = 0.02  # seconds between two looks while waiting on the server's threads
+DEFAULT_WAIT = 10.0  # seconds a wait gives up after
+SERVER_THREADS = 8
+
+
+# -- signatures (contract 9.6) ---------------------------------------------------------------------------
+
+
+def canonical_json(payload):
+    """The bytes a webhook signature covers: keys sorted at every level, no whitespace, raw UTF-8."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def verify_signature(body, signature, secret):
+    """True when `signature` (the `X-Webhook-Signature` header) signs `body` with the project `secret`.
+
+    `body` is the raw request body (bytes or str) or the already parsed JSON object. The signature covers
+    the canonical re-serialization of the JSON, not the raw bytes, so the body is parsed first.
+    """
+    if not signature or not secret:
+        return False
+    if isinstance(body, (bytes, bytearray, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return False
+    try:
+        key = base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    expected = base64.b64encode(hmac.new(key, canonical_json(body), hashlib.sha256).digest()).decode("ascii")
+    return hmac.compare_digest(expected, signature)
+
+
+def wait_until(condition, timeout=DEFAULT_WAIT, interval=POLL_INTERVAL, message=None):
+    """Call `condition()` until it returns something truthy and return that; fail the test after `timeout`
+    seconds with `message` (a string, or a function giving one). For what happens on the server's threads
+    (scripted steps in real time, webhook deliveries)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            text = message() if callable(message) else message
+            pytest.fail(text or f"condition not met within {timeout} s", pytrace=False)
+        time.sleep(interval)
+
+
+# -- talking to the server (standard library only, never through a proxy) --------------------------------
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class SandboxControlError(AssertionError):
+    """The sandbox refused a control call; `status` and `body` are its answer."""
+
+    def __init__(self, method, path, status, body):
+        super().__init__(f"{method} {path} answered {status}: {body!r}")
+        self.status = status
+        self.body = body
+
+
+def _call(base_url, method, path, body=None, headers=None, timeout=30.0):
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(base_url + path, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode("utf-8", "replace")
+    if not 200 <= status < 300:
+        raise SandboxControlError(method, path, status, parsed)
+    return parsed
+
+
+def _query(filters):
+    filters = {key: value for key, value in filters.items() if value is not None}
+    return "?" + urllib.parse.urlencode(filters) if filters else ""
+
+
+# -- the server --------------------------------------------------------------------------------------------
+
+
+class SandboxServer:
+    """The running sandbox: `base_url` (e.g. `http://127.0.0.1:54321`), `app` (the Flask app) and `sandbox`
+    (its use cases, for looking inside); `create_project(**fields)` makes another isolated project."""
+
+    def __init__(self, app, server, data_path):
+        self.app = app
+        self.sandbox = app.extensions["sandbox"]
+        self.data_path = data_path
+        self.base_url = f"http://127.0.0.1:{server.effective_port}"
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="attendee-sandbox-server", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=5.0):
+        """Close every connection and the listening socket from the server's own loop, join the thread,
+        stop the request workers, then the sandbox (its background runner, webhook workers, data file)."""
+        server = self._server
+
+        def close_all():  # runs in the server's loop, woken by its trigger
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    channel.handle_close()  # an open HTTP connection
+            server.close()  # the listening socket and the trigger: the loop's map is empty, run() returns
+
+        if self._thread.is_alive():
+            server.trigger.pull_trigger(close_all)
+            self._thread.join(timeout)
+        server.task_dispatcher.shutdown()
+        self.sandbox.shutdown()
+
+    def url(self, path=""):
+        return self.base_url + path
+
+    def control(self, method, path, body=None, api_key=None):
+        """Any control (or API) call; the parsed JSON answer, or `SandboxControlError` for a non-2xx."""
+        headers = {"Authorization": f"Token {api_key}"} if api_key else {}
+        return _call(self.base_url, method, path, body, headers)
+
+    def create_project(self, **fields):
+        """`POST /sandbox/projects` (fields: name, webhooks, zoom_credentials, scenario): a new project."""
+        return SandboxProject(self, self.control("POST", "/sandbox/projects", fields))
+
+    def __repr__(self):
+        return f"<SandboxServer {self.base_url}>"
+
+
+class SandboxProject:
+    """One isolated project: its bots, clock, webhooks, request journal and faults are its own.
+
+    Point the code under test at `base_url` (the server root, as `https://app.attendee.dev` is the real
+    one's) or `api_url` (`base_url + "/api/v1"`) with `api_key`; check webhook signatures with
+    `webhook_secret`. The helpers below call the sandbox's control API with the project's key.
+    """
+
+    def __init__(self, server, created):
+        self.server = server
+        self.id = created["id"]
+        self.name = created["name"]
+        self.api_key = created["api_key"]
+        self.webhook_secret = created["webhook_secret"]
+        self.scenario = created.get("scenario")
+        self.webhooks = created.get("webhooks", [])
+
+    @property
+    def base_url(self):
+        return self.server.base_url
+
+    @property
+    def api_url(self):
+        return self.server.base_url + "/api/v1"
+
+    @property
+    def headers(self):
+        """The `Authorization` header of the Attendee API."""
+        return {"Authorization": f"Token {self.api_key}"}
+
+    def control(self, method, path, body=None):
+        return self.server.control(method, path, body, api_key=self.api_key)
+
+    # -- time -------------------------------------------------------------------------------------------
+    def clock(self):
+        """`GET /sandbox/clock`: `{"now", "offset_seconds"}` of this project's clock."""
+        return self.control("GET", "/sandbox/clock")
+
+    def advance(self, seconds):
+        """`POST /sandbox/clock/advance`: move this project's clock forward; every scripted step that falls
+        due on the way is applied in time order (its webhooks sent). Returns the events applied."""
+        return self.control("POST", "/sandbox/clock/advance", {"seconds": seconds})["events"]
+
+    # -- bots ---------------------------------------------------------------------------------------------
+    def inject(self, bot_id, type, sub_type=None, metadata=None):  # noqa: A002 - the control API's name
+        """`POST /sandbox/bots/{id}/events`: apply a bot event now (e.g. `meeting_ended`, or `fatal_error`
+        with `sub_type="process_terminated"`); returns the bot object."""
+        body = {"type": type}
+        if sub_type is not None:
+            body["sub_type"] = sub_type
+        if metadata is not None:
+            body["metadata"] = metadata
+        return self.control("POST", f"/sandbox/bots/{bot_id}/events", body)
+
+    def advance_bot(self, bot_id, steps=1):
+        """`POST /sandbox/bots/{id}/advance`: apply the bot's next `steps` scripted steps (or `"all"`) now."""
+        return self.control("POST", f"/sandbox/bots/{bot_id}/advance", {"steps": steps})
+
+    def steps(self, bot_id):
+        """`GET /sandbox/bots/{id}/steps`: the bot's scenario and its pending steps."""
+        return self.control("GET", f"/sandbox/bots/{bot_id}/steps")
+
+    def add_participant(self, bot_id, name, **fields):
+        """`POST /sandbox/bots/{id}/participants`: someone joins the bot's meeting (fields: uuid,
+        user_uuid, is_host); returns the participant."""
+        return self.control("POST", f"/sandbox/bots/{bot_id}/participants", {"name": name, **fields})
+
+    def add_utterance(self, bot_id, speaker_uuid, text, duration_ms=1000, **fields):
+        """`POST /sandbox/bots/{id}/utterances`: the speaker says `text` now (a `transcript.update`)."""
+        body = {"speaker_uuid": speaker_uuid, "text": text, "duration_ms": duration_ms, **fields}
+        return self.control("POST", f"/sandbox/bots/{bot_id}/utterances", body)
+
+    def add_chat_message(self, bot_id, sender_uuid, text, **fields):
+        """`POST /sandbox/bots/{id}/chat_messages`: a participant writes in the meeting chat."""
+        body = {"sender_uuid": sender_uuid, "text": text, **fields}
+        return self.control("POST", f"/sandbox/bots/{bot_id}/chat_messages", body)
+
+    # -- what happened ------------------------------------------------------------------------------------
+    def requests(self, method=None, path=None, status=None, limit=None):
+        """`GET /sandbox/requests`: this project's `/api/v1` requests, newest first (`path` may use `*`
+        for one segment, e.g. `/api/v1/bots/*/leave`)."""
+        query = _query({"method": method, "path": path, "status": status, "limit": limit})
+        return self.control("GET", "/sandbox/requests" + query)["results"]
+
+    def deliveries(self, bot_id=None, trigger=None, status=None):
+        """`GET /sandbox/webhooks/deliveries`: this project's webhook deliveries, oldest first, each with
+        its payload, signature, status (`pending`, `delivered`, `failed`) and attempts."""
+        query = _query({"bot_id": bot_id, "trigger": trigger, "status": status})
+        return self.control("GET", "/sandbox/webhooks/deliveries" + query)["results"]
+
+    def add_fault(self, **fault):
+        """`POST /sandbox/faults`: the next matching `/api/v1` requests wait and/or answer as told."""
+        return self.control("POST", "/sandbox/faults", fault)
+
+    def __repr__(self):
+        return f"<SandboxProject {self.id} at {self.base_url}>"
+
+
+# -- the webhook receiver ------------------------------------------------------------------------------------
+
+
+class ReceivedWebhook:
+    """One request the receiver got: `body` (raw bytes), `headers`, `json`, `signature`, `signature_valid`,
+    and the envelope's `idempotency_key`, `bot_id`, `bot_metadata`, `trigger`, `data`."""
+
+    def __init__(self, path, headers, body, secret):
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.signature = headers.get("X-Webhook-Signature")
+        try:
+            self.json = json.loads(body)
+        except ValueError:
+            self.json = None
+        self.signature_valid = self.json is not None and verify_signature(self.json, self.signature, secret)
+        envelope = self.json if isinstance(self.json, dict) else {}
+        self.idempotency_key = envelope.get("idempotency_key")
+        self.bot_id = envelope.get("bot_id")
+        self.bot_metadata = envelope.get("bot_metadata")
+        self.trigger = envelope.get("trigger")
+        self.data = envelope.get("data")
+
+    def __repr__(self):
+        state = ""
+        if self.trigger == "bot.state_change" and isinstance(self.data, dict):
+            state = f" {self.data.get('old_state')} -> {self.data.get('new_state')}"
+        return f"<ReceivedWebhook {self.trigger}{state} valid={self.signature_valid}>"
+
+
+class WebhookReceiver:
+    """A local HTTP server recording every POST. A request whose signature does not verify with `secret` is
+    recorded (`signature_valid` False) and answered 400; the others get `respond_with`'s status (200)."""
+
+    def __init__(self, secret=None):
+        self.secret = secret
+        self.status = 200
+        self._received = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                received = ReceivedWebhook(self.path, dict(self.headers.items()), body, receiver.secret)
+                with receiver._lock:
+                    receiver._received.append(received)
+                    status = receiver.status if received.signature_valid else 400
+                answer = b'{"ok":true}' if status < 300 else b'{"ok":false}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format, *args):  # noqa: A002 - keep the test output quiet
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/webhooks"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.name = "attendee-sandbox-webhook-receiver"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(5.0)
+
+    def respond_with(self, status):
+        """Answer the next deliveries with `status` (e.g. 500 to see the sandbox retry)."""
+        with self._lock:
+            self.status = status
+
+    @property
+    def deliveries(self):
+        """Everything received so far, in arrival order."""
+        with self._lock:
+            return list(self._received)
+
+    def matching(self, trigger=None, bot_id=None, predicate=None):
+        return [
+            d
+            for d in self.deliveries
+            if (trigger is None or d.trigger == trigger)
+            and (bot_id is None or d.bot_id == bot_id)
+            and (predicate is None or predicate(d))
+        ]
+
+    def wait_for(self, trigger=None, *, bot_id=None, predicate=None, count=1, timeout=DEFAULT_WAIT):
+        """Wait until at least `count` matching deliveries have arrived; return all the matching ones."""
+        return wait_until(
+            lambda: (found := self.matching(trigger, bot_id, predicate)) and len(found) >= count and found,
+            timeout=timeout,
+            message=lambda: f"{count} webhook(s) {trigger or ''} did not arrive within {timeout} s; got {self.deliveries!r}",
+        )
+
+    def wait_for_state(self, bot_id, state, timeout=DEFAULT_WAIT):
+        """Wait for the `bot.state_change` webhook of `bot_id` entering `state`; return it."""
+        return self.wait_for(
+            "bot.state_change",
+            bot_id=bot_id,
+            predicate=lambda d: isinstance(d.data, dict) and d.data.get("new_state") == state,
+            timeout=timeout,
+        )[0]
+
+    def clear(self):
+        with self._lock:
+            self._received.clear()
+
+    def __repr__(self):
+        return f"<WebhookReceiver {self.url} ({len(self.deliveries)} received)>"
+
+
+# -- the fixtures -------------------------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "attendee_project(**fields): fields of the test's sandbox_project (scenario, zoom_credentials, name)",
+    )
+
+
+@pytest.fixture(scope="session")
+def attendee_sandbox_settings():
+    """Settings of the session's sandbox server (as `create_app(config)` takes them); override in a conftest."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
+    """The sandbox server, started once per test session on 127.0.0.1 and a free port."""
+    from waitress import create_server
+
+    from sandbox import create_app
+
+    data_path = tmp_path_factory.mktemp("attendee-sandbox") / "data.json"
+    settings = {**attendee_sandbox_settings, "data_path": data_path, "background_steps": True, "testing": False}
+    app = create_app(settings)
+    try:
+        server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS, ident="attendee-sandbox")
+    except Exception:
+        app.extensions["sandbox"].shutdown()
+        raise
+    running = SandboxServer(app, server, data_path).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def _attendee_webhook_receiver():
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def sandbox_project(request, attendee_sandbox):
+    """A new project of its own for this test. When the test also uses `webhook_receiver`, the project is
+    subscribed to it (project level, every trigger), as a project's dashboard subscription would be."""
+    marker = request.node.get_closest_marker("attendee_project")
+    fields = dict(marker.kwargs) if marker else {}
+    receiver = None
+    if "webhook_receiver" in request.fixturenames:
+        receiver = request.getfixturevalue("_attendee_webhook_receiver")
+        fields["webhooks"] = [*fields.get("webhooks", []), {"url": receiver.url, "triggers": list(ALL_TRIGGERS)}]
+    project = attendee_sandbox.create_project(**fields)
+    if receiver is not None:
+        receiver.secret = project.webhook_secret
+    return project
+
+
+@pytest.fixture
+def webhook_receiver(sandbox_project, _attendee_webhook_receiver):
+    """The deliveries of `sandbox_project`'s webhooks, each with its signature checked."""
+    _attendee_webhook_receiver.secret = sandbox_project.webhook_secret
+    return _attendee_webhook_receiver

@@ -1,0 +1,381 @@
+"""The dashboard (`/sandbox/ui`): server-rendered pages, their live fragments and their actions, with the
+Flask client. (tests/test_dashboard_browser.py drives the same pages in Chromium.)"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from freezegun import freeze_time
+
+from sandbox import control, meeting
+from tests.conftest import DEFAULT_KEY, SECOND_KEY, SEED_BOT
+
+UI = "/sandbox/ui"
+ENDED_BOT = "bot_sbxEnded00000000"
+OTHER_PROJECT_BOT = "bot_sbxOtherProject0"
+LEAVE_REFUSED_WHEN_ENDED = (
+    "Event leave_requested not allowed when bot is in state ended. It is only allowed in these states: "
+    "joined_recording_paused, joined_recording, joined_not_recording, joined_recording_permission_denied, "
+    "waiting_room, joining, joining_breakout_room, leaving_breakout_room"
+)
+JSON = {"Accept": "application/json"}
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the page's text."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tags = []
+        self.text = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        if data.strip():
+            self.text.append(" ".join(data.split()))
+
+    def find(self, tag, **attrs):
+        return [a for t, a in self.tags if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+
+def page(response):
+    assert response.status_code == 200, response.data[:500]
+    assert response.mimetype == "text/html"
+    return Elements(response.get_data(as_text=True))
+
+
+def sign_in(client, key=DEFAULT_KEY):
+    response = client.post(f"{UI}/sign-in", data={"api_key": key})
+    assert response.status_code == 303
+    return response
+
+
+def bot_doc(sandbox, bot_id):
+    return sandbox.store.get("bots", bot_id)
+
+
+@pytest.fixture
+def ui(client):
+    sign_in(client)
+    return client
+
+
+# -- signing in ------------------------------------------------------------------------------------------
+
+
+def test_signed_out_the_dashboard_shows_the_sign_in_form(client):
+    html = page(client.get(UI))
+    [form] = html.find("form", action=f"{UI}/sign-in")
+    assert form["method"] == "post"
+    assert html.find("input", name="api_key", type="password")
+    assert "Sign in to a project" in html.text
+
+
+def test_an_unknown_key_is_refused_with_the_apis_message_and_no_cookie(client):
+    response = client.post(f"{UI}/sign-in", data={"api_key": "not-a-key"})
+    assert response.status_code == 401
+    assert "Invalid or disabled API key" in Elements(response.get_data(as_text=True)).text
+    assert "Set-Cookie" not in response.headers
+
+
+def test_signing_in_sets_an_http_only_strict_cookie_scoped_to_the_dashboard(client):
+    response = sign_in(client)
+    assert response.headers["Location"] == UI
+    assert response.headers["Set-Cookie"] == (
+        f"attendee_sandbox_key={DEFAULT_KEY}; HttpOnly; Path={UI}; SameSite=Strict"
+    )
+
+
+def test_signing_out_forgets_the_key(ui):
+    response = ui.post(f"{UI}/sign-out")
+    assert response.status_code == 303
+    assert "attendee_sandbox_key=;" in response.headers["Set-Cookie"]
+    assert "Sign in to a project" in page(ui.get(UI)).text
+
+
+def test_fragments_and_actions_need_a_signed_in_project(client):
+    assert client.get(f"{UI}/partials/bots").status_code == 401
+    assert client.get(f"{UI}/partials/bots/{SEED_BOT}").status_code == 401
+    refused = client.post(f"{UI}/bots/{SEED_BOT}/leave", headers=JSON)
+    assert (refused.status_code, refused.json) == (401, {"ok": False, "error": "Sign in with a project's API key first"})
+    redirected = client.get(f"{UI}/bots/{SEED_BOT}")
+    assert (redirected.status_code, redirected.headers["Location"]) == (303, UI)
+
+
+def test_a_post_from_another_site_is_refused(ui, sandbox):
+    response = ui.post(f"{UI}/bots/{SEED_BOT}/leave", headers={**JSON, "Origin": "http://evil.example"})
+    assert response.status_code == 403
+    assert bot_doc(sandbox, SEED_BOT)["state"] == "joined_not_recording"
+    allowed = ui.post(f"{UI}/bots/{SEED_BOT}/leave", headers={**JSON, "Origin": "http://localhost"})
+    assert allowed.json == {"ok": True, "message": "Leave requested"}
+
+
+# -- nothing from elsewhere ----------------------------------------------------------------------------------
+
+
+def test_pages_load_only_the_dashboards_own_files(ui):
+    response = ui.get(UI)
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self';")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    html = page(response)
+    assert [a["src"] for a in html.find("script")] == [f"{UI}/static/dashboard.js"]
+    assert [a["href"] for a in html.find("link", rel="stylesheet")] == [f"{UI}/static/dashboard.css"]
+    assert not [a for _, a in html.tags if "style" in a or a.get("src", "").startswith("http")]
+
+
+def test_the_static_files_are_served(client):
+    script = client.get(f"{UI}/static/dashboard.js")
+    assert script.status_code == 200
+    assert script.mimetype in ("text/javascript", "application/javascript")
+    styles = client.get(f"{UI}/static/dashboard.css")
+    assert (styles.status_code, styles.mimetype) == (200, "text/css")
+    assert b"@import" not in styles.data and b"url(http" not in styles.data
+
+
+# -- the bots list -------------------------------------------------------------------------------------------------
+
+
+def test_the_bots_list_shows_the_projects_bots_newest_first_with_their_state_badges(ui, sandbox):
+    html = page(ui.get(UI))
+    rows = [a["data-bot-id"] for a in html.find("tr") if "data-bot-id" in a]
+    project = sandbox.project_for_key(DEFAULT_KEY)
+    stored = sorted(sandbox.store.scan("bots", project["id"]), key=lambda b: b["created_at"], reverse=True)
+    assert rows == [bot["id"] for bot in stored]
+    assert OTHER_PROJECT_BOT not in rows
+    [badge] = html.find("span", data_testid=f"state-{SEED_BOT}")
+    assert badge["class"] == "badge tone-progress"
+    [ended] = html.find("span", data_testid=f"state-{ENDED_BOT}")
+    assert ended["class"] == "badge tone-done"
+    [fatal] = html.find("span", data_testid="state-bot_sbxFatalError000")
+    assert fatal["class"] == "badge tone-error"
+
+
+def test_the_bots_fragment_holds_the_live_regions_of_the_list(ui):
+    html = page(ui.get(f"{UI}/partials/bots"))
+    assert [a["data-region"] for _, a in html.tags if "data-region" in a] == ["clock", "bots"]
+    assert html.find("span", data_testid=f"state-{SEED_BOT}")
+    assert "Cache-Control" in ui.get(f"{UI}/partials/bots").headers
+
+
+def test_the_second_projects_key_shows_only_its_bot(client):
+    sign_in(client, SECOND_KEY)
+    html = page(client.get(UI))
+    assert [a["data-bot-id"] for a in html.find("tr") if "data-bot-id" in a] == [OTHER_PROJECT_BOT]
+
+
+def test_the_scenario_picker_lists_every_scenario_with_the_projects_default_selected(ui, sandbox):
+    html = page(ui.get(UI))
+    options = [a for t, a in html.tags if t == "option" and "title" in a]
+    assert [o["value"] for o in options] == list(sandbox.scenarios)
+    assert [o["value"] for o in options if "selected" in o] == ["happy_path"]
+
+
+# -- creating a bot --------------------------------------------------------------------------------------------------
+
+
+def test_creating_a_bot_with_another_scenario_puts_it_in_the_bots_metadata(ui, sandbox):
+    response = ui.post(
+        f"{UI}/bots",
+        data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo", "scenario": "manual"},
+        headers=JSON,
+    )
+    assert response.status_code == 200
+    bot_id = response.json["message"].removeprefix("Created ")
+    assert response.json == {"ok": True, "message": f"Created {bot_id}", "redirect": f"{UI}/bots/{bot_id}"}
+    bot = bot_doc(sandbox, bot_id)
+    assert (bot["bot_name"], bot["state"], bot["scenario"]) == ("Demo", "joining", "manual")
+    assert bot["metadata"] == {"sandbox_scenario": "manual"}
+
+
+def test_creating_a_bot_with_the_projects_scenario_adds_no_metadata(ui, sandbox):
+    response = ui.post(
+        f"{UI}/bots",
+        data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo", "scenario": "happy_path"},
+    )
+    assert response.status_code == 303
+    bot_id = response.headers["Location"].rsplit("/", 1)[1].split("?")[0]
+    assert response.headers["Location"] == f"{UI}/bots/{bot_id}?notice=Created+{bot_id}"
+    assert bot_doc(sandbox, bot_id)["metadata"] is None
+
+
+def test_a_refused_create_shows_the_apis_validation_message(ui):
+    response = ui.post(f"{UI}/bots", data={"meeting_url": "not a url", "bot_name": "Demo"}, headers=JSON)
+    assert (response.status_code, response.json) == (400, {"ok": False, "error": "meeting_url: Invalid meeting URL"})
+    blank = ui.post(f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": ""})
+    assert blank.headers["Location"] == f"{UI}?error=bot_name%3A+This+field+may+not+be+blank."
+    assert "bot_name: This field may not be blank." in page(ui.get(blank.headers["Location"])).text
+
+
+# -- the bot page -------------------------------------------------------------------------------------------------------
+
+
+def test_the_bot_page_draws_the_events_as_a_timeline_of_states(ui):
+    html = page(ui.get(f"{UI}/bots/{SEED_BOT}"))
+    [state] = html.find("span", data_testid="bot-state")
+    assert state["class"] == "badge badge-large tone-progress"
+    text = " ".join(html.text)
+    assert "join_requested ready → joining" in text
+    assert "joined_meeting joining → joined_not_recording" in text
+    assert "12:35:00 +4.0 s" in text
+    assert [a["class"] for a in html.find("li") if a.get("class", "").startswith("tl-item")] == [
+        "tl-item tone-progress",
+        "tl-item tone-progress",
+    ]
+
+
+def test_the_bot_page_shows_pending_scripted_steps(ui, sandbox):
+    ui.post(f"{UI}/bots/{SEED_BOT}/leave", headers=JSON)
+    html = page(ui.get(f"{UI}/bots/{SEED_BOT}"))
+    pending = [a for a in html.find("li") if a.get("class") == "tl-item tl-pending"]
+    steps = control.bot_steps(sandbox, sandbox.project_for_key(DEFAULT_KEY), SEED_BOT)["pending_steps"]
+    assert len(pending) == len(steps) > 0
+    assert "left_meeting next scripted step" in " ".join(html.text)
+
+
+def test_a_bot_of_another_project_is_not_found(ui):
+    response = ui.get(f"{UI}/bots/{OTHER_PROJECT_BOT}")
+    assert response.status_code == 404
+    assert "Bot not found" in Elements(response.get_data(as_text=True)).text
+    assert ui.get(f"{UI}/partials/bots/{OTHER_PROJECT_BOT}").status_code == 404
+
+
+def test_the_bot_fragment_holds_every_live_region_of_the_page(ui):
+    html = page(ui.get(f"{UI}/partials/bots/{SEED_BOT}"))
+    assert [a["data-region"] for _, a in html.tags if "data-region" in a] == [
+        "clock",
+        "summary",
+        "tabs",
+        "timeline",
+        "deliveries",
+        "transcript",
+        "participants",
+        "actions",
+        "speakers",
+        "recording",
+    ]
+    full = page(ui.get(f"{UI}/bots/{SEED_BOT}"))
+    assert sorted(a["data-region"] for _, a in full.tags if "data-region" in a) == sorted(
+        a["data-region"] for _, a in html.tags if "data-region" in a
+    )
+
+
+def test_the_tab_in_the_query_is_the_one_shown(ui):
+    body = page(ui.get(f"{UI}/bots/{SEED_BOT}?tab=deliveries")).find("body")[0]
+    assert body["data-tab"] == "deliveries"
+    assert page(ui.get(f"{UI}/bots/{SEED_BOT}?tab=nonsense")).find("body")[0]["data-tab"] == "timeline"
+
+
+def test_buttons_are_disabled_where_the_state_machine_refuses_them(ui):
+    ended = page(ui.get(f"{UI}/bots/{ENDED_BOT}"))
+    assert all("disabled" in b for b in ended.find("button", data_testid="leave"))
+    assert all("disabled" in b for b in ended.find("button", data_testid="fatal-error"))
+    live = page(ui.get(f"{UI}/bots/{SEED_BOT}"))
+    assert not any("disabled" in b for b in live.find("button", data_testid="leave"))
+
+
+def test_an_uploaded_recording_is_playable_from_the_page(ui):
+    html = page(ui.get(f"{UI}/bots/{ENDED_BOT}"))
+    [video] = html.find("video")
+    assert re.fullmatch(
+        rf"http://localhost/sandbox/media/{ENDED_BOT}-rec_sbxEnded00000000\.mp4\?X-Sandbox-Expires=\d+&.*", video["src"]
+    )
+    media = ui.get(video["src"].removeprefix("http://localhost"))
+    assert (media.status_code, media.mimetype) == (200, "video/mp4")
+    assert not page(ui.get(f"{UI}/bots/{SEED_BOT}")).find("video")
+
+
+# -- actions ---------------------------------------------------------------------------------------------------------------
+
+
+def test_leave_requests_the_leave_as_the_api_does(ui, sandbox):
+    response = ui.post(f"{UI}/bots/{SEED_BOT}/leave")
+    assert (response.status_code, response.headers["Location"]) == (303, f"{UI}/bots/{SEED_BOT}?notice=Leave+requested")
+    bot = bot_doc(sandbox, SEED_BOT)
+    assert bot["state"] == "leaving"
+    assert (bot["events"][-1]["type"], bot["events"][-1]["sub_type"]) == ("leave_requested", "user_requested")
+
+
+def test_a_refused_leave_shows_the_transition_message(ui):
+    response = ui.post(f"{UI}/bots/{ENDED_BOT}/leave", headers=JSON)
+    assert (response.status_code, response.json) == (400, {"ok": False, "error": LEAVE_REFUSED_WHEN_ENDED})
+
+
+@freeze_time("2026-11-30T12:00:00Z")
+def test_advancing_the_clock_applies_the_steps_due_on_the_way(ui, sandbox):
+    ui.post(f"{UI}/bots/{SEED_BOT}/leave", headers=JSON)
+    response = ui.post(f"{UI}/clock/advance", data={"seconds": "10", "back": f"{UI}/bots/{SEED_BOT}"}, headers=JSON)
+    assert response.json == {"ok": True, "message": "Clock advanced 10 s: left_meeting, post_processing_completed"}
+    assert bot_doc(sandbox, SEED_BOT)["state"] == "ended"
+    assert sandbox.project_for_key(DEFAULT_KEY)["clock_offset_seconds"] == 10.0
+    minute = ui.post(f"{UI}/clock/advance", data={"seconds": "60", "back": f"{UI}/bots/{SEED_BOT}"})
+    assert minute.headers["Location"] == f"{UI}/bots/{SEED_BOT}?notice=Clock+advanced+1+min%3A+no+scripted+step+was+due"
+    assert "12:01:10" in " ".join(page(ui.get(f"{UI}/partials/bots")).text)
+
+
+def test_advance_goes_back_only_to_a_dashboard_page(ui):
+    response = ui.post(f"{UI}/clock/advance", data={"seconds": "1", "back": "https://evil.example/"})
+    assert response.headers["Location"].startswith(f"{UI}?notice=")
+    bad = ui.post(f"{UI}/clock/advance", data={"seconds": "soon"}, headers=JSON)
+    assert (bad.status_code, bad.json) == (400, {"ok": False, "error": "seconds must be a number"})
+
+
+def test_inject_meeting_ended_or_a_fatal_error(ui, sandbox):
+    ended = ui.post(f"{UI}/bots/{SEED_BOT}/events", data={"type": "meeting_ended"}, headers=JSON)
+    assert ended.json == {"ok": True, "message": "Injected meeting_ended"}
+    assert bot_doc(sandbox, SEED_BOT)["state"] == "post_processing"
+    failed = ui.post(
+        f"{UI}/bots/bot_sbxJoinedRec0000/events", data={"type": "fatal_error", "sub_type": "heartbeat_timeout"}, headers=JSON
+    )
+    assert failed.json == {"ok": True, "message": "Injected fatal_error (heartbeat_timeout)"}
+    event = bot_doc(sandbox, "bot_sbxJoinedRec0000")["events"][-1]
+    assert (event["type"], event["sub_type"]) == ("fatal_error", "heartbeat_timeout")
+
+
+def test_participants_and_utterances_show_on_their_tabs(ui, sandbox):
+    joined = ui.post(f"{UI}/bots/bot_sbxJoinedRec0000/participants", data={"name": "Dana", "is_host": "1"}, headers=JSON)
+    assert joined.json == {"ok": True, "message": "Dana joined the meeting"}
+    project = sandbox.project_for_key(DEFAULT_KEY)
+    [dana] = [p for _, p in meeting.list_participants(sandbox, project, "bot_sbxJoinedRec0000") if p["name"] == "Dana"]
+    html = page(ui.get(f"{UI}/bots/bot_sbxJoinedRec0000"))
+    assert {"value": dana["uuid"]} in [a for t, a in html.tags if t == "option"]  # a speaker to pick
+    said = ui.post(
+        f"{UI}/bots/bot_sbxJoinedRec0000/utterances",
+        data={"speaker_uuid": dana["uuid"], "text": "Hello from the dashboard", "duration_ms": "1500"},
+        headers=JSON,
+    )
+    assert said.json == {"ok": True, "message": "Utterance added"}
+    text = " ".join(page(ui.get(f"{UI}/partials/bots/bot_sbxJoinedRec0000")).text)
+    assert "Dana host Hello from the dashboard 1.5 s" in text
+    assert f"Dana {dana['uuid']} yes {dana['id']}" in text
+
+
+def test_an_utterance_needs_a_speaker_and_a_participant_needs_a_name(ui):
+    nobody = ui.post(f"{UI}/bots/{SEED_BOT}/utterances", data={"text": "hi"}, headers=JSON)
+    assert nobody.json == {"ok": False, "error": "Add a participant first: an utterance needs a speaker"}
+    nameless = ui.post(f"{UI}/bots/{SEED_BOT}/participants", data={"name": " "}, headers=JSON)
+    assert nameless.json == {"ok": False, "error": "A participant needs a name"}
+
+
+def test_webhook_deliveries_show_with_their_attempts(make_app, httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("thanks", status=200)
+    app = make_app()
+    sb = app.extensions["sandbox"]
+    project = control.create_project(
+        sb, {"name": "Hooks", "webhooks": [{"url": httpserver.url_for("/hook"), "triggers": ["bot.state_change"]}]}
+    )
+    client = app.test_client()
+    sign_in(client, project["api_key"])
+    created = client.post(
+        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo"}, headers=JSON
+    )
+    bot_id = created.json["redirect"].rsplit("/", 1)[1]
+    assert sb.outbox.wait_idle(5)
+    html = page(client.get(f"{UI}/bots/{bot_id}?tab=deliveries"))
+    text = " ".join(html.text)
+    assert "delivered bot.state_change ready → joining" in text
+    assert f"POST {httpserver.url_for('/hook')}" in text
+    assert re.search(r"1 \d\d:\d\d:\d\d 200 \d+ ms thanks", text)
+    assert "Webhooks 1" in text
