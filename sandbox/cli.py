@@ -72,6 +72,7 @@ def _serve(args):
     except (SystemExit, KeyboardInterrupt):
         pass
     finally:
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)  # let requests in flight finish
         sandbox.shutdown()
         print("Attendee Sandbox stopped; data saved.", flush=True)
     return 0

@@ -392,6 +392,20 @@ def path_matches(pattern, path):
 # -- the request journal -------------------------------------------------------------------------------
 
 
+def _journal_entry(raw):
+    entry_id, method, path, query, status, time, duration_ms, body = raw
+    return {
+        "id": entry_id,
+        "method": method,
+        "path": path,
+        "query": query,
+        "status": status,
+        "time": format_api_datetime(time),
+        "duration_ms": round(duration_ms, 3),
+        **journal_body(body),
+    }
+
+
 class RequestJournal:
     """Each project's `/api/v1` requests, newest last in memory, at most `limit` per project."""
 
@@ -402,34 +416,24 @@ class RequestJournal:
         self._lock = threading.Lock()
 
     def record(self, project_id, *, method, path, query, status, time, duration_ms, body):
-        entry = {
-            "id": None,
-            "method": method,
-            "path": path,
-            "query": query,
-            "status": status,
-            "time": format_api_datetime(time),
-            "duration_ms": round(duration_ms, 3),
-            **journal_body(body),
-        }
+        """Keep the raw facts only: entries are built when somebody reads the journal, not on every request."""
         with self._lock:
-            entry["id"] = next(self._ids)
-            self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(entry)
-        return entry
+            raw = (next(self._ids), method, path, query, status, time, duration_ms, body)
+            self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(raw)
 
     def entries(self, project_id, query):
         """Newest first, filtered by `method`, `path` (with `*` segments), `status`, at most `limit`."""
         method, path, status, limit = self._filters(query)
         with self._lock:
-            entries = list(self._entries.get(project_id, ()))
+            raws = list(self._entries.get(project_id, ()))
         matching = [
-            dict(e)
-            for e in reversed(entries)
-            if (method is None or e["method"] == method)
-            and (path is None or path_matches(path, e["path"]))
-            and (status is None or e["status"] == status)
+            raw
+            for raw in reversed(raws)
+            if (method is None or raw[1] == method)
+            and (path is None or path_matches(path, raw[2]))
+            and (status is None or raw[4] == status)
         ]
-        return {"count": len(matching), "results": matching[:limit]}
+        return {"count": len(matching), "results": [_journal_entry(raw) for raw in matching[:limit]]}
 
     def _filters(self, query):
         unknown = [key for key in query if key not in ("method", "path", "status", "limit")]

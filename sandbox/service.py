@@ -337,9 +337,9 @@ class Sandbox:
             raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
         with self.store.lock:
             limit = self.settings.concurrent_bots_limit
-            needs_scan = self.store.count("bots", project["id"]) >= limit or parsed["deduplication_key"] is not None
-            bots = self._current_bots(project) if needs_scan else []
-            in_meeting = sum(1 for bot in bots if lifecycle.BOT_STATES.get(bot["state"]) == lifecycle.IN)
+            self._catch_up_due_bots(project)  # a bot whose script has ended frees its slot and its key
+            summaries = self.store.summaries("bots", project["id"]).values()
+            in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
             if in_meeting >= limit:
                 raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
             # Step 7, in the order the real server's transaction fails: the bot row, its unique
@@ -349,8 +349,7 @@ class Sandbox:
                 raise create_db_error()
             key = parsed["deduplication_key"]
             if key is not None and any(
-                bot.get("deduplication_key") == key and bot["state"] not in lifecycle.POST_MEETING_STATES
-                for bot in bots
+                held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries
             ):
                 raise AttendeeError(DEDUPLICATION_CONFLICT)
             check_bot_insert(parsed)
@@ -405,6 +404,19 @@ class Sandbox:
             "settings": settings,
             "webhooks": [{"url": hook["url"], "triggers": list(hook["triggers"])} for hook in parsed["webhooks"]],
         }
+
+    def _catch_up_due_bots(self, project):
+        """Apply the due steps of the project's bots that have any (the due index knows them), so that the
+        store's summaries of the project's bots are current. Callers hold the store lock."""
+        wall_now = self.clock.wall_now()
+        due_here = [bot_id for bot_id, (due, pid) in list(self._due.items()) if pid == project["id"] and due <= wall_now]
+        now = self.now(project)
+        for bot_id in due_here:
+            bot = self.store.get("bots", bot_id)
+            if bot is not None:
+                unit = Unit(self, project, bot)
+                self.catch_up(unit, now)
+                self._commit(unit)
 
     def _current_bots(self, project):
         """Every bot of the project, oldest first, each brought up to date (its due steps applied and saved).

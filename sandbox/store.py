@@ -35,6 +35,9 @@ SCOPE_FIELDS = {
     "webhook_subscriptions": "project_id",
 }
 DEFAULT_SCOPE_FIELD = "project_id"
+# Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
+# are in a meeting", "is this deduplication key taken") costs no JSON decoding at 10,000 bots.
+SUMMARY_FIELDS = {"bots": ("state", "deduplication_key")}
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"
@@ -66,6 +69,10 @@ class Store:
     def count(self, table, scope):
         raise NotImplementedError
 
+    def summaries(self, table, scope):
+        """`{id: (field, ...)}` of `SUMMARY_FIELDS[table]` for every document of one scope."""
+        raise NotImplementedError
+
     def replace_all(self, tables):
         """Atomically replace everything with `{table: [docs]}` (fixtures, reset)."""
         raise NotImplementedError
@@ -89,10 +96,18 @@ class MemoryTables:
         self.docs = {}
         self.scopes = {}
         self.scope_of = {}
+        self.summary = {}
 
     def get(self, table, key):
         raw = self.docs.get(table, {}).get(key)
         return None if raw is None else json.loads(raw)
+
+    def put(self, table, doc, raw):
+        key = doc["id"]
+        self.put_raw(table, key, _scope_of(table, doc), raw)
+        fields = SUMMARY_FIELDS.get(table)
+        if fields:
+            self.summary.setdefault(table, {})[key] = tuple(doc.get(name) for name in fields)
 
     def put_raw(self, table, key, scope, raw):
         docs = self.docs.setdefault(table, {})
@@ -107,6 +122,7 @@ class MemoryTables:
         if key not in self.docs.get(table, {}):
             return False
         del self.docs[table][key]
+        self.summary.get(table, {}).pop(key, None)
         scope = self.scope_of[table].pop(key)
         self.scopes[table][scope].pop(key, None)
         return True
@@ -117,6 +133,10 @@ class MemoryTables:
 
     def count(self, table, scope):
         return len(self.scopes.get(table, {}).get(scope, {}))
+
+    def summaries(self, table, scope):
+        summary = self.summary.get(table, {})
+        return {key: summary[key] for key in self.scopes.get(table, {}).get(scope, {})}
 
     def snapshot(self):
         return {table: list(docs.values()) for table, docs in self.docs.items()}
@@ -136,7 +156,7 @@ class MemoryStore(Store):
     def put(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         with self.lock:
-            self.tables.put_raw(table, doc["id"], _scope_of(table, doc), raw)
+            self.tables.put(table, doc, raw)
         return raw
 
     def delete(self, table, key):
@@ -151,12 +171,16 @@ class MemoryStore(Store):
         with self.lock:
             return self.tables.count(table, scope)
 
+    def summaries(self, table, scope):
+        with self.lock:
+            return self.tables.summaries(table, scope)
+
     def replace_all(self, tables):
         fresh = MemoryTables()
         for table, docs in tables.items():
             for doc in docs:
                 raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-                fresh.put_raw(table, doc["id"], _scope_of(table, doc), raw)
+                fresh.put(table, doc, raw)
         with self.lock:
             self.tables = fresh
 
@@ -200,7 +224,7 @@ class TinyDBStore(MemoryStore):
 
     def _put_loaded(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        self.tables.put_raw(table, doc["id"], _scope_of(table, doc), raw)
+        self.tables.put(table, doc, raw)
 
     def _replay(self, journal):
         # Every entry ends with a newline; what follows the last one is a line cut short by a kill.
@@ -248,6 +272,8 @@ class TinyDBStore(MemoryStore):
     def checkpoint(self):
         with self._checkpoint_lock:
             with self.lock:
+                if self._journal is None:
+                    return  # closed meanwhile: close() has written everything
                 snapshot = self._rotate()
             self._write_snapshot(snapshot)
 

@@ -19,6 +19,8 @@ def parse_stored_datetime(text):
 def format_api_datetime(value):
     """`2026-11-30T11:22:06.771543Z`, or `2027-01-01T08:00:00Z` when microseconds are zero."""
     if isinstance(value, str):
+        if value.endswith("+00:00") and len(value) in (25, 32):  # already the stored UTC isoformat
+            return value[:-6] + "Z"
         value = parse_stored_datetime(value)
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 

@@ -84,3 +84,10 @@ def test_there_is_no_static_route_at_the_root(client):
     response = client.get("/static/dashboard.css")
     assert response.status_code == 404
     assert response.json == {"error": "Not Found"}
+
+
+def test_a_lone_surrogate_in_stored_text_is_answered_as_its_json_escape(client):
+    response = client.post("/sandbox/projects", data=b'{"name": "\\ud800 project"}', content_type="application/json")
+    assert response.status_code == 201
+    assert b'"name":"\\ud800 project"' in response.data
+    assert response.json["name"] == "\ud800 project"

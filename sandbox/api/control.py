@@ -214,7 +214,8 @@ def requests_clear():
 
 
 def _journal_start():
-    if _is_api_path(request.path):
+    req = request._get_current_object()
+    if _is_api_path(req.path):
         g.journal_start = (time.perf_counter(), sandbox().clock.wall_now())
 
 
@@ -224,20 +225,20 @@ def _journal_record(response):
         return response
     started, wall_start = start
     duration_ms = (time.perf_counter() - started) * 1000
+    req = request._get_current_object()
     try:
         project = g.get("project") or _project_from_header()
         if project is not None:
-            sb = sandbox()
             offset = project.get("clock_offset_seconds", 0.0)
-            sb.journal.record(
+            sandbox().journal.record(
                 project["id"],
-                method=request.method,
-                path=request.path,
-                query=request.query_string.decode("utf-8", "replace"),
+                method=req.method,
+                path=req.path,
+                query=req.query_string.decode("utf-8", "replace"),
                 status=response.status_code,
                 time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
                 duration_ms=duration_ms,
-                body=request.get_data(cache=True),
+                body=req.get_data(cache=True) if req.content_length or "Transfer-Encoding" in req.headers else b"",
             )
     except Exception:  # the journal must never break a request
         pass

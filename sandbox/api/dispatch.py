@@ -55,24 +55,26 @@ class AttendeeRoute:
 
     def dispatch(self, **path_args):
         headers = {**SECURITY_HEADERS, "Allow": self.allow}
+        req = request._get_current_object()  # one proxy lookup, not one per attribute
+        sb = current_app.extensions["sandbox"]
         try:
             check_accept()
             project = authenticate()
             g.project = project
-            if request.method == "POST" and self.throttled:
-                sandbox().throttle.check(project)
-            method = "GET" if request.method == "HEAD" else request.method
-            if request.method == "OPTIONS":
+            if req.method == "POST" and self.throttled:
+                sb.throttle.check(project)
+            method = "GET" if req.method == "HEAD" else req.method
+            if req.method == "OPTIONS":
                 return json_response(200, self.options_body(), headers)
             if method not in self.handlers:
-                raise DetailError(f'Method "{request.method}" not allowed.', status=405)
-            fault = sandbox().faults.match(project["id"], request.method, request.path)
+                raise DetailError(f'Method "{req.method}" not allowed.', status=405)
+            fault = sb.faults.match(project["id"], req.method, req.path)
             faulted = fault_response(fault, headers) if fault is not None else None
             response = faulted if faulted is not None else self.handlers[method](project, **path_args)
         except AttendeeError as error:
             response = error_response(error)
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        present = {name for name, _ in response.headers.items()}
+        response.headers.extend([(name, value) for name, value in headers.items() if name not in present])
         return response  # for HEAD, Werkzeug sends the GET's headers and drops the body
 
     def options_body(self):

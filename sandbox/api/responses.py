@@ -19,14 +19,17 @@ SECURITY_HEADERS = {
 
 
 def encode_json(body, indent=None):
-    if indent:
-        return json.dumps(body, ensure_ascii=False, indent=indent).encode()
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    """A lone surrogate (which UTF-8 cannot hold) is written as its `\\udXXX` escape: the same JSON value."""
+    separators = None if indent else (",", ":")
+    return json.dumps(body, ensure_ascii=False, indent=indent, separators=separators).encode("utf-8", "backslashreplace")
 
 
 def requested_indent():
     """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it."""
-    for part in request.headers.get("Accept", "").split(","):
+    accept = request.headers.get("Accept", "")
+    if "indent" not in accept:
+        return None
+    for part in accept.split(","):
         media, *params = [p.strip() for p in part.split(";")]
         if media == "application/json":
             for param in params:
@@ -37,9 +40,7 @@ def requested_indent():
 
 
 def json_response(status, body, headers=None):
-    response = Response(encode_json(body, requested_indent()), status=status, mimetype="application/json")
-    response.headers.update(headers or {})
-    return response
+    return Response(encode_json(body, requested_indent()), status=status, mimetype="application/json", headers=headers)
 
 
 def empty_response(status=200, headers=None):
