@@ -33,20 +33,10 @@ from sandbox.errors import AttendeeError, SandboxInputError
 from sandbox.scenarios import DEFAULT_SCENARIO, step_name
 from sandbox.service import Unit
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+from sandbox.webhooks import TRIGGERS
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
-WEBHOOK_TRIGGERS = (
-    "bot.state_change",
-    "transcript.update",
-    "chat_messages.update",
-    "participant_events.join_leave",
-    "calendar.events_update",
-    "calendar.state_change",
-    "async_transcription.state_change",
-    "zoom_oauth_connection.state_change",
-    "bot_logs.update",
-    "participant_events.speech_start_stop",
-)
+WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/webhooks.py
 MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself

@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sandbox import lifecycle
+from sandbox.webhooks import TRIGGERS
+
 __all__ = [
     "API_PREFIX",
     "SANDBOX_PREFIX",
@@ -45,115 +48,25 @@ SECURITY_SCHEME = "Token"
 # Enumerations (contract section 5)
 # --------------------------------------------------------------------------------------------------
 
+#: The vocabulary comes from the state machine and the webhooks, so the document cannot drift from them.
+APP_SESSION_STATES = lifecycle.APP_SESSION_STATES
 #: Bot states a bot can be in (contract 5.1), in the server's order. These are also the published enum.
-BOT_STATES = (
-    "ready",
-    "joining",
-    "joined_not_recording",
-    "joined_recording",
-    "leaving",
-    "post_processing",
-    "fatal_error",
-    "waiting_room",
-    "ended",
-    "data_deleted",
-    "scheduled",
-    "staged",
-    "joined_recording_paused",
-    "joining_breakout_room",
-    "leaving_breakout_room",
-    "joined_recording_permission_denied",
-)
-
-#: States only app sessions (`app_...`) reach. Accepted by the `states` list filter, never on a bot.
-APP_SESSION_STATES = ("connecting", "connected", "disconnecting")
-
+BOT_STATES = tuple(state for state in lifecycle.BOT_STATES if state not in APP_SESSION_STATES)
 #: Event sub-types by event type (contract 5.3). Events not listed here never carry a sub-type.
 EVENT_SUB_TYPES = {
-    "could_not_join_meeting": (
-        "meeting_not_started_waiting_for_host",
-        "zoom_authorization_failed",
-        "zoom_meeting_status_failed",
-        "unpublished_zoom_app",
-        "zoom_sdk_internal_error",
-        "request_to_join_denied",
-        "meeting_not_found",
-        "waiting_room_timeout_exceeded",
-        "login_required",
-        "bot_login_attempt_failed",
-        "unable_to_connect_to_meeting",
-        "authorized_user_not_in_meeting_timeout_exceeded",
-        "blocked_by_captcha",
-        "zoom_app_cannot_join_anonymously",
-    ),
-    "fatal_error": (
-        "process_terminated",
-        "rtmp_connection_failed",
-        "ui_element_not_found",
-        "heartbeat_timeout",
-        "bot_not_launched",
-        "out_of_credits",
-        "attendee_internal_error",
-        "global_runtime_timeout",
-    ),
-    "leave_requested": (
-        "user_requested",
-        "auto_leave_silence",
-        "auto_leave_only_participant_in_meeting",
-        "auto_leave_max_uptime_exceeded",
-        "auto_leave_could_not_enable_closed_captions",
-    ),
-    "recording_permission_denied": (
-        "host_denied_permission",
-        "request_timed_out",
-        "host_client_cannot_grant_permission",
-        "webinar_attendee_needs_panelist_promotion",
-    ),
+    event: tuple(sub for sub in subs if sub is not None) for event, subs in lifecycle.SUB_TYPES.items()
 }
-
-#: Event types of bots (contract 5.2, ids 1-19). The app-session events (100-103) never occur on bots.
-EVENT_TYPES = (
-    "put_in_waiting_room",
-    "joined_meeting",
-    "recording_permission_granted",
-    "meeting_ended",
-    "left_meeting",
-    "join_requested",
-    "fatal_error",
-    "leave_requested",
-    "could_not_join_meeting",
-    "post_processing_completed",
-    "data_deleted",
-    "staged",
-    "recording_paused",
-    "recording_resumed",
-    "joined_breakout_room",
-    "left_breakout_room",
-    "began_joining_breakout_room",
-    "began_leaving_breakout_room",
-    "recording_permission_denied",
-)
+#: Event types of bots; the app-session events never occur on bots.
+EVENT_TYPES = tuple(event for event in lifecycle.EVENT_TYPES if not event.startswith("app_session"))
 
 #: Event sub-types that must be present on their event (every one but `leave_requested`, where legacy
 #: events have none).
-_SUB_TYPE_REQUIRED = ("could_not_join_meeting", "fatal_error", "recording_permission_denied")
+_SUB_TYPE_REQUIRED = tuple(event for event, subs in lifecycle.SUB_TYPES.items() if None not in subs)
 
-RECORDING_STATES = ("not_started", "in_progress", "complete", "failed", "paused")
-TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
+RECORDING_STATES = lifecycle.RECORDING_STATES
+TRANSCRIPTION_STATES = lifecycle.TRANSCRIPTION_STATES
 ASYNC_TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
-
-WEBHOOK_TRIGGERS = (
-    "bot.state_change",
-    "transcript.update",
-    "chat_messages.update",
-    "participant_events.join_leave",
-    "calendar.events_update",
-    "calendar.state_change",
-    "async_transcription.state_change",
-    "zoom_oauth_connection.state_change",
-    "bot_logs.update",
-    "participant_events.speech_start_stop",
-)
+WEBHOOK_TRIGGERS = TRIGGERS
 
 #: Where this document deliberately departs from the published Attendee document, and why.
 DIVERGENCES = (

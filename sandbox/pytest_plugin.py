@@ -35,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from sandbox.webhooks import TRIGGERS
+
 __all__ = [
     "ReceivedWebhook",
     "SandboxControlError",
@@ -47,18 +49,7 @@ __all__ = [
 ]
 
 #: Every trigger a project-level subscription may ask for (contract 9.2): the receiver hears them all.
-ALL_TRIGGERS = (
-    "bot.state_change",
-    "transcript.update",
-    "chat_messages.update",
-    "participant_events.join_leave",
-    "calendar.events_update",
-    "calendar.state_change",
-    "async_transcription.state_change",
-    "zoom_oauth_connection.state_change",
-    "bot_logs.update",
-    "participant_events.speech_start_stop",
-)
+ALL_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/webhooks.py
 POLL_INTERVAL = 0.02  # seconds between two looks while waiting on the server's threads
 DEFAULT_WAIT = 10.0  # seconds a wait gives up after
 SERVER_THREADS = 8

@@ -9,6 +9,7 @@ import json
 
 from sandbox.meeting_urls import meeting_platform
 from tests.conftest import AUTH
+from tests.conftest import FIXTURE_BOTS as ALL_FIXTURE_BOTS
 from tests.openapi_check import assert_valid_response
 
 DEFAULT_PROJECT = "proj_sbx0Default00001"
@@ -23,23 +24,7 @@ JOINED_STATES = (
     "joined_recording_paused",
 )
 # Google Meet fixture bots, one per state.
-FIXTURE_BOTS = {
-    "ready": "bot_sbxReady00000000",
-    "scheduled": "bot_sbxScheduled0000",
-    "staged": "bot_sbxStaged0000000",
-    "joining": "bot_sbxJoining000000",
-    "waiting_room": "bot_sbxWaitingRoom00",
-    "joined_not_recording": "bot_sbxJoinedNotRec0",
-    "joined_recording": "bot_sbxJoinedRec0000",
-    "joined_recording_paused": "bot_sbxRecPaused0000",
-    "joining_breakout_room": "bot_sbxJoiningBreako",
-    "leaving_breakout_room": "bot_sbxLeavingBreako",
-    "leaving": "bot_sbxLeaving000000",
-    "post_processing": "bot_sbxPostProcessin",
-    "ended": "bot_sbxEnded00000000",
-    "fatal_error": "bot_sbxFatalError000",
-    "data_deleted": "bot_sbxDataDeleted00",
-}
+FIXTURE_BOTS = {state: bot for state, bot in ALL_FIXTURE_BOTS.items() if state != "joined_recording_permission_denied"}
 NOT_JOINED_STATES = tuple(s for s in FIXTURE_BOTS if s not in JOINED_STATES)
 MEET_BOT = FIXTURE_BOTS["joined_recording"]
 ENDED_BOT = FIXTURE_BOTS["ended"]

@@ -15,7 +15,7 @@ from tests.control_helpers import (
     inject,
     post_json,
 )
-from tests.test_leave import FIXTURE_BOTS
+from tests.conftest import FIXTURE_BOTS
 
 JOINING = FIXTURE_BOTS["joining"]
 RECORDING = FIXTURE_BOTS["joined_recording"]

@@ -3,7 +3,7 @@
 import pytest
 from freezegun import freeze_time
 
-from tests.conftest import AUTH, SECOND_AUTH, SEED_BOT
+from tests.conftest import AUTH, FIXTURE_BOTS, SECOND_AUTH, SEED_BOT
 from tests.openapi_check import assert_valid_response
 
 ENDED = "bot_sbxEnded00000000"
@@ -11,22 +11,7 @@ FATAL = "bot_sbxFatalError000"
 OTHER_BOT = "bot_sbxJoinedRec0000"
 DEFAULT_PROJECT = "proj_sbx0Default00001"
 NOT_ALLOWED = b'{"error":"Bot is not in a state where the data deleted event can be created"}'
-FIXTURE_STATES = {
-    "ready": "bot_sbxReady00000000",
-    "scheduled": "bot_sbxScheduled0000",
-    "staged": "bot_sbxStaged0000000",
-    "joining": "bot_sbxJoining000000",
-    "waiting_room": "bot_sbxWaitingRoom00",
-    "joined_not_recording": "bot_sbxJoinedNotRec0",
-    "joined_recording": "bot_sbxJoinedRec0000",
-    "joined_recording_paused": "bot_sbxRecPaused0000",
-    "joined_recording_permission_denied": "bot_sbxPermDenied000",
-    "joining_breakout_room": "bot_sbxJoiningBreako",
-    "leaving_breakout_room": "bot_sbxLeavingBreako",
-    "leaving": "bot_sbxLeaving000000",
-    "post_processing": "bot_sbxPostProcessin",
-    "data_deleted": "bot_sbxDataDeleted00",
-}
+FIXTURE_STATES = {state: bot for state, bot in FIXTURE_BOTS.items() if state not in ("ended", "fatal_error")}
 BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages")
 
 

@@ -73,6 +73,10 @@ def test_serve_seed_seeds_the_app(monkeypatch, tmp_path):
 
         def __init__(self, app):
             self.app = app
+            self.task_dispatcher = self  # waitress's dispatcher: shut down at exit
+
+        def shutdown(self, cancel_pending=True, timeout=5):
+            seen["dispatcher_shut_down"] = True
 
         def run(self):
             seen["seed"] = self.app.extensions["sandbox"].settings.seed
@@ -80,7 +84,7 @@ def test_serve_seed_seeds_the_app(monkeypatch, tmp_path):
 
     monkeypatch.setattr("waitress.create_server", lambda app, **kwargs: FakeServer(app))
     assert cli.main(["serve", "--seed", "99", "--data", str(tmp_path / "data.json")]) == 0
-    assert seen == {"seed": 99, "project": IdFactory(99).new("proj")}
+    assert seen == {"seed": 99, "project": IdFactory(99).new("proj"), "dispatcher_shut_down": True}
 
 
 def test_random_delays_are_reproducible_with_a_seed():

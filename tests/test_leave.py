@@ -6,30 +6,12 @@ import pytest
 from freezegun import freeze_time
 
 from sandbox import lifecycle
-from tests.conftest import AUTH, SECOND_AUTH, SEED_BOT
+from tests.conftest import AUTH, FIXTURE_BOTS, SECOND_AUTH, SEED_BOT
 
 LEAVE_ALLOWED = (
     "joined_recording_paused, joined_recording, joined_not_recording, joined_recording_permission_denied, "
     "waiting_room, joining, joining_breakout_room, leaving_breakout_room"
 )
-FIXTURE_BOTS = {
-    "ready": "bot_sbxReady00000000",
-    "scheduled": "bot_sbxScheduled0000",
-    "staged": "bot_sbxStaged0000000",
-    "joining": "bot_sbxJoining000000",
-    "waiting_room": "bot_sbxWaitingRoom00",
-    "joined_not_recording": "bot_sbxJoinedNotRec0",
-    "joined_recording": "bot_sbxJoinedRec0000",
-    "joined_recording_paused": "bot_sbxRecPaused0000",
-    "joined_recording_permission_denied": "bot_sbxPermDenied000",
-    "joining_breakout_room": "bot_sbxJoiningBreako",
-    "leaving_breakout_room": "bot_sbxLeavingBreako",
-    "leaving": "bot_sbxLeaving000000",
-    "post_processing": "bot_sbxPostProcessin",
-    "ended": "bot_sbxEnded00000000",
-    "fatal_error": "bot_sbxFatalError000",
-    "data_deleted": "bot_sbxDataDeleted00",
-}
 
 
 def leave(client, bot_id=SEED_BOT, **kwargs):

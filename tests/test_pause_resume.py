@@ -7,30 +7,13 @@ server's `Unable to pause recording` after about a second without a bot process)
 import pytest
 from freezegun import freeze_time
 
-from tests.conftest import AUTH, SECOND_AUTH
+from tests.conftest import AUTH, FIXTURE_BOTS, SECOND_AUTH
 from tests.openapi_check import assert_valid_response
 
 RECORDING = "bot_sbxJoinedRec0000"
 PAUSED = "bot_sbxRecPaused0000"
 DEFAULT_PROJECT = "proj_sbx0Default00001"
-FIXTURE_STATES = {
-    "ready": "bot_sbxReady00000000",
-    "scheduled": "bot_sbxScheduled0000",
-    "staged": "bot_sbxStaged0000000",
-    "joining": "bot_sbxJoining000000",
-    "waiting_room": "bot_sbxWaitingRoom00",
-    "joined_not_recording": "bot_sbxJoinedNotRec0",
-    "joined_recording": RECORDING,
-    "joined_recording_paused": PAUSED,
-    "joined_recording_permission_denied": "bot_sbxPermDenied000",
-    "joining_breakout_room": "bot_sbxJoiningBreako",
-    "leaving_breakout_room": "bot_sbxLeavingBreako",
-    "leaving": "bot_sbxLeaving000000",
-    "post_processing": "bot_sbxPostProcessin",
-    "ended": "bot_sbxEnded00000000",
-    "fatal_error": "bot_sbxFatalError000",
-    "data_deleted": "bot_sbxDataDeleted00",
-}
+FIXTURE_STATES = FIXTURE_BOTS
 
 
 def command(client, bot_id, action, headers=AUTH, **kwargs):

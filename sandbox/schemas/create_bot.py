@@ -29,6 +29,7 @@ import jsonschema
 from sandbox.errors import AttendeeError, FieldErrors
 from sandbox.media import decode_base64_lenient, is_valid_jpeg, is_valid_png
 from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform, normalize_meeting_url
+from sandbox.webhooks import TRIGGERS
 
 # --------------------------------------------------------------------------------------------------
 # Messages
@@ -113,18 +114,7 @@ CREATE_FIELDS = (
 PATCH_FIELDS = ("join_at", "meeting_url", "metadata", "bot_name", "bot_image", "recording_settings")
 
 #: Webhook trigger codes in the server's enum order (9.2); the order shows in jsonschema's enum message.
-WEBHOOK_TRIGGERS = (
-    "bot.state_change",
-    "transcript.update",
-    "chat_messages.update",
-    "participant_events.join_leave",
-    "calendar.events_update",
-    "calendar.state_change",
-    "async_transcription.state_change",
-    "zoom_oauth_connection.state_change",
-    "bot_logs.update",
-    "participant_events.speech_start_stop",
-)
+WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/webhooks.py
 MAX_WEBHOOKS_PER_BOT = 2
 
 IMAGE_CONTENT_TYPES = ("image/png", "image/jpeg")
@@ -1266,28 +1256,11 @@ def parse_create_bot(body, *, now, voice_agents_enabled=False, require_https_web
     return parsed
 
 
+# The parsed request: the create fields but the two the sandbox only refuses, with the platform after the URL.
 _RESULT_ORDER = (
     "meeting_url",
     "platform",
-    "bot_name",
-    "bot_image",
-    "metadata",
-    "bot_chat_message",
-    "join_at",
-    "deduplication_key",
-    "webhooks",
-    "callback_settings",
-    "external_media_storage_settings",
-    "voice_agent_settings",
-    "transcription_settings",
-    "websocket_settings",
-    "rtmp_settings",
-    "recording_settings",
-    "google_meet_settings",
-    "teams_settings",
-    "zoom_settings",
-    "debug_settings",
-    "automatic_leave_settings",
+    *(name for name in CREATE_FIELDS[1:] if name not in ("calendar_event_id", "kubernetes_settings")),
 )
 
 
