@@ -64,16 +64,9 @@ from sandbox.schemas.create_bot import (
 from sandbox.timefmt import parse_stored_datetime, to_stored
 
 # --------------------------------------------------------------------------------------------------
-# Settings of the sandbox's model (module defaults; `sb.settings` may override the two flags)
+# The sandbox's model of playback (the real server's flags `ENABLE_ZOOM_VIDEO_OUTPUT` and
+# `VOICE_AGENT_URL_PREFIX_ALLOWLIST` are settings of the same names, see sandbox/config.py)
 # --------------------------------------------------------------------------------------------------
-
-#: `ENABLE_ZOOM_VIDEO_OUTPUT` of the real server (default unset): Zoom bots refuse `output_video`.
-#: Overridden by `sb.settings.enable_zoom_video_output` when that attribute exists.
-ENABLE_ZOOM_VIDEO_OUTPUT = False
-
-#: `VOICE_AGENT_URL_PREFIX_ALLOWLIST` of the real server (default unset: every URL is allowed).
-#: Overridden by `sb.settings.voice_agent_url_prefix_allowlist` (a comma-separated string) when present.
-VOICE_AGENT_URL_PREFIX_ALLOWLIST = None
 
 #: How long a non-looping video "plays" (the sandbox never downloads the MP4).
 VIDEO_PLAY_SECONDS = 30.0
@@ -686,7 +679,7 @@ def output_image(sb, project, bot_id, read_body):
 
 
 def zoom_video_output_enabled(sb):
-    return bool(getattr(sb.settings, "enable_zoom_video_output", ENABLE_ZOOM_VIDEO_OUTPUT))
+    return sb.settings.enable_zoom_video_output
 
 
 def output_video(sb, project, bot_id, read_body):
@@ -755,7 +748,7 @@ def update_transcription_settings(sb, project, bot_id, read_body):
 
 
 def voice_agent_allowlist(sb):
-    return getattr(sb.settings, "voice_agent_url_prefix_allowlist", VOICE_AGENT_URL_PREFIX_ALLOWLIST)
+    return sb.settings.voice_agent_url_prefix_allowlist
 
 
 def update_voice_agent_settings(sb, project, bot_id, read_body):
@@ -779,7 +772,6 @@ def update_voice_agent_settings(sb, project, bot_id, read_body):
 
 
 __all__ = [
-    "ENABLE_ZOOM_VIDEO_OUTPUT",
     "MAX_RECORDED_COMMANDS",
     "VIDEO_PLAY_SECONDS",
     "admit_from_waiting_room",

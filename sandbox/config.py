@@ -69,6 +69,8 @@ class Settings:
     journal_limit: int = 10000
     concurrent_bots_limit: int = 2500
     enable_voice_agents: bool = False
+    enable_zoom_video_output: bool = False
+    voice_agent_url_prefix_allowlist: str | None = None
     site_domain: str = "app.attendee.dev"
     fsync: bool = False
     retention_days: int | None = None
@@ -90,6 +92,8 @@ ENVIRONMENT = {
     "journal_limit": ("SANDBOX_JOURNAL_LIMIT", int),
     "concurrent_bots_limit": ("SANDBOX_CONCURRENT_BOTS_LIMIT", int),
     "enable_voice_agents": ("ENABLE_VOICE_AGENTS", parse_bool),
+    "enable_zoom_video_output": ("ENABLE_ZOOM_VIDEO_OUTPUT", parse_bool),
+    "voice_agent_url_prefix_allowlist": ("VOICE_AGENT_URL_PREFIX_ALLOWLIST", str),
     "site_domain": ("SANDBOX_SITE_DOMAIN", str),
     "fsync": ("SANDBOX_FSYNC", parse_bool),
     "retention_days": ("SANDBOX_RETENTION_DAYS", parse_optional_int),

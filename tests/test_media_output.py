@@ -531,8 +531,11 @@ def test_output_video_on_zoom_works_when_zoom_video_output_is_enabled(client, sa
     assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}, bot_id=ZOOM_BOT))
 
 
-def test_zoom_video_output_is_off_by_default():
-    assert commands.ENABLE_ZOOM_VIDEO_OUTPUT is False
+def test_zoom_video_output_is_off_by_default_and_set_like_the_real_servers_variable():
+    from sandbox.config import load_settings
+
+    assert load_settings(environ={}).enable_zoom_video_output is False
+    assert load_settings(environ={"ENABLE_ZOOM_VIDEO_OUTPUT": "true"}).enable_zoom_video_output is True
 
 
 @pytest.mark.parametrize("state", NOT_JOINED_STATES)
