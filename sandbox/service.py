@@ -414,9 +414,13 @@ class Sandbox:
         for bot_id in due_here:
             bot = self.store.get("bots", bot_id)
             if bot is not None:
-                unit = Unit(self, project, bot)
-                self.catch_up(unit, now)
-                self._commit(unit)
+                self._catch_up_stored(project, bot, now)
+
+    def _catch_up_stored(self, project, bot, now):
+        """Apply a stored bot's due steps and save it (callers hold the store lock)."""
+        unit = Unit(self, project, bot)
+        self.catch_up(unit, now)
+        self._commit(unit)
 
     def _current_bots(self, project):
         """Every bot of the project, oldest first, each brought up to date (its due steps applied and saved).
@@ -428,9 +432,7 @@ class Sandbox:
         for bot in self.store.scan("bots", project["id"]):
             steps = bot.get("pending_steps")
             if steps and parse_stored_datetime(steps[0]["due"]) <= now:
-                unit = Unit(self, project, bot)
-                self.catch_up(unit, now)
-                self._commit(unit)
+                self._catch_up_stored(project, bot, now)
             bots.append(bot)
         return sorted(bots, key=lambda bot: parse_stored_datetime(bot["created_at"]))
 
