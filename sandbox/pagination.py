@@ -181,16 +181,7 @@ class _Paginator:
             compare = self.position(self.page[-1])
         else:
             compare = self.next_position
-        offset = 0
-        position = None
-        unique = False
-        for item in reversed(self.page):
-            position = self.position(item)
-            if position != compare:
-                unique = True
-                break
-            compare = position
-            offset += 1
+        offset, position, unique = self._shared_run(reversed(self.page), compare)
         if self.page and not unique:
             if not self.has_previous:
                 offset, position = self.page_size, None
@@ -202,6 +193,18 @@ class _Paginator:
             position = self.next_position
         return self._link(_Cursor(offset, False, position))
 
+    def _shared_run(self, items, compare):
+        """How many of `items` (from the page's edge) share one position with `compare`, as DRF counts a
+        cursor's offset; and the first position that differs (`unique` when there is one)."""
+        offset = 0
+        for item in items:
+            position = self.position(item)
+            if position != compare:
+                return offset, position, True
+            compare = position
+            offset += 1
+        return offset, None, False
+
     def previous_link(self):
         if not self.has_previous:
             return None
@@ -209,16 +212,7 @@ class _Paginator:
             compare = self.position(self.page[0])
         else:
             compare = self.previous_position
-        offset = 0
-        position = None
-        unique = False
-        for item in self.page:
-            position = self.position(item)
-            if position != compare:
-                unique = True
-                break
-            compare = position
-            offset += 1
+        offset, position, unique = self._shared_run(self.page, compare)
         if self.page and not unique:
             if not self.has_next:
                 offset, position = self.page_size, None
