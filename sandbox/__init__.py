@@ -7,6 +7,7 @@ bundled fixtures into a new data file), builds the use cases and registers the b
 import sys
 import threading
 import traceback
+from http import HTTPStatus
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -66,6 +67,15 @@ def _attach_extensions(app, sandbox):
 
 def _register_error_handlers(app):
     from sandbox.api.responses import json_response
+
+    @app.after_request
+    def reason_phrase(response):
+        """`401 Unauthorized`, as Django writes status lines (Werkzeug would write `401 UNAUTHORIZED`)."""
+        try:
+            response.status = f"{response.status_code} {HTTPStatus(response.status_code).phrase}"
+        except ValueError:
+            pass
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error):

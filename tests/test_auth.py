@@ -141,3 +141,16 @@ def test_every_drf_response_carries_the_security_headers(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "path, headers, status_line",
+    [
+        (BOT_URL, AUTH, "200 OK"),
+        (BOT_URL, {}, "401 Unauthorized"),
+        ("/api/v1/nothing", {}, "404 Not Found"),
+        (BOT_URL, {"Accept": "application/xml"}, "406 Not Acceptable"),
+    ],
+)
+def test_status_lines_carry_the_reason_phrase_as_django_writes_it(client, path, headers, status_line):
+    assert client.get(path, headers=headers).status == status_line
