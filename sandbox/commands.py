@@ -36,10 +36,9 @@ from sandbox.lifecycle import JOINED_STATES
 from sandbox.media import (
     BLOB_TOO_LARGE_ERROR,
     MAX_BLOB_BYTES,
-    _mp3_frame,
-    _skip_id3v2,
     decode_base64_lenient,
     mp3_decode_error,
+    mp3_frames,
 )
 from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.schemas.create_bot import (
@@ -509,30 +508,12 @@ def mp3_duration_seconds(data):
     (after any ID3v2 tags): the sum of samples per frame over the sample rate, not counting a leading
     Xing/Info header frame."""
     data = bytes(data)
-    pos = _skip_id3v2(data)
-    if pos is None:
-        return 0.0
     total = 0.0
-    frames = 0
-    kind = None
-    while True:
-        parsed = _mp3_frame(data, pos)
-        if parsed is None:
-            break
-        frame_kind, length = parsed
-        if kind is None:
-            kind = frame_kind
-        elif frame_kind != kind:
-            break
-        version_bits, layer, rate = frame_kind
+    for number, (pos, (version_bits, layer, rate), _length) in enumerate(mp3_frames(data)):
         samples = _SAMPLES_PER_FRAME.get(layer, 1152 if version_bits == 3 else 576)
-        first_frame_is_tag = frames == 0 and any(tag in data[pos : pos + 48] for tag in (b"Xing", b"Info"))
+        first_frame_is_tag = number == 0 and any(tag in data[pos : pos + 48] for tag in (b"Xing", b"Info"))
         if not first_frame_is_tag:  # a Xing/Info header frame carries no audio
             total += samples / rate
-        frames += 1
-        if length <= 0 or pos + length > len(data):
-            break
-        pos += length
     return total
 
 

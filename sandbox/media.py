@@ -543,6 +543,29 @@ def _at_trailer(data: bytes, pos: int) -> bool:
     return rest.startswith(b"TAG") or rest.startswith(b"APETAGEX") or rest.startswith(b"ID3")
 
 
+def mp3_frames(data: bytes):
+    """The MPEG audio frames that follow each other from the start of ``data`` (after any ID3v2 tags),
+    all of the first frame's kind (version, layer, sample rate): yields ``(pos, kind, length)``. It stops
+    at the first gap, a frame of another kind, or the end; a last frame cut short is still yielded."""
+    pos = _skip_id3v2(data)
+    if pos is None:
+        return
+    kind = None
+    while True:
+        parsed = _mp3_frame(data, pos)
+        if parsed is None:
+            return
+        frame_kind, length = parsed
+        if kind is None:
+            kind = frame_kind
+        elif frame_kind != kind:
+            return
+        yield pos, frame_kind, length
+        if length <= 0 or pos + length > len(data):
+            return
+        pos += length
+
+
 def mp3_decode_error(data: bytes) -> str | None:
     """``None`` when ``data`` is a plausible MP3, else the ``raw_error`` the real server gives.
 
@@ -560,27 +583,18 @@ def mp3_decode_error(data: bytes) -> str | None:
     if len(data) > MAX_BLOB_BYTES:
         return BLOB_TOO_LARGE_ERROR
 
-    pos = _skip_id3v2(data)
-    if pos is None:
-        return MP3_DECODE_ERROR
     frames = 0
-    kind = None
-    while frames < _MP3_MIN_FRAMES:
-        parsed = _mp3_frame(data, pos)
-        if parsed is None:
-            break
-        frame_kind, length = parsed
-        if kind is None:
-            kind = frame_kind
-        elif frame_kind != kind:
-            break
-        if pos + length > len(data):
+    pos = 0
+    for frame_pos, _kind, length in mp3_frames(data):
+        if frame_pos + length > len(data):
             # A cut-off last frame; decoders still play the frames before it.
             frames += 1 if frames else 0
             pos = len(data)
             break
         frames += 1
-        pos += length
+        pos = frame_pos + length
+        if frames >= _MP3_MIN_FRAMES:
+            break
 
     if frames >= _MP3_MIN_FRAMES or (frames >= 1 and _at_trailer(data, pos)):
         return None
