@@ -55,6 +55,7 @@ def _serve(args):
     app = create_app(_overrides(args, seed=args.seed))
     sandbox = app.extensions["sandbox"]
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="attendee-sandbox")
+    sandbox.settings.listen_host, sandbox.settings.listen_port = args.host, server.effective_port
     base_url = f"http://{args.host}:{server.effective_port}"
     default = sandbox.default_project()
     print(f"Attendee Sandbox listening on {base_url}", flush=True)

@@ -76,6 +76,10 @@ class Settings:
     retention_days: int | None = None
     in_memory: bool = False
     testing: bool = False
+    # Where the serving process listens (set by `serve` and the pytest plugin once the socket is bound;
+    # None under another WSGI server): the sandbox's own address, which it must never call back.
+    listen_host: str | None = None
+    listen_port: int | None = None
 
 
 # name -> (environment variable, parser)

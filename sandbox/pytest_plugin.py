@@ -443,6 +443,10 @@ def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
     except Exception:
         app.extensions["sandbox"].shutdown()
         raise
+    app.extensions["sandbox"].settings.listen_host, app.extensions["sandbox"].settings.listen_port = (
+        "127.0.0.1",
+        server.effective_port,
+    )
     running = SandboxServer(app, server, data_path).start()
     try:
         yield running
