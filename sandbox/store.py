@@ -394,15 +394,15 @@ class TinyDBStore(MemoryStore):
             file_lock.acquire()
         except FileLockTimeout:
             raise DataFileInUse(self.path, read_holder(self.holder_path)) from None
-        try:
-            self._write_holder({"pid": os.getpid(), "url": None})
-        except BaseException:
-            file_lock.release()
-            raise
+        self._write_holder({"pid": os.getpid(), "url": None})
         return file_lock
 
     def _write_holder(self, holder):
-        write_private(self.holder_path, json.dumps(holder).encode("utf-8"))
+        """Best effort: the sidecar only names the holder (a refusal says `pid unknown` without it)."""
+        try:
+            write_private(self.holder_path, json.dumps(holder).encode("utf-8"))
+        except OSError as exc:
+            print(f"attendee-sandbox: warning: {self.holder_path}: not written ({exc.strerror})", file=sys.stderr)
 
     def set_holder_url(self, url):
         """Name the address this process serves on in the holder sidecar (serve knows it once bound)."""
@@ -412,9 +412,13 @@ class TinyDBStore(MemoryStore):
     def _unlock_data_file(self):
         if self._file_lock is None:
             return
-        self.holder_path.unlink(missing_ok=True)  # before the lock goes: the next holder writes its own
-        self._file_lock.release()
-        self._file_lock = None
+        try:
+            self.holder_path.unlink(missing_ok=True)  # before the lock goes: the next holder writes its own
+        except OSError:
+            pass  # a stale sidecar is harmless: the next holder overwrites it
+        finally:
+            self._file_lock.release()
+            self._file_lock = None
 
     # -- loading -------------------------------------------------------------------------------------
     def _load(self):
