@@ -30,15 +30,19 @@ def create_app(config=None):
 
     scenario_book = load_scenario_book(settings.fixtures_dir)
     fixtures = load_fixtures(settings.fixtures_dir, scenario_book)  # validated before anything is opened
+    # A TinyDBStore holds the data file's lock until closed: a second process on the file is refused.
     store = MemoryStore() if settings.in_memory else TinyDBStore(settings.data_path, fsync=settings.fsync)
-    if getattr(store, "is_new", True):
-        store.replace_all(fixtures)
-
-    clock = Clock()
-    sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)
-    sandbox.fixtures = fixtures
-    _attach_extensions(app, sandbox)
-    sandbox.rebuild_due_index()
+    try:
+        if getattr(store, "is_new", True):
+            store.replace_all(fixtures)
+        clock = Clock()
+        sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)
+        sandbox.fixtures = fixtures
+        _attach_extensions(app, sandbox)
+        sandbox.rebuild_due_index()
+    except BaseException:
+        store.close()  # let go of the data file: nothing will serve it
+        raise
     app.extensions["sandbox"] = sandbox
 
     from sandbox.api import register_blueprints

@@ -6,7 +6,14 @@ import sys
 
 from sandbox.config import ConfigError, load_settings
 from sandbox.fixtures import FixtureError
-from sandbox.store import StoreError
+from sandbox.store import DataFileInUse, StoreError
+
+# What to do instead when the data file is held by a running sandbox, by command.
+IN_USE_ADVICE = {
+    "serve": "stop it first, or give this one another --data file",
+    "reset": "use POST /sandbox/reset on that server instead",
+    "prune": "stop it first (a running sandbox prunes by itself when SANDBOX_RETENTION_DAYS is set)",
+}
 
 
 def main(argv=None):
@@ -33,6 +40,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return {"serve": _serve, "reset": _reset, "prune": _prune}[args.command](args)
+    except DataFileInUse as exc:
+        print(f"attendee-sandbox: {exc}: {IN_USE_ADVICE[args.command]}", file=sys.stderr)
+        return 2
     except (ConfigError, FixtureError, StoreError) as exc:
         print(f"attendee-sandbox: {exc}", file=sys.stderr)
         return 2
@@ -57,6 +67,7 @@ def _serve(args):
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="attendee-sandbox")
     sandbox.settings.listen_host, sandbox.settings.listen_port = args.host, server.effective_port
     base_url = f"http://{args.host}:{server.effective_port}"
+    sandbox.store.set_holder_url(base_url)  # a second serve, reset or prune on the data file names it
     default = sandbox.default_project()
     print(f"Attendee Sandbox listening on {base_url}", flush=True)
     print(f"  API base URL:    {base_url}/api/v1", flush=True)
@@ -85,7 +96,7 @@ def _reset(args):
 
     settings = load_settings(_overrides(args))
     fixtures = load_fixtures(settings.fixtures_dir)
-    store = TinyDBStore(settings.data_path)
+    store = TinyDBStore(settings.data_path, load=False)  # whatever the file holds is replaced
     store.replace_all(fixtures)
     store.close()
     print(f"Restored the fixtures of {settings.fixtures_dir} into {settings.data_path}")

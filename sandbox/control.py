@@ -215,39 +215,45 @@ def advance_clock(sb, project, body):
         raise SandboxInputError("seconds must be a number >= 0 (the clock only moves forward)")
     if seconds > MAX_ADVANCE_SECONDS:
         raise SandboxInputError(f"seconds must be at most {MAX_ADVANCE_SECONDS} (ten years)")
-    with sb.store.lock:
-        project = sb.store.get("projects", project["id"])  # the stored one: the request's may be stale
-        project["clock_offset_seconds"] = project.get("clock_offset_seconds", 0.0) + seconds
-        sb.store.put("projects", project)
-        sb.projects_changed()
+    # Bulk work: the project's lock throughout (its own requests wait and then see every bot advanced), the
+    # store lock one step at a time (other projects' requests get in between steps).
+    with sb.bulk_work(project["id"]) as generation:
+        with sb.store.turn(generation):
+            project = sb.store.get("projects", project["id"])  # the stored one: the request's may be stale
+            project["clock_offset_seconds"] = project.get("clock_offset_seconds", 0.0) + seconds
+            sb.store.put("projects", project)
+            sb.projects_changed()
         target = sb.now(project)
-        events = _apply_due_steps(sb, project, target)
+        events = _apply_due_steps(sb, project, target, generation)
         for bot in sb.store.scan("bots", project["id"]):
             sb._track_due(project, bot)  # their wall-clock due times moved with the offset
         return clock_view(sb, project), events
 
 
-def _apply_due_steps(sb, project, target):
-    """Apply every step due by `target`, one at a time, always the earliest due first."""
-    order = itertools.count()
+def _apply_due_steps(sb, project, target, generation):
+    """Apply every step due by `target`, one at a time, always the earliest due first, each in a turn of
+    the store lock (callers hold the project's lock)."""
     heap = []
-    for bot in sb.store.scan("bots", project["id"]):
+    creation_order = {}  # ties go to the bot created first, also for a bot's later steps
+    for number, bot in enumerate(sb.store.scan("bots", project["id"])):
+        creation_order[bot["id"]] = number
         if bot.get("pending_steps"):
-            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), next(order), bot["id"]))
+            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), number, bot["id"]))
     applied = []
     while heap:
         due, _, bot_id = heapq.heappop(heap)
         if due > target:
             break
-        bot = sb.store.get("bots", bot_id)
-        if bot is None:
-            continue
-        unit = Unit(sb, project, bot)
-        sb.catch_up(unit, target, limit=1)
-        sb._commit(unit)
+        with sb.store.turn(generation):
+            bot = sb.store.get("bots", bot_id)
+            if bot is None:
+                continue
+            unit = Unit(sb, project, bot)
+            sb.catch_up(unit, target, limit=1)
+            sb._commit(unit)
         applied.extend(describe_change(change) for change in unit.changes)
         if bot.get("pending_steps"):
-            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), next(order), bot_id))
+            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), creation_order[bot_id], bot_id))
     return applied
 
 

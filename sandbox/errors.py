@@ -30,6 +30,16 @@ class BotNotFound(AttendeeError):
         super().__init__("Bot not found")
 
 
+class SandboxWasReset(AttendeeError):
+    """A reset replaced everything while this request's bulk work had let go of the store lock between bots
+    (the real server has no reset): nothing more was done."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__("The sandbox was reset while this request ran; send it again")
+
+
 class TransitionNotAllowed(AttendeeError):
     """An event the transition table does not allow from the bot's current state."""
 

@@ -447,6 +447,7 @@ def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
         "127.0.0.1",
         server.effective_port,
     )
+    app.extensions["sandbox"].store.set_holder_url(f"http://127.0.0.1:{server.effective_port}")
     running = SandboxServer(app, server, data_path).start()
     try:
         yield running

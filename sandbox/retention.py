@@ -8,7 +8,7 @@ A bot is pruned when all of these hold:
 
 Its meeting data goes with it: utterances, participants, participant events, chat messages and async
 transcriptions (each scoped by the bot), and its webhook delivery records. Everything is deleted through
-the store, under its lock, so each deletion is journaled like any other write.
+the store, a bot at a time under its lock, so each deletion is journaled like any other write.
 
 `attach(sandbox)` (called by `create_app`) prunes once at start-up when the setting `retention_days`
 (`SANDBOX_RETENTION_DAYS`) is set, and then every `PRUNE_INTERVAL_SECONDS` on one background thread
@@ -19,16 +19,19 @@ data file.
 import sys
 import threading
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sandbox.config import ConfigError
 from sandbox.lifecycle import POST_MEETING_STATES
+from sandbox.store import StoreReplaced
 from sandbox.timefmt import parse_stored_datetime
 
 # Tables whose documents belong to one bot (scoped by `bot_id`) and go with it.
 BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages", "async_transcriptions")
 DELIVERIES = "deliveries"  # scoped by project; a delivery names its bot in `bot_id`
+DELIVERIES_PER_TURN = 200  # delivery records deleted per turn of the store lock
 PRUNE_INTERVAL_SECONDS = 3600.0
 
 
@@ -75,33 +78,56 @@ def is_expired(bot, cutoff):
     )
 
 
-def prune(store, clock, days, *, keep=()):
-    """Delete every expired bot of every project (see the module docstring); returns a PruneReport."""
+def prune(store, clock, days, *, keep=(), project_lock=None):
+    """Delete every expired bot of every project (see the module docstring); returns a PruneReport.
+
+    Bulk work: each bot goes in its own turn of the store lock, so a running sandbox keeps answering.
+    `project_lock(project_id)` (a running sandbox's) keeps each project's own requests out meanwhile. A
+    reset in between ends the prune: it replaced everything there was to prune.
+    """
     days = check_days(days)
     keep = set(keep)
     report = PruneReport(days)
-    with store.lock:
+    project_lock = project_lock or (lambda project_id: nullcontext())
+    generation = store.generation
+    try:
         for project in store.scan("projects", ""):
-            cutoff = clock.now(project.get("clock_offset_seconds", 0.0)) - timedelta(days=days)
-            doomed = [
-                bot["id"]
-                for bot in store.scan("bots", project["id"])
-                if bot["id"] not in keep and is_expired(bot, cutoff)
-            ]
-            if not doomed:
-                continue
-            for bot_id in doomed:
-                for table in BOT_TABLES:
-                    for doc in store.scan(table, bot_id):
-                        if store.delete(table, doc["id"]):
-                            report.documents[table] = report.documents.get(table, 0) + 1
-                store.delete("bots", bot_id)
-                report.bots.append(bot_id)
-            gone = set(doomed)
-            for delivery in store.scan(DELIVERIES, project["id"]):
-                if delivery.get("bot_id") in gone and store.delete(DELIVERIES, delivery["id"]):
-                    report.documents[DELIVERIES] = report.documents.get(DELIVERIES, 0) + 1
+            with project_lock(project["id"]):
+                _prune_project(store, clock, project, days, keep, report, generation)
+    except StoreReplaced:
+        pass
     return report
+
+
+def _prune_project(store, clock, project, days, keep, report, generation):
+    cutoff = clock.now(project.get("clock_offset_seconds", 0.0)) - timedelta(days=days)
+    # The store's summaries know each bot's state without decoding it: only finished bots are read.
+    finished = [
+        bot_id
+        for bot_id, (state, _) in store.summaries("bots", project["id"]).items()
+        if state in POST_MEETING_STATES and bot_id not in keep
+    ]
+    gone = set()
+    for bot_id in finished:
+        with store.turn(generation):
+            bot = store.get("bots", bot_id)
+            if bot is None or not is_expired(bot, cutoff):
+                continue
+            for table in BOT_TABLES:
+                for doc in store.scan(table, bot_id):
+                    if store.delete(table, doc["id"]):
+                        report.documents[table] = report.documents.get(table, 0) + 1
+            store.delete("bots", bot_id)
+        report.bots.append(bot_id)
+        gone.add(bot_id)
+    if not gone:
+        return
+    deliveries = [key for key, (bot_id, _) in store.summaries(DELIVERIES, project["id"]).items() if bot_id in gone]
+    for start in range(0, len(deliveries), DELIVERIES_PER_TURN):
+        with store.turn(generation):
+            for key in deliveries[start : start + DELIVERIES_PER_TURN]:
+                if store.delete(DELIVERIES, key):
+                    report.documents[DELIVERIES] = report.documents.get(DELIVERIES, 0) + 1
 
 
 def fixture_bot_ids(fixtures):
@@ -111,7 +137,8 @@ def fixture_bot_ids(fixtures):
 def prune_sandbox(sb, days=None):
     """Prune a running sandbox by its setting (or `days`); the fixture bots are kept."""
     days = sb.settings.retention_days if days is None else days
-    report = prune(sb.store, sb.clock, days, keep=fixture_bot_ids(getattr(sb, "fixtures", None)))
+    keep = fixture_bot_ids(getattr(sb, "fixtures", None))
+    report = prune(sb.store, sb.clock, days, keep=keep, project_lock=sb.project_lock)
     sb.last_prune = report
     return report
 

@@ -1,9 +1,15 @@
 """The use cases: the one place that combines the domain (state machine, scripts, clock) with the store
 and the webhooks, so that routes stay thin and the control API reuses the same paths.
 
-Every use case runs under the store's lock: load the bot, apply its due scripted steps (each stamped
-with its due time), do its work through `lifecycle.apply_event`, save, and only then hand what happened
-to the outbox (webhooks), as the real server enqueues deliveries once its transaction commits.
+Every use case runs under its project's lock and the store's lock: load the bot, apply its due scripted
+steps (each stamped with its due time), do its work through `lifecycle.apply_event`, save, and only then
+hand what happened to the outbox (webhooks), as the real server enqueues deliveries once its transaction
+commits.
+
+Bulk work - a list that catches up thousands of bots, a clock advance - holds its project's lock
+throughout but takes the store lock once per bot (`store.turn`), so other projects' requests get in
+between bots, while the project's own requests wait and always see each bot whole. Lock order: a
+project's lock, then the store lock, never the other way round.
 """
 
 import threading
@@ -11,7 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sandbox import lifecycle, scenarios
-from sandbox.errors import AttendeeError, BotNotFound
+from sandbox.errors import AttendeeError, BotNotFound, SandboxWasReset
 from sandbox.jsonb import jsonb_order
 from sandbox.meeting_urls import STORED_MAX_LENGTH, meeting_platform
 from sandbox.schemas.create_bot import (
@@ -22,6 +28,7 @@ from sandbox.schemas.create_bot import (
     parse_create_bot,
     parse_patch_bot,
 )
+from sandbox.store import StoreReplaced
 from sandbox.timefmt import format_webhook_datetime, parse_stored_datetime, to_stored
 
 ZOOM_CREDENTIALS_REQUIRED = (
@@ -50,6 +57,10 @@ DELETE_ONLY_WHEN_SCHEDULED = "Bot is in state {state} but can only be deleted wh
 DATA_DELETE_NOT_ALLOWED = "Bot is not in a state where the data deleted event can be created"
 CANNOT_PAUSE = "Bot is in state {state} and cannot pause recording"
 CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."
+LOCK_ORDER = "a project's lock is taken before the store lock, never while holding it"
+# When the background runner finds a due bot's project busy (its bulk work catches the bot up anyway),
+# it looks again after this many seconds rather than waiting for that project.
+BUSY_PROJECT_RETRY_SECONDS = 0.05
 
 # What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
 BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages")
@@ -106,6 +117,41 @@ class NoFaults:
         return None
 
 
+class ProjectLocks:
+    """One re-entrant lock per project, alive only while held or awaited (projects come and go with resets).
+
+    `store_lock` is checked for the lock order: taking a project's lock while holding the store lock could
+    deadlock against bulk work, which holds its project's lock and waits for the store lock.
+    """
+
+    def __init__(self, store_lock):
+        self._store_lock = store_lock
+        self._guard = threading.Lock()
+        self._locks = {}  # project id -> [RLock, threads holding or awaiting it]
+
+    @contextmanager
+    def hold(self, project_id, blocking=True):
+        """Yields True once held; with blocking=False, yields False at once when another thread holds it."""
+        with self._guard:
+            entry = self._locks.setdefault(project_id, [threading.RLock(), 0])
+            entry[1] += 1
+        try:
+            lock = entry[0]
+            if self._store_lock.held() and not lock._is_owned():
+                raise RuntimeError(LOCK_ORDER)
+            acquired = lock.acquire(blocking)
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    lock.release()
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[project_id]
+
+
 class Unit:
     """One unit of work on one bot: what it changed and what it must emit once saved."""
 
@@ -137,6 +183,7 @@ class Sandbox:
         self._keys = None
         self._wake = threading.Event()
         self._due = {}  # bot id -> (wall-clock due time, project id): what the background runner waits for
+        self._project_locks = ProjectLocks(store.lock)
 
     def register_action(self, name, fn):
         self.actions[name] = fn
@@ -175,6 +222,23 @@ class Sandbox:
     def now(self, project):
         return self.clock.now(project.get("clock_offset_seconds", 0.0))
 
+    # -- locks ---------------------------------------------------------------------------------------
+    def project_lock(self, project_id, blocking=True):
+        """The project's lock (a context manager yielding whether it is held; see the module docstring)."""
+        return self._project_locks.hold(project_id, blocking)
+
+    @contextmanager
+    def bulk_work(self, project_id):
+        """Hold the project's lock for bulk work; yields the store's generation for `store.turn`.
+
+        A reset that replaced everything between two of its turns ends it with SandboxWasReset (409).
+        """
+        with self.project_lock(project_id):
+            try:
+                yield self.store.generation
+            except StoreReplaced:
+                raise SandboxWasReset() from None
+
     # -- units of work -------------------------------------------------------------------------------
     @contextmanager
     def bot_unit(self, project, bot_id):
@@ -183,7 +247,7 @@ class Sandbox:
         A use case that refuses (an AttendeeError) has changed nothing itself, but the scripted steps that
         fell due before it happened anyway, so they are saved; any other exception discards the unit.
         """
-        with self.store.lock:
+        with self.project_lock(project["id"]), self.store.lock:
             bot = self.store.get("bots", bot_id) if isinstance(bot_id, str) else None
             if bot is None or bot["project_id"] != project["id"]:
                 raise BotNotFound()
@@ -271,23 +335,34 @@ class Sandbox:
                     self._track_due(project, bot)
 
     def run_due_steps(self):
-        """Apply every step that is due now, for bots nobody has read; returns seconds until the next one."""
+        """Apply every step that is due now, for bots nobody has read; returns seconds until the next one.
+
+        A bot whose project is busy (bulk work holds its lock) is left for a moment later, so that one
+        project's clock advance does not hold up the other projects' steps.
+        """
         wall_now = self.clock.wall_now()
         due_now = [(bot_id, pid) for bot_id, (due, pid) in list(self._due.items()) if due <= wall_now]
+        busy = False
         for bot_id, project_id in due_now:
             project = self.store.get("projects", project_id)
             if project is None:
                 self._due.pop(bot_id, None)
                 continue
-            try:
-                with self.bot_unit(project, bot_id):
-                    pass
-            except BotNotFound:
-                self._due.pop(bot_id, None)
+            with self.project_lock(project_id, blocking=False) as held:
+                if not held:
+                    busy = True
+                    continue
+                self.store.lock.let_waiters_in()  # one bot at a time, like other bulk work
+                try:
+                    with self.bot_unit(project, bot_id):
+                        pass
+                except BotNotFound:
+                    self._due.pop(bot_id, None)
         upcoming = [due for due, _ in self._due.values()]
         if not upcoming:
             return None
-        return max(0.0, (min(upcoming) - self.clock.wall_now()).total_seconds())
+        wait = max(0.0, (min(upcoming) - self.clock.wall_now()).total_seconds())
+        return max(wait, BUSY_PROJECT_RETRY_SECONDS) if busy else wait
 
     def run_background(self, stop):
         """The one background thread: sleep (in real time) until the next due step, or until woken."""
@@ -335,35 +410,40 @@ class Sandbox:
             raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
         if parsed["external_media_storage_settings"]:
             raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
-        with self.store.lock:
-            limit = self.settings.concurrent_bots_limit
-            self._catch_up_due_bots(project)  # a bot whose script has ended frees its slot and its key
-            summaries = self.store.summaries("bots", project["id"]).values()
-            in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
-            if in_meeting >= limit:
-                raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
-            # Step 7, in the order the real server's transaction fails: the bot row, its unique
-            # deduplication index, the chat message request, the webhook subscriptions.
-            check_bot_insert({**parsed, "bot_chat_message": None})
-            if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
-                raise create_db_error()
-            key = parsed["deduplication_key"]
-            if key is not None and any(
-                held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries
-            ):
-                raise AttendeeError(DEDUPLICATION_CONFLICT)
-            check_bot_insert(parsed)
-            check_bot_webhooks(parsed["webhooks"], require_https=self.settings.require_https_webhooks)
+        with self.bulk_work(project["id"]) as generation:
+            self._catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
+            with self.store.lock:
+                return self._insert_bot(project, parsed, scenario, now)
 
-            bot = self._new_bot(project, parsed, scenario, now)
-            unit = Unit(self, project, bot)
-            if parsed["join_at"] is None:
-                self.apply(unit, "join_requested", at=now, metadata={"source": "api"})
-            else:
-                bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], platform_key(bot), now)
-                unit.dirty = True
-            self._commit(unit)
-            return bot, parsed["join_at"] is not None
+    def _insert_bot(self, project, parsed, scenario, now):
+        """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
+        limit = self.settings.concurrent_bots_limit
+        summaries = self.store.summaries("bots", project["id"]).values()
+        in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+        if in_meeting >= limit:
+            raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
+        # Step 7, in the order the real server's transaction fails: the bot row, its unique
+        # deduplication index, the chat message request, the webhook subscriptions.
+        check_bot_insert({**parsed, "bot_chat_message": None})
+        if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
+            raise create_db_error()
+        key = parsed["deduplication_key"]
+        if key is not None and any(
+            held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries
+        ):
+            raise AttendeeError(DEDUPLICATION_CONFLICT)
+        check_bot_insert(parsed)
+        check_bot_webhooks(parsed["webhooks"], require_https=self.settings.require_https_webhooks)
+
+        bot = self._new_bot(project, parsed, scenario, now)
+        unit = Unit(self, project, bot)
+        if parsed["join_at"] is None:
+            self.apply(unit, "join_requested", at=now, metadata={"source": "api"})
+        else:
+            bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], platform_key(bot), now)
+            unit.dirty = True
+        self._commit(unit)
+        return bot, parsed["join_at"] is not None
 
     def _scenario_for_new_bot(self, project, metadata):
         """The scenario a new bot follows: its metadata's `sandbox_scenario`, else its project's."""
@@ -405,16 +485,17 @@ class Sandbox:
             "webhooks": [{"url": hook["url"], "triggers": list(hook["triggers"])} for hook in parsed["webhooks"]],
         }
 
-    def _catch_up_due_bots(self, project):
+    def _catch_up_due_bots(self, project, generation):
         """Apply the due steps of the project's bots that have any (the due index knows them), so that the
-        store's summaries of the project's bots are current. Callers hold the store lock."""
+        store's summaries of the project's bots are current. Bulk work: callers hold the project's lock."""
         wall_now = self.clock.wall_now()
         due_here = [bot_id for bot_id, (due, pid) in list(self._due.items()) if pid == project["id"] and due <= wall_now]
         now = self.now(project)
         for bot_id in due_here:
-            bot = self.store.get("bots", bot_id)
-            if bot is not None:
-                self._catch_up_stored(project, bot, now)
+            with self.store.turn(generation):
+                bot = self.store.get("bots", bot_id)
+                if bot is not None and bot["project_id"] == project["id"]:
+                    self._catch_up_stored(project, bot, now)
 
     def _catch_up_stored(self, project, bot, now):
         """Apply a stored bot's due steps and save it (callers hold the store lock)."""
@@ -422,17 +503,19 @@ class Sandbox:
         self.catch_up(unit, now)
         self._commit(unit)
 
-    def _current_bots(self, project):
+    def _current_bots(self, project, generation):
         """Every bot of the project, oldest first, each brought up to date (its due steps applied and saved).
 
-        Callers hold the store lock.
+        Bulk work: callers hold the project's lock, so the bots read here are the latest (only the
+        project's own work changes them); each catch-up takes its own turn of the store lock.
         """
         now = self.now(project)
         bots = []
         for bot in self.store.scan("bots", project["id"]):
             steps = bot.get("pending_steps")
             if steps and parse_stored_datetime(steps[0]["due"]) <= now:
-                self._catch_up_stored(project, bot, now)
+                with self.store.turn(generation):
+                    self._catch_up_stored(project, bot, now)
             bots.append(bot)
         return sorted(bots, key=lambda bot: parse_stored_datetime(bot["created_at"]))
 
@@ -444,8 +527,8 @@ class Sandbox:
         `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
         strict, and a bot without join_at never matches them (SQL NULL comparisons).
         """
-        with self.store.lock:
-            bots = self._current_bots(project)
+        with self.bulk_work(project["id"]) as generation:
+            bots = self._current_bots(project, generation)
 
         def keep(bot):
             if meeting_url and bot["meeting_url"] != meeting_url:
@@ -530,13 +613,16 @@ class Sandbox:
             for table in BOT_DATA_TABLES:
                 for doc in self.store.scan(table, bot["id"]):
                     self.store.delete(table, doc["id"])
-            for delivery in self.store.scan("deliveries", project["id"]):
-                if delivery.get("bot_id") != bot["id"]:
+            # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
+            for delivery_id, (of_bot, trigger) in self.store.summaries("deliveries", project["id"]).items():
+                if of_bot != bot["id"]:
                     continue
-                if delivery.get("trigger") != KEPT_DELIVERY_TRIGGER:
-                    self.store.delete("deliveries", delivery["id"])
-                elif _scrub_removers(delivery):
-                    self.store.put("deliveries", delivery)
+                if trigger != KEPT_DELIVERY_TRIGGER:
+                    self.store.delete("deliveries", delivery_id)
+                else:
+                    delivery = self.store.get("deliveries", delivery_id)
+                    if _scrub_removers(delivery):
+                        self.store.put("deliveries", delivery)
             bot["recording"]["file"] = None
             bot["recording"].pop("audio_chunks", None)  # the per-speaker audio async transcriptions need
             for event in bot["events"]:

@@ -7,20 +7,35 @@
   alias), indexed by table, scope (the project or bot a document belongs to) and id: every operation
   costs the same at 100 bots and at 10,000.
 * Every acknowledged write is appended to a journal file (`<data>.journal`, one JSON line per write) before
-  the call returns. A process killed at any moment loses nothing it acknowledged; a torn last line is
-  ignored on load.
+  the call returns. A process killed at any moment loses nothing it acknowledged. A kill in the middle of a
+  write leaves a torn last line (no newline): at load it is cut off and kept aside in `<journal>.torn`, so
+  the next write starts on a line of its own.
 * The data file itself is a TinyDB database (one TinyDB table per store table), rewritten only at a
   checkpoint (when the journal grows, at shutdown, at reset) into a temporary file that then replaces it,
   so it is never half-written. At start-up the data file is loaded and the journal replayed over it.
+* A data file that exists must be a sandbox data file (a TinyDB JSON object whose `projects` table holds a
+  project: the fixtures always have one, and projects are never deleted). Anything else stops the store
+  with a one-line error and is left untouched; only a path with no data file and no journal is new.
+* One process per data file: the store holds an exclusive OS file lock (`<data>.lock`, the `filelock`
+  package: flock on Linux and macOS, LockFileEx on Windows) from open to close, and names its process in
+  a small sidecar (`<data>.holder`) that the lock protects, so that a refusal can say who holds the file.
+  The OS lock is the truth: a sidecar left by a killed process is simply overwritten.
+* Every file the store writes (data file, its temporary file, journals, `.torn`, lock, sidecar) holds API
+  keys and webhook secrets, so each is created readable by its owner only (0600).
 * One process with threads; one re-entrant lock (`store.lock`) that callers hold around each
-  read-modify-write.
+  read-modify-write. Bulk work (a clock advance over thousands of bots, a list, a prune) takes it once per
+  item with `store.turn()`, which first lets the threads waiting for it in (see `HandoverLock`).
 """
 
 import json
 import os
+import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock
+from filelock import Timeout as FileLockTimeout
 from tinydb.storages import JSONStorage
 
 
@@ -38,21 +53,163 @@ SCOPE_FIELDS = {
 }
 DEFAULT_SCOPE_FIELD = "project_id"
 # Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
-# are in a meeting", "is this deduplication key taken") costs no JSON decoding at 10,000 bots.
-SUMMARY_FIELDS = {"bots": ("state", "deduplication_key")}
+# are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
+# decoding at 10,000 bots.
+SUMMARY_FIELDS = {"bots": ("state", "deduplication_key"), "deliveries": ("bot_id", "trigger")}
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"
+# Every file the store creates is its owner's only: they hold API keys, webhook secrets, the media key.
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700  # the data file's folder, when the store creates it
+# The table every sandbox data file has documents in (see the module docstring).
+REQUIRED_TABLE = "projects"
+# How long bulk work waits for the threads that were waiting for the lock to take their turn before it
+# goes on anyway (a waiter gets the lock within microseconds; this only bounds a pathological case).
+HANDOVER_WAIT_SECONDS = 0.1
+NOT_A_DATA_FILE = (
+    "{path}: not a sandbox data file ({reason}); it was left untouched: "
+    "give another --data file, or replace it with the fixtures (attendee-sandbox reset)"
+)
+JOURNAL_WITHOUT_DATA_FILE = (
+    "{journal}: holds writes, but its data file {path} does not exist; it was left untouched: "
+    "restore the data file, or move the journal away to start afresh"
+)
+TORN_TAIL_WARNING = (
+    "attendee-sandbox: warning: {journal}: cut off its torn last line ({size} bytes of a write a kill "
+    "interrupted, never acknowledged); kept in {torn}"
+)
 
 
 class StoreError(Exception):
-    """The data file or its journal cannot be read."""
+    """The data file or its journal cannot be read, or is not the sandbox's."""
+
+
+class DataFileInUse(StoreError):
+    """Another process (or another store in this one) holds the data file's lock."""
+
+    def __init__(self, path, holder):
+        self.path = path
+        self.holder = holder  # the sidecar's JSON object, or None when it cannot be read
+        super().__init__(f"{path} is in use by a running sandbox ({describe_holder(holder)})")
+
+
+class StoreReplaced(Exception):
+    """`replace_all` (a reset) ran while bulk work had let go of the lock: what it read is stale."""
+
+
+def describe_holder(holder):
+    """`pid 1234, serving http://127.0.0.1:8000` from a holder sidecar (or `pid unknown`)."""
+    if not isinstance(holder, dict) or not isinstance(holder.get("pid"), int):
+        return "pid unknown"
+    url = holder.get("url")
+    return f"pid {holder['pid']}, serving {url}" if isinstance(url, str) and url else f"pid {holder['pid']}"
+
+
+def read_holder(path):
+    """The holder sidecar's JSON object, or None (absent, being written, or not ours)."""
+    try:
+        holder = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def create_private(path, flags=os.O_WRONLY | os.O_CREAT | os.O_APPEND):
+    """Open (creating it 0600 when it does not exist) a file the store writes; returns the descriptor."""
+    return os.open(path, flags, FILE_MODE)
+
+
+def write_private(path, data):
+    """Write `data` (bytes) to `path` whole, through a 0600 temporary file that replaces it."""
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = create_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+class HandoverLock:
+    """The store's lock: re-entrant like `threading.RLock`, and able to hand itself over to waiting threads.
+
+    `RLock` is not fair: a thread that releases it and takes it again at once almost always gets it back
+    before a waiting thread has even woken up, so bulk work that only released the lock between items would
+    still starve everyone else. Threads that find the lock taken are counted while they wait, and
+    `let_waiters_in()` - called by bulk work between two items, without the lock - returns once each
+    thread that was waiting has taken it (bounded by HANDOVER_WAIT_SECONDS). Taking a free lock costs one
+    non-blocking acquire, as before.
+    """
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._turns = threading.Condition(threading.Lock())
+        self._waiting = 0  # threads blocked in acquire()
+        self._served = 0  # acquisitions by threads that had to wait
+
+    def acquire(self, blocking=True, timeout=-1):
+        if self._lock.acquire(False):
+            return True
+        if not blocking:
+            return False
+        with self._turns:
+            self._waiting += 1
+        acquired = False
+        try:
+            acquired = self._lock.acquire(True, timeout)
+            return acquired
+        finally:
+            with self._turns:
+                self._waiting -= 1
+                if acquired:
+                    self._served += 1
+                    self._turns.notify_all()
+
+    def release(self):
+        self._lock.release()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc_info):
+        self._lock.release()
+
+    def held(self):
+        """True when the calling thread holds the lock."""
+        return self._lock._is_owned()
+
+    def let_waiters_in(self, timeout=HANDOVER_WAIT_SECONDS):
+        """Return once every thread waiting for the lock now has had its turn (a no-op if none waits).
+
+        A thread that holds the lock cannot hand it over (its caller relies on holding it): no-op too.
+        """
+        if not self._waiting or self.held():
+            return
+        with self._turns:
+            target = self._served + self._waiting
+            self._turns.wait_for(lambda: self._served >= target, timeout)
 
 
 class Store:
     """The interface every storage implements. Documents are JSON objects with an `id`."""
 
-    lock: threading.RLock
+    lock: HandoverLock
+    generation = 0  # how many times replace_all swapped everything (bulk work checks it in `turn`)
+
+    @contextmanager
+    def turn(self, generation):
+        """One item of bulk work under the lock, taken after the threads waiting for it have had theirs.
+
+        Bulk work (thousands of bots) takes the lock once per item rather than once for all, so that other
+        projects' requests get in between items. `generation` is `self.generation` as the work began:
+        StoreReplaced when a reset replaced everything meanwhile.
+        """
+        self.lock.let_waiters_in()
+        with self.lock:
+            if self.generation != generation:
+                raise StoreReplaced()
+            yield
 
     def get(self, table, key):
         """The document, as a fresh dict the caller may change, or None."""
@@ -81,6 +238,9 @@ class Store:
 
     def checkpoint(self):
         """Make the data file hold everything (a no-op where there is no file)."""
+
+    def set_holder_url(self, url):
+        """Record the address the process holding the data file serves on (a no-op where there is no file)."""
 
     def close(self):
         """Flush everything and release the files."""
@@ -130,8 +290,11 @@ class MemoryTables:
         return True
 
     def scan(self, table, scope):
+        return [json.loads(raw) for raw in self.scan_raw(table, scope)]
+
+    def scan_raw(self, table, scope):
         docs = self.docs.get(table, {})
-        return [json.loads(docs[key]) for key in self.scopes.get(table, {}).get(scope, {})]
+        return [docs[key] for key in self.scopes.get(table, {}).get(scope, {})]
 
     def count(self, table, scope):
         return len(self.scopes.get(table, {}).get(scope, {}))
@@ -148,8 +311,9 @@ class MemoryStore(Store):
     """A store with no file: for tests and throw-away sandboxes."""
 
     def __init__(self):
-        self.lock = threading.RLock()
+        self.lock = HandoverLock()
         self.tables = MemoryTables()
+        self.generation = 0
 
     def get(self, table, key):
         with self.lock:
@@ -167,7 +331,9 @@ class MemoryStore(Store):
 
     def scan(self, table, scope):
         with self.lock:
-            return self.tables.scan(table, scope)
+            raws = self.tables.scan_raw(table, scope)
+        # Decoded without the lock: at 2,000 bots that is most of the work, and the strings never change.
+        return [json.loads(raw) for raw in raws]
 
     def count(self, table, scope):
         with self.lock:
@@ -185,48 +351,117 @@ class MemoryStore(Store):
                 fresh.put(table, doc, raw)
         with self.lock:
             self.tables = fresh
+            self.generation += 1
 
 
 class TinyDBStore(MemoryStore):
-    """The durable default: TinyDB data file + write journal, as the module docstring explains."""
+    """The durable default: TinyDB data file + write journal, as the module docstring explains.
 
-    def __init__(self, path, *, checkpoint_every=5000, fsync=False):
+    `load=False` opens the data file only to replace everything (`attendee-sandbox reset`): what it holds is
+    not read, so a file that is not a sandbox data file can be replaced on explicit request.
+    """
+
+    def __init__(self, path, *, checkpoint_every=5000, fsync=False, load=True):
         super().__init__()
         self.path = Path(path)
         self.journal_path = self.path.with_name(self.path.name + ".journal")
         self.rotated_path = self.path.with_name(self.path.name + ".journal.1")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.holder_path = self.path.with_name(self.path.name + ".holder")
         self.checkpoint_every = checkpoint_every
         self.fsync = fsync
         self.journal_lines = 0
+        self.is_new = True
+        self._journal = None
         self._checkpoint_lock = threading.Lock()
         self._checkpoint_pending = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._load()
-        self._journal = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
+        self._file_lock = self._lock_data_file()
+        try:
+            if load:
+                self._load()
+            self._journal = create_private(self.journal_path)
+        except BaseException:
+            self._unlock_data_file()
+            raise
 
-    @property
-    def is_new(self):
-        return not self.tables.docs
+    # -- one process per data file -------------------------------------------------------------------
+    def _lock_data_file(self):
+        """Take the data file's OS lock (or DataFileInUse, naming the holder), then name this process."""
+        file_lock = FileLock(self.lock_path, mode=FILE_MODE, thread_local=False, blocking=False)
+        try:
+            file_lock.acquire()
+        except FileLockTimeout:
+            raise DataFileInUse(self.path, read_holder(self.holder_path)) from None
+        self._write_holder({"pid": os.getpid(), "url": None})
+        return file_lock
+
+    def _write_holder(self, holder):
+        """Best effort: the sidecar only names the holder (a refusal says `pid unknown` without it)."""
+        try:
+            write_private(self.holder_path, json.dumps(holder).encode("utf-8"))
+        except OSError as exc:
+            print(f"attendee-sandbox: warning: {self.holder_path}: not written ({exc.strerror})", file=sys.stderr)
+
+    def set_holder_url(self, url):
+        """Name the address this process serves on in the holder sidecar (serve knows it once bound)."""
+        if self._file_lock is not None:
+            self._write_holder({"pid": os.getpid(), "url": url})
+
+    def _unlock_data_file(self):
+        if self._file_lock is None:
+            return
+        try:
+            self.holder_path.unlink(missing_ok=True)  # before the lock goes: the next holder writes its own
+        except OSError:
+            pass  # a stale sidecar is harmless: the next holder overwrites it
+        finally:
+            self._file_lock.release()
+            self._file_lock = None
 
     # -- loading -------------------------------------------------------------------------------------
     def _load(self):
-        if self.path.exists() and self.path.stat().st_size > 0:
-            # TinyDB's storage reads the whole database in one parse; its table API would parse the file
-            # again for every table (seven parses of a 20 MB file at 10,000 bots).
+        journals = [journal for journal in (self.rotated_path, self.journal_path) if journal.exists()]
+        if not self.path.exists():
+            # New, unless a journal holds writes: then the data file went missing (the store writes the data
+            # file before it ever journals, so this never happens by itself).
+            for journal in journals:
+                if journal.stat().st_size:
+                    raise StoreError(JOURNAL_WITHOUT_DATA_FILE.format(journal=journal, path=self.path))
+            return
+        self.is_new = False
+        for name, docs in self._read_data_file().items():
             try:
-                storage = JSONStorage(self.path, access_mode="r", encoding="utf-8")
-                try:
-                    data = storage.read() or {}
-                finally:
-                    storage.close()
-                for name, docs in data.items():
-                    for doc in docs.values():
-                        self._put_loaded(name, dict(doc))
+                for doc in docs.values():
+                    self._put_loaded(name, dict(doc))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StoreError(f"{self.path}: not a sandbox data file ({exc})") from exc
-        for journal in (self.rotated_path, self.journal_path):
-            if journal.exists():
-                self.journal_lines += self._replay(journal)
+                raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"table {name}: {exc!r}")) from exc
+        if self.path.stat().st_mode & 0o077:
+            os.chmod(self.path, FILE_MODE)  # a data file written before files were created 0600
+        for journal in journals:
+            self.journal_lines += self._replay(journal)
+
+    def _read_data_file(self):
+        """The data file's tables (`{table: {doc_id: doc}}`), or StoreError saying why it is not ours."""
+        # TinyDB's storage reads the whole database in one parse; its table API would parse the file again
+        # for every table (seven parses of a 20 MB file at 10,000 bots).
+        try:
+            if not self.path.stat().st_size:
+                raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason="it is empty"))
+            storage = JSONStorage(self.path, access_mode="r", encoding="utf-8")
+            try:
+                data = storage.read()
+            finally:
+                storage.close()
+        except ValueError as exc:
+            raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"not JSON: {exc}")) from exc
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot be read ({exc.strerror})") from exc
+        reason = _not_a_data_file(data)
+        if reason:
+            raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=reason))
+        return data
 
     def _put_loaded(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
@@ -234,7 +469,11 @@ class TinyDBStore(MemoryStore):
 
     def _replay(self, journal):
         # Every entry ends with a newline; what follows the last one is a line cut short by a kill.
-        complete = journal.read_bytes().split(b"\n")[:-1]
+        data = journal.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            self._cut_torn_tail(journal, data[end:], end)
+        complete = data[:end].split(b"\n")[:-1]
         for number, line in enumerate(complete, 1):
             try:
                 entry = json.loads(line)
@@ -245,6 +484,19 @@ class TinyDBStore(MemoryStore):
             except (ValueError, KeyError, TypeError) as exc:
                 raise StoreError(f"{journal}: line {number} is not a journal entry ({exc})") from exc
         return len(complete)
+
+    def _cut_torn_tail(self, journal, tail, end):
+        """Keep a torn last line aside in `<journal>.torn` (durably), then cut it off the journal, so that the
+        next entry is not glued onto it (which would make that acknowledged write unreadable)."""
+        torn = journal.with_name(journal.name + ".torn")
+        fd = create_private(torn)
+        try:
+            os.write(fd, tail + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.truncate(journal, end)
+        print(TORN_TAIL_WARNING.format(journal=journal, size=len(tail), torn=torn), file=sys.stderr, flush=True)
 
     # -- writing -------------------------------------------------------------------------------------
     def _append(self, entry):
@@ -273,34 +525,45 @@ class TinyDBStore(MemoryStore):
     def replace_all(self, tables):
         with self.lock:
             super().replace_all(tables)
-            self._checkpoint_locked()
+            # Written under the lock: a kill before the new data file is in place must leave the old data
+            # file and its whole journal, not the old data file with the new journal's writes.
+            with self._checkpoint_lock:
+                self._write_snapshot(self._rotate())
 
     def checkpoint(self):
-        with self._checkpoint_lock:
+        # Lock order: the store lock, then the checkpoint lock (as in replace_all). Waiting for a checkpoint
+        # being written happens without the store lock, so requests go on meanwhile.
+        while True:
             with self.lock:
                 if self._journal is None:
                     return  # closed meanwhile: close() has written everything
-                snapshot = self._rotate()
+                if self._checkpoint_lock.acquire(blocking=False):
+                    snapshot = self._rotate()
+                    break
+            with self._checkpoint_lock:
+                pass  # another checkpoint is writing: wait for it, then take the documents as they are now
+        try:
             self._write_snapshot(snapshot)
-
-    def _checkpoint_locked(self):
-        with self._checkpoint_lock:
-            self._write_snapshot(self._rotate())
+        finally:
+            self._checkpoint_lock.release()
 
     def _rotate(self):
         """Under the lock: take the documents and start a new journal; the old one goes once written."""
         snapshot = self.tables.snapshot()
         self._checkpoint_pending = False
         os.close(self._journal)
-        if self.journal_path.exists():
-            if self.rotated_path.exists():
-                # An earlier checkpoint did not finish: keep both journals' entries in the rotated one.
-                with open(self.rotated_path, "ab") as rotated:
-                    rotated.write(self.journal_path.read_bytes())
-                self.journal_path.unlink()
-            else:
-                os.replace(self.journal_path, self.rotated_path)
-        self._journal = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            if self.journal_path.exists():
+                if self.rotated_path.exists():
+                    # An earlier checkpoint did not finish: keep both journals' entries in the rotated one.
+                    with open(self.rotated_path, "ab") as rotated:
+                        rotated.write(self.journal_path.read_bytes())
+                    self.journal_path.unlink()
+                else:
+                    os.replace(self.journal_path, self.rotated_path)
+        finally:
+            # Reopened even when the rotation failed (the journal is then still there): writes go on.
+            self._journal = create_private(self.journal_path)
         self.journal_lines = 0
         return snapshot
 
@@ -312,7 +575,8 @@ class TinyDBStore(MemoryStore):
         """
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.unlink(missing_ok=True)
-        with open(tmp, "w", encoding="utf-8", errors=ON_DISK_ERRORS) as out:
+        fd = create_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        with open(fd, "w", encoding="utf-8", errors=ON_DISK_ERRORS) as out:
             out.write("{")
             tables = [(table, raws) for table, raws in snapshot.items() if raws]
             for number, (table, raws) in enumerate(tables):
@@ -330,7 +594,27 @@ class TinyDBStore(MemoryStore):
     def close(self):
         if self._journal is None:
             return
-        self.checkpoint()
-        with self.lock:
-            os.close(self._journal)
-            self._journal = None
+        try:
+            self.checkpoint()
+            with self.lock:
+                if self._journal is not None:
+                    os.close(self._journal)
+                    self._journal = None
+        finally:
+            self._unlock_data_file()
+
+
+JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def _not_a_data_file(data):
+    """Why the parsed data file is not a sandbox data file, or None (see the module docstring)."""
+    if data is None:
+        return "it holds null"
+    if not isinstance(data, dict):
+        return f"it holds {JSON_TYPE_NAMES.get(type(data), 'a JSON value')}, not TinyDB's object of tables"
+    if not all(isinstance(docs, dict) for docs in data.values()):
+        return "a table is not an object of documents"
+    if not data.get(REQUIRED_TABLE):
+        return f"it has no {REQUIRED_TABLE}"
+    return None

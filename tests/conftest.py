@@ -1,5 +1,7 @@
 """A fresh app per test, on its own temporary data file (Flask tutorial style)."""
 
+import os
+
 import pytest
 
 from sandbox import create_app
@@ -59,3 +61,12 @@ def client(app):
 @pytest.fixture
 def sandbox(app):
     return app.extensions["sandbox"]
+
+
+def abandon_store(store):
+    """What kill -9 leaves of a TinyDBStore: its journal as written, no checkpoint, and its data file's OS lock
+    gone with the process (the holder file stays behind, stale). For tests that reopen the same file."""
+    os.close(store._journal)
+    store._journal = None
+    store._file_lock.release()
+    store._file_lock = None

@@ -147,14 +147,14 @@ def test_a_request_without_a_key_is_refused_before_any_fault(client):
 
 
 @freeze_time("2026-11-30T12:00:00Z")
-def test_a_429_fault_answers_exactly_what_the_real_throttle_answers(make_app):
+def test_a_429_fault_answers_exactly_what_the_real_throttle_answers(make_app, tmp_path):
     throttled = make_app(throttle_rate="1/min").test_client()
     body = {"meeting_url": MEET, "bot_name": "t"}
     assert post_json(throttled, "/api/v1/bots", body).status_code == 201
     real = post_json(throttled, "/api/v1/bots", body)
     assert real.status_code == 429
 
-    faulted_client = make_app().test_client()
+    faulted_client = make_app(data_path=tmp_path / "faulted.json").test_client()  # a sandbox of its own
     add_fault(faulted_client, method="POST", path="/api/v1/bots", status=429)
     faulted = post_json(faulted_client, "/api/v1/bots", body)
     assert faulted.status_code == 429
