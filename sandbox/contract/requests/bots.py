@@ -160,19 +160,36 @@ class BotValidation:
     #: PATCH keeps an empty `recording_settings` empty (the real server then ignores it); create fills it.
     fill_empty_recording_settings = True
 
+    def classify_meeting_url(self, text):
+        """`(normalized URL, platform)` of a meeting URL, None when it is invalid; worked out once per request
+        (normalizing is the costly part of a create, which needs it for the field and for the defaults).
+
+        The platform comes from normalizing the normalized URL again, as the real server does when it reads
+        the stored URL; the few URLs that then no longer classify raise InvalidMeetingUrl, as before."""
+        memo = self.context.setdefault("meeting_urls", {})
+        if text not in memo:
+            try:
+                normalized = normalize_meeting_url(text)
+            except InvalidMeetingUrl:
+                memo[text] = None
+            else:
+                memo[text] = (normalized, meeting_platform(normalized))
+        return memo[text]
+
     def validate_meeting_url(self, value):
-        try:
-            return normalize_meeting_url(value)
-        except InvalidMeetingUrl:
-            raise ValidationError(msg.INVALID_MEETING_URL) from None
+        classified = self.classify_meeting_url(value)
+        if classified is None:
+            raise ValidationError(msg.INVALID_MEETING_URL)
+        return classified[0]
 
     def validate_bot_name(self, value):
         if outside_bmp(value):
             raise ValidationError(msg.BOT_NAME_EMOJI)
         return value
 
+    @documents(type="object", minProperties=1, additionalProperties={"type": "string"})
     def validate_metadata(self, value):
-        """`_validate_metadata_attribute`."""
+        """`_validate_metadata_attribute` (the 1000-character limit on its JSON has no OpenAPI keyword)."""
         if value is None:  # create's default
             return None
         if not isinstance(value, dict):
@@ -262,9 +279,10 @@ class CreateBot(BotValidation, Serializer):
         if not isinstance(raw_url, str):
             return None
         try:
-            return meeting_platform(normalize_meeting_url(raw_url.strip()))
+            classified = self.classify_meeting_url(raw_url.strip())
         except InvalidMeetingUrl:
             return None
+        return classified and classified[1]
 
     def _zoom_native(self):
         """A Zoom bot on the native SDK (the default): the raw `zoom_settings.sdk` is not `web`."""
@@ -365,6 +383,13 @@ class CreateBot(BotValidation, Serializer):
     def validate_debug_settings(self, value):
         return _with_defaults(value, DEBUG_DEFAULTS)
 
+    @documents(
+        properties={
+            **{name: {"type": "integer", "minimum": 1} for name in AUTOMATIC_LEAVE_DEFAULTS if name != "bot_keywords"},
+            "bot_keywords": {"type": "array", "items": {"type": "string"}, "nullable": True},
+        },
+        additionalProperties=False,
+    )
     def validate_automatic_leave_settings(self, value):
         for key in value:
             if key not in AUTOMATIC_LEAVE_DEFAULTS:
@@ -387,6 +412,12 @@ class CreateBot(BotValidation, Serializer):
             return None
         # The sandbox has no CUSTOM_BOT_POD_SPEC_TYPES, and the schema makes bot_pod_spec_type non-empty.
         raise ValidationError(msg.KUBERNETES_NOT_ALLOWED)
+
+    @post_load
+    def _with_platform(self, data, **kwargs):
+        """The sandbox also wants the platform of the validated URL (the one the defaults were based on)."""
+        data["platform"] = self._raw_platform()
+        return data
 
 
 def _with_defaults(value, defaults):
@@ -543,7 +574,6 @@ def parse_create_bot(body, *, now, voice_agents_enabled=False, require_https_web
         voice_agents_enabled=voice_agents_enabled,
         require_https_webhooks=require_https_webhooks,
     )
-    values["platform"] = meeting_platform(values["meeting_url"])
     parsed = {key: values[key] for key in _RESULT_ORDER}
     if db_checks:
         check_bot_insert(parsed)
