@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from sandbox.contract import jsonschemas as js
 from sandbox.contract import messages as msg
-from sandbox.contract.drf import BooleanField, CharField, JsonSchemaField, Serializer, URLField, ValidationError
+from sandbox.contract.drf import (
+    BooleanField,
+    CharField,
+    JsonSchemaField,
+    Serializer,
+    URLField,
+    ValidationError,
+    documents,
+)
 from sandbox.contract.requests.bots import BOT_IMAGE, BotChatMessage, BotImage, load
 from sandbox.errors import AttendeeError
 from sandbox.media import decode_base64_lenient
@@ -30,6 +38,7 @@ class OutputVideo(Serializer):
     loop = BooleanField(default=False)
     mute_video = BooleanField(default=False)
 
+    @documents(pattern=r"^https://.*\.mp4$")
     def validate_url(self, value):
         if not value.startswith("https://"):
             raise ValidationError(msg.URL_MUST_BE_HTTPS)
