@@ -53,7 +53,8 @@ def test_the_forms_django_accepts_on_python_3_10(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "yesterday", "2024-01-18T1", "2024-01-18T", "2024-02-30", "2024-13-01", "18/01/2024", "2024-01-18T12:00+5"]
+    "text",
+    ["", "yesterday", "2024-01-18T1", "2024-01-18T", "2024-02-30", "2024-13-01", "18/01/2024", "2024-01-18T12:00+5"],
 )
 def test_the_forms_it_refuses(text):
     assert parse_datetime(text) is None
@@ -119,7 +120,10 @@ def test_join_at_refuses_what_the_filters_refuse():
     with pytest.raises(ValidationError) as caught:
         _JoinAt().load({"join_at": "20261204T001803Z"})
     assert caught.value.messages == {
-        "join_at": ["Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."]
+        "join_at": [
+            "Datetime has wrong format. Use one of these formats instead: "
+            "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+        ]
     }
     assert parse_query_datetime("20261204T001803Z") is None
 
@@ -129,7 +133,9 @@ def test_output_formats_drop_the_fraction_only_when_it_is_zero():
     assert format_api_datetime(moment) == "2026-11-30T11:22:06.771543Z"
     assert format_api_datetime(moment.replace(microsecond=0)) == "2026-11-30T11:22:06Z"
     assert format_webhook_datetime(to_stored(moment)) == "2026-11-30T11:22:06.771543+00:00"
-    assert format_api_datetime(to_stored(moment.astimezone(timezone(timedelta(hours=2))))) == "2026-11-30T11:22:06.771543Z"
+    assert (
+        format_api_datetime(to_stored(moment.astimezone(timezone(timedelta(hours=2))))) == "2026-11-30T11:22:06.771543Z"
+    )
 
 
 def test_three_years_from_the_29th_of_february_is_the_28th():

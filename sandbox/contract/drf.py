@@ -129,8 +129,12 @@ class DrfField:
             if not self.allow_none:
                 raise self.make_error("null")
             return self.run_serializer_method(None)
+        for process in self.pre_load:  # marshmallow's field-level processors keep their places
+            value = process(value)
         value = self._deserialize(value, attr, data, **kwargs)
         self.run_validators(value)
+        for process in self.post_load:
+            value = process(value)
         return self.run_serializer_method(value)
 
     def run_validators(self, value):
@@ -250,9 +254,10 @@ class ChoiceField(DrfField, ma.Raw):
 class BooleanField(DrfField, ma.Boolean):
     """DRF's BooleanField and its accepted spellings."""
 
-    TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
+    # As DRF spells them; 1 and True (0, 0.0 and False) are one set member, so 1.0 is true as on the server.
+    TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}  # noqa: B033
     FALSE_VALUES = {
-        "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, 0.0, False,
+        "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, 0.0, False,  # noqa: B033
     }  # fmt: skip
     NULL_VALUES = {"null", "Null", "NULL", "", None}
     default_error_messages = {"invalid": msg.NOT_A_BOOLEAN}
@@ -332,13 +337,14 @@ _SCHEMA_VALIDATORS = {}
 def json_schema_error(instance, schema):
     """The message `jsonschema.validate(instance, schema)` raises (its `best_match`), or None.
 
-    Validators are built once per schema (by identity: the schemas are module constants)."""
-    validator = _SCHEMA_VALIDATORS.get(id(schema))
-    if validator is None:
+    A validator is built once per schema object (the schemas are module constants; the cache holds each
+    schema, so its id is never reused)."""
+    cached = _SCHEMA_VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
-        validator = _SCHEMA_VALIDATORS[id(schema)] = cls(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        cached = _SCHEMA_VALIDATORS[id(schema)] = (schema, cls(schema))
+    error = jsonschema.exceptions.best_match(cached[1].iter_errors(instance))
     return None if error is None else error.message
 
 
@@ -471,7 +477,8 @@ class Serializer(Schema):
 
     def validate_object(self, data):
         """DRF's `validate(data)`: checks across fields, run only when every field is valid. May change
-        `data` in place; raise a message (-> `non_field_errors`) or a `{field: message}` map."""
+        `data` in place; raise a message (-> `non_field_errors`) or a `{field: message}` map. (Its name
+        follows the `validate_<field>` pattern, so no field may be called `object`.)"""
 
     def check_unknown_fields(self, original):
         unexpected = set(original) - set(self.fields)

@@ -80,9 +80,7 @@ CUSTOM_ASYNC_UNSET = (
     "environment variable to the URL of your custom async transcription service."
 )
 KUBERNETES_NOT_ALLOWED = "Custom bot pod spec types are not allowed."
-VIDEO_RESOLUTIONS_NONE = (
-    "At least one of webcam_resolution or screenshare_resolution must be set to a non-none value."
-)
+VIDEO_RESOLUTIONS_NONE = "At least one of webcam_resolution or screenshare_resolution must be set to a non-none value."
 RECORDING_FORMAT = "Format must be mp4 or mp3 or 'none'"
 RECORDING_VIEW = "View must be speaker_view or gallery_view or speaker_view_no_sidebar"
 RECORDING_EXTRA_STORAGE = "Not supported unless using Kubernetes"

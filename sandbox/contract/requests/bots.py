@@ -358,7 +358,11 @@ class CreateBot(BotValidation, Serializer):
             if url and not url.lower().startswith("wss://"):
                 raise ValidationError({kind: {"url": msg.URL_MUST_BE_WSS}})
         video = value.get("per_participant_video") or {}
-        if video.get("url") and video.get("webcam_resolution") == "none" and video.get("screenshare_resolution") == "none":
+        if (
+            video.get("url")
+            and video.get("webcam_resolution") == "none"
+            and video.get("screenshare_resolution") == "none"
+        ):
             raise ValidationError({"per_participant_video": msg.VIDEO_RESOLUTIONS_NONE})
         return value
 
