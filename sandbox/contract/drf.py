@@ -29,8 +29,8 @@ DRF's rules, and where each lives:
 * A body that is not an object: `{"non_field_errors": ["Invalid data. Expected a dictionary, but got
   list."]}`; `null`: `No data provided` (a `pre_load` hook).
 * `load(data, context={...})` makes the request's facts (the clock, settings, the raw body as
-  `initial_data`) visible to every check through `self.context` (marshmallow 4's contextvar `Context`),
-  so one serializer instance serves every request and thread.
+  `initial_data`) visible to every check through `self.context` (a contextvar: marshmallow 4 dropped
+  `Schema.context`), so one serializer instance serves every request and thread.
 
 Shim, and why: each field's `deserialize` is DRF's `run_validation` written out (about twenty lines).
 marshmallow's own `deserialize` checks `required`/`null` before a CharField's blank test, wraps a dict
@@ -43,6 +43,7 @@ limits it enforces; a `validate_<field>` method that enforces a limit states it 
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import json
 import re
@@ -51,7 +52,6 @@ from datetime import datetime, timezone
 import jsonschema
 from marshmallow import EXCLUDE, Schema, ValidationError, missing, pre_load, validates_schema
 from marshmallow import fields as ma
-from marshmallow.experimental.context import Context
 
 from sandbox.contract import messages as msg
 from sandbox.contract.datetimes import parse_datetime
@@ -451,6 +451,9 @@ def _as_serializer_error(messages):
     return {NON_FIELD_ERRORS: list(messages)}
 
 
+_CONTEXT = contextvars.ContextVar("serializer_context", default=None)
+
+
 class Serializer(Schema):
     """A DRF serializer as a marshmallow schema; see the module docstring for its rules.
 
@@ -468,12 +471,16 @@ class Serializer(Schema):
         itself as `initial_data`. A nested serializer is loaded without one and sees its parent's."""
         if context is None:
             return super().load(data, **kwargs)
-        with Context({**context, "initial_data": data}):
+        token = _CONTEXT.set({**context, "initial_data": data})
+        try:
             return super().load(data, **kwargs)
+        finally:
+            _CONTEXT.reset(token)
 
     @property
     def context(self):
-        return Context.get({})
+        """The facts of the request being loaded (a fresh empty dict outside `load(..., context=...)`)."""
+        return _CONTEXT.get() or {}
 
     def validate_object(self, data):
         """DRF's `validate(data)`: checks across fields, run only when every field is valid. May change
