@@ -18,48 +18,31 @@ Media playback is modelled in time so that the "already playing" rules behave (1
 * everything stops when the bot leaves the meeting (`leave_requested`, `meeting_ended`, `fatal_error`);
 * an image is shown at once and blocks nothing.
 
-Pure domain module: no Flask. Validation mirrors the real serializers; the create-bot module already
-reproduces the two serializers these endpoints share with `POST /bots` (chat message, image), so they are
-reused from there.
+Pure domain module: no Flask. The bodies are validated by the real serializers' counterparts in
+`sandbox.contract.requests.commands`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import re
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
-from sandbox.errors import AttendeeError, FieldErrors
+from sandbox.contract.messages import GALLERY_BODY_NOT_AN_OBJECT, NO_PARTICIPANT
+from sandbox.contract.requests.bots import NON_CAPTION_PROVIDERS
+from sandbox.contract.requests.commands import (
+    parse_chat_message,
+    parse_output_audio,
+    parse_output_image,
+    parse_output_video,
+    parse_speech,
+    parse_transcription_settings_patch,
+    parse_voice_agent_settings_patch,
+)
+from sandbox.contract.validators import is_valid_url
+from sandbox.errors import AttendeeError
 from sandbox.lifecycle import JOINED_STATES
-from sandbox.media import (
-    BLOB_TOO_LARGE_ERROR,
-    MAX_BLOB_BYTES,
-    decode_base64_lenient,
-    mp3_decode_error,
-    mp3_frames,
-)
+from sandbox.media import BLOB_TOO_LARGE_ERROR, MAX_BLOB_BYTES, mp3_decode_error, mp3_frames
 from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform
-from sandbox.schemas.create_bot import (
-    BLANK,
-    MISSING,
-    NO_DATA,
-    NO_PARTICIPANT,
-    NOT_A_DICT,
-    NOT_A_STRING,
-    NULL,
-    NULL_CHARACTERS,
-    NON_CAPTION_PROVIDERS,
-    REQUIRED,
-    SURROGATE_CHARACTER,
-    TRANSCRIPTION_SETTINGS_SCHEMA,
-    Invalid,
-    _bot_chat_message,
-    _bot_image,
-    _char,
-    _schema_error,
-)
 from sandbox.timefmt import parse_stored_datetime, to_stored
 
 # --------------------------------------------------------------------------------------------------
@@ -81,7 +64,7 @@ MAX_RECORDED_COMMANDS = 100
 _MEDIA_STOPPING_EVENTS = ("leave_requested", "meeting_ended", "fatal_error")
 
 # --------------------------------------------------------------------------------------------------
-# Messages
+# Messages of the views' own checks (request validation's are in sandbox/contract/messages.py)
 # --------------------------------------------------------------------------------------------------
 
 CANNOT_PLAY_MEDIA = "Bot is in state {} and cannot play media"
@@ -93,365 +76,20 @@ CANNOT_UPDATE_VOICE_AGENT = "Bot is in state {} and cannot update voice agent se
 GOOGLE_TTS_CREDENTIALS_REQUIRED = (
     "Google Text-to-Speech credentials are required. Please add credentials at {}/projects/{}/credentials"
 )
-AUDIO_BOTH_REQUIRED = "Both type and data are required"
-AUDIO_INVALID_TYPE = "Invalid audio content type"
-INVALID_BASE64 = "Invalid base64 encoded data"
 AUDIO_BLOB_ERROR = "Error creating the audio blob. Are you sure it's a valid {} file?"
 IMAGE_BLOB_ERROR = "Error creating the image blob: {}."
 ALREADY_PLAYING_VIDEO = "Bot is already playing a video. Please wait for it to finish."
 ALREADY_PLAYING_MEDIA = "Bot is already playing media. Please wait for it to finish."
 VIDEO_NOT_SUPPORTED = "Video output is not supported in this meeting type"
-ENTER_A_VALID_URL = "Enter a valid URL."
-URL_MUST_BE_HTTPS = "URL must start with https://"
-URL_MUST_BE_MP4 = "URL must end with .mp4"
-NOT_A_BOOLEAN = "Must be a valid boolean."
 ADMIT_NOT_SUPPORTED = "Admitting from waiting room is not supported for this meeting type"
 GALLERY_NOT_SUPPORTED = "Changing gallery view page is not supported for this meeting type"
 GALLERY_WEB_SDK_ONLY = "Changing gallery view page is only supported for Zoom Web SDK"
 GALLERY_VIEW_ONLY = "Changing gallery view page is only supported for when recording in gallery view"
-GALLERY_BODY_NOT_AN_OBJECT = (
-    "The request body must be a JSON object (the real server answers 500 with an HTML page here)"
-)
 NOT_CLOSED_CAPTIONS = "Bot is not transcribing with meeting closed captions"
-NO_TRANSCRIPTION_SETTING = "At least one transcription setting must be provided"
 VOICE_AGENT_NOT_RESERVED = (
     "Voice agent resources were not reserved. You must create the bot with "
     "voice_agent_settings.reserve_resources set to true."
 )
-VOICE_AGENT_BOTH_URLS = "Cannot provide both url and screenshare_url. Please specify only one."
-VOICE_AGENT_URL_NOT_ALLOWED = (
-    "URL is not allowed for voice agent. Please set the VOICE_AGENT_URL_PREFIX_ALLOWLIST environment variable "
-    "to the comma-separated list of allowed URL prefixes."
-)
-VOICE_AGENT_FIELDS = ("url", "screenshare_url")
-
-AUDIO_CONTENT_TYPES = ("audio/mp3",)
-
-# --------------------------------------------------------------------------------------------------
-# Schemas of the real serializers (property order matters to jsonschema's best_match)
-# --------------------------------------------------------------------------------------------------
-
-TEXT_TO_SPEECH_SETTINGS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "google": {
-            "type": "object",
-            "properties": {"voice_language_code": {"type": "string"}, "voice_name": {"type": "string"}},
-            "required": ["voice_language_code", "voice_name"],
-            "additionalProperties": False,
-        }
-    },
-    "required": ["google"],
-    "additionalProperties": False,
-}
-
-_CAPTION_LANGUAGES = TRANSCRIPTION_SETTINGS_SCHEMA["properties"]["meeting_closed_captions"]["properties"]
-PATCH_TRANSCRIPTION_SETTINGS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "meeting_closed_captions": {
-            "type": "object",
-            "properties": {
-                "teams_language": _CAPTION_LANGUAGES["teams_language"],
-                "google_meet_language": _CAPTION_LANGUAGES["google_meet_language"],
-            },
-            "oneOf": [{"required": ["teams_language"]}, {"required": ["google_meet_language"]}],
-            "additionalProperties": False,
-        }
-    },
-    "required": ["meeting_closed_captions"],
-    "additionalProperties": False,
-}
-
-# --------------------------------------------------------------------------------------------------
-# Field helpers (DRF semantics)
-# --------------------------------------------------------------------------------------------------
-
-_PYTHON_TYPE_NAMES = {list: "list", str: "str", int: "int", float: "float", bool: "bool"}
-
-
-def require_mapping(data):
-    """A serializer's first step on the whole body: `null` -> "No data provided", a non-object ->
-    "Invalid data. Expected a dictionary, but got <type>." (both under non_field_errors)."""
-    if data is None:
-        raise FieldErrors({"non_field_errors": [NO_DATA]})
-    if not isinstance(data, dict):
-        type_name = _PYTHON_TYPE_NAMES.get(type(data), type(data).__name__)
-        raise FieldErrors({"non_field_errors": [NOT_A_DICT.format(type_name)]})
-    return data
-
-
-def _field_errors(invalid):
-    """A top-level serializer's `Invalid` as the response body (a dict detail is the body itself)."""
-    detail = invalid.detail
-    return FieldErrors(detail if isinstance(detail, dict) else {"non_field_errors": detail})
-
-
-# DRF BooleanField's TRUE_VALUES / FALSE_VALUES.
-_TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
-_FALSE_VALUES = {
-    "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, 0.0, False,
-}  # fmt: skip
-
-
-def _boolean(value, *, default=False):
-    """DRF `BooleanField(required=False, default=...)`."""
-    if value is MISSING:
-        return default
-    if value is None:
-        raise Invalid([NULL])
-    try:
-        if value in _TRUE_VALUES:
-            return True
-        if value in _FALSE_VALUES:
-            return False
-    except TypeError:  # unhashable input
-        pass
-    raise Invalid([NOT_A_BOOLEAN])
-
-
-def _json_field(value):
-    """DRF `JSONField()` (required, no null)."""
-    if value is MISSING:
-        raise Invalid([REQUIRED])
-    if value is None:
-        raise Invalid([NULL])
-    return value
-
-
-# Django 5.2's URLValidator, ported (DRF's URLField runs it after the null/surrogate validators).
-_UL = "\u00a1-\uffff"
-_IPV4_RE = (
-    r"(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)"
-    r"(?:\.(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)){3}"
-)
-_IPV6_RE = r"\[[0-9a-f:.]+\]"
-_HOSTNAME_RE = r"[a-z" + _UL + r"0-9](?:[a-z" + _UL + r"0-9-]{0,61}[a-z" + _UL + r"0-9])?"
-_DOMAIN_RE = r"(?:\.(?!-)[a-z" + _UL + r"0-9-]{1,63}(?<!-))*"
-_TLD_RE = r"\.(?!-)(?:[a-z" + _UL + "-]{2,63}|xn--[a-z0-9]{1,59})(?<!-)\\.?"
-_HOST_RE = "(" + _HOSTNAME_RE + _DOMAIN_RE + _TLD_RE + "|localhost)"
-_URL_RE = re.compile(
-    r"^(?:[a-z0-9.+-]*)://"
-    r"(?:[^\s:@/]+(?::[^\s:@/]*)?@)?"
-    r"(?:" + _IPV4_RE + "|" + _IPV6_RE + "|" + _HOST_RE + ")"
-    r"(?::[0-9]{1,5})?"
-    r"(?:[/?#][^\s]*)?"
-    r"\Z",
-    re.IGNORECASE,
-)
-_URL_SCHEMES = ("http", "https", "ftp", "ftps")
-_URL_MAX_LENGTH = 2048
-
-
-def _is_valid_ipv6(text):
-    try:
-        ipaddress.IPv6Address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def is_valid_url(value):
-    """`django.core.validators.URLValidator()(value)` passes."""
-    if not isinstance(value, str) or len(value) > _URL_MAX_LENGTH:
-        return False
-    if set("\t\r\n") & set(value):
-        return False
-    if value.split("://")[0].lower() not in _URL_SCHEMES:
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    if not _URL_RE.search(value):
-        # Trivial case failed: try the host as an IDN (punycode).
-        try:
-            netloc = parts.netloc.encode("idna").decode("ascii")
-        except UnicodeError:
-            return False
-        if not _URL_RE.search(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))):
-            return False
-    else:
-        host = re.search(r"^\[(.+)\](?::[0-9]{1,5})?$", parts.netloc)
-        if host and not _is_valid_ipv6(host[1]):
-            return False
-    try:
-        hostname = parts.hostname
-    except ValueError:
-        return False
-    return hostname is not None and len(hostname) <= 253
-
-
-def _url_field(value):
-    """DRF `URLField()`: CharField rules, then its validators (all run), returning the trimmed text."""
-    if value is MISSING:
-        raise Invalid([REQUIRED])
-    if value is None:
-        raise Invalid([NULL])
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise Invalid([NOT_A_STRING])
-    text = str(value).strip()
-    if text == "":
-        raise Invalid([BLANK])
-    errors = []
-    if "\x00" in text:
-        errors.append(NULL_CHARACTERS)
-    surrogate = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
-    if surrogate is not None:
-        errors.append(SURROGATE_CHARACTER.format(ord(surrogate)))
-    if not is_valid_url(text):
-        errors.append(ENTER_A_VALID_URL)
-    if errors:
-        raise Invalid(errors)
-    return text
-
-
-# --------------------------------------------------------------------------------------------------
-# Request validation, one function per serializer / hand-written check
-# --------------------------------------------------------------------------------------------------
-
-
-def parse_chat_message(data):
-    """`BotChatMessageRequestSerializer`: {to, to_user_uuid, message} or FieldErrors."""
-    require_mapping(data)
-    try:
-        return _bot_chat_message(data)
-    except Invalid as exc:
-        raise _field_errors(exc) from None
-
-
-def parse_speech(data):
-    """`SpeechSerializer`: text (CharField) and text_to_speech_settings (JSONField + jsonschema)."""
-    require_mapping(data)
-    errors, values = {}, {}
-    try:
-        values["text"] = _char(data.get("text", MISSING))
-    except Invalid as exc:
-        errors["text"] = exc.detail
-    try:
-        settings = _json_field(data.get("text_to_speech_settings", MISSING))
-        message = _schema_error(settings, TEXT_TO_SPEECH_SETTINGS_SCHEMA)
-        if message is not None:
-            raise Invalid([message])
-        values["text_to_speech_settings"] = settings
-    except Invalid as exc:
-        errors["text_to_speech_settings"] = exc.detail
-    if errors:
-        raise FieldErrors(errors)
-    return values
-
-
-def parse_output_audio(data):
-    """The hand-written checks of `OutputAudioView`, before the bot lookup: (content type, bytes).
-
-    The real view tests `"type" in request.data`; a body that is not an object answers 500 there when
-    the test happens to pass (or cannot run); the sandbox answers "Both type and data are required".
-    """
-    if not isinstance(data, dict) or "type" not in data or "data" not in data:
-        raise AttendeeError(AUDIO_BOTH_REQUIRED)
-    content_type = data["type"]
-    if not isinstance(content_type, str) or content_type not in AUDIO_CONTENT_TYPES:
-        raise AttendeeError(AUDIO_INVALID_TYPE)
-    decoded = decode_base64_lenient(data["data"])
-    if decoded is None:
-        raise AttendeeError(INVALID_BASE64)
-    return content_type, decoded
-
-
-def parse_output_image(data):
-    """`BotImageSerializer`: {type, data, decoded} or FieldErrors (field errors, then non_field_errors)."""
-    require_mapping(data)
-    try:
-        image = _bot_image(data)
-    except Invalid as exc:
-        raise _field_errors(exc) from None
-    return {**image, "decoded": decode_base64_lenient(image["data"])}
-
-
-def parse_output_video(data):
-    """`OutputVideoRequestSerializer`: url (URLField + https/.mp4 rules), loop, mute_video."""
-    require_mapping(data)
-    errors, values = {}, {}
-    try:
-        url = _url_field(data.get("url", MISSING))
-        if not url.startswith("https://"):
-            raise Invalid([URL_MUST_BE_HTTPS])
-        if not url.endswith(".mp4"):
-            raise Invalid([URL_MUST_BE_MP4])
-        values["url"] = url
-    except Invalid as exc:
-        errors["url"] = exc.detail
-    for name in ("loop", "mute_video"):
-        try:
-            values[name] = _boolean(data.get(name, MISSING))
-        except Invalid as exc:
-            errors[name] = exc.detail
-    if errors:
-        raise FieldErrors(errors)
-    return values
-
-
-def parse_transcription_settings_patch(data):
-    """`PatchBotTranscriptionSettingsSerializer`: the `meeting_closed_captions` language to set."""
-    require_mapping(data)
-    try:
-        value = _json_field(data.get("transcription_settings", MISSING))
-        message = _schema_error(value, PATCH_TRANSCRIPTION_SETTINGS_SCHEMA)
-        if message is not None:
-            raise Invalid([message])
-        if not value or not value.get("meeting_closed_captions"):
-            raise Invalid([NO_TRANSCRIPTION_SETTING])
-    except Invalid as exc:
-        raise FieldErrors({"transcription_settings": exc.detail}) from None
-    return value
-
-
-def _voice_agent_url(value):
-    """`CharField(required=False, allow_null=False, allow_blank=True)` plus its https rule."""
-    text = _char(value, required=False, allow_blank=True, default=MISSING)
-    if text is not MISSING and text and not text.lower().startswith("https://"):
-        raise Invalid([URL_MUST_BE_HTTPS])
-    return text
-
-
-def _allowed_for_voice_agent(url, allowlist):
-    if not url or not allowlist:
-        return True
-    return any(url.startswith(prefix) for prefix in allowlist.split(","))
-
-
-def parse_voice_agent_settings_patch(data, *, allowlist=None):
-    """`PatchBotVoiceAgentSettingsSerializer`: returns the fields sent ({"url": ...} and/or
-    {"screenshare_url": ...}); field errors first, then the serializer's `validate`."""
-    require_mapping(data)
-    errors, values = {}, {}
-    for name in VOICE_AGENT_FIELDS:
-        try:
-            value = _voice_agent_url(data.get(name, MISSING))
-        except Invalid as exc:
-            errors[name] = exc.detail
-            continue
-        if value is not MISSING:
-            values[name] = value
-    if errors:
-        raise FieldErrors(errors)
-    unexpected = set(data) - set(VOICE_AGENT_FIELDS)
-    if unexpected:
-        raise FieldErrors(
-            {
-                "non_field_errors": [
-                    f"Unexpected field(s): {', '.join(sorted(unexpected))}. "
-                    f"Allowed fields are: {', '.join(sorted(VOICE_AGENT_FIELDS))}"
-                ]
-            }
-        )
-    if values.get("url") and values.get("screenshare_url"):
-        raise FieldErrors({"non_field_errors": [VOICE_AGENT_BOTH_URLS]})
-    for name in VOICE_AGENT_FIELDS:
-        if not _allowed_for_voice_agent(values.get(name), allowlist):
-            raise FieldErrors({name: [VOICE_AGENT_URL_NOT_ALLOWED]})
-    return values
-
 
 # --------------------------------------------------------------------------------------------------
 # Reading a bot's settings (fixture bots may have `settings: {}`)

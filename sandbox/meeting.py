@@ -38,18 +38,12 @@ import hashlib
 import secrets
 from pathlib import Path
 
-import jsonschema
-
 from sandbox import lifecycle, media, scenarios
-from sandbox.errors import AttendeeError, FieldErrors, SandboxInputError
+from sandbox.contract.datetimes import parse_filter_datetime
+from sandbox.contract.requests.transcripts import validate_async_transcription_settings
+from sandbox.errors import AttendeeError, SandboxInputError
 from sandbox.jsonb import jsonb_order
-from sandbox.timefmt import (
-    epoch_ms,
-    format_api_datetime,
-    parse_query_datetime,
-    parse_stored_datetime,
-    to_stored,
-)
+from sandbox.timefmt import epoch_ms, format_api_datetime, parse_stored_datetime, to_stored
 
 PARTICIPANTS = "participants"
 PARTICIPANT_EVENTS = "participant_events"
@@ -83,8 +77,6 @@ _ZOOM_UUID_STEP = 1024
 MEDIA_KEY_TABLE = "sandbox_meta"
 MEDIA_KEY_ID = "media_signing_key"
 
-_DATETIME_ERROR = "Invalid {} format. Use ISO 8601 format (e.g., 2024-01-18T12:34:56Z)"
-
 
 # ------------------------------------------------------------------------------------------------------
 # Small helpers
@@ -117,17 +109,6 @@ def _new_doc(unit, prefix, at, **fields):
 def dropped(reason, participant):
     """What the simulation functions return for an item the real server would not store."""
     return {"dropped": True, "reason": reason, "participant": dump_participant(participant)}
-
-
-def parse_filter_datetime(name, value):
-    """A list filter's value as the real views read it: empty means no filter; a bad one is a 400 (6.7, 6.11,
-    6.24)."""
-    if not value:
-        return None
-    parsed = parse_query_datetime(str(value))
-    if parsed is None:
-        raise AttendeeError(_DATETIME_ERROR.format(name))
-    return parsed
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -800,30 +781,6 @@ def _async_completes(unit, step, at):
     transcription = unit.sandbox.store.get(ASYNC_TRANSCRIPTIONS, step.get("transcription_id", ""))
     if transcription is not None and transcription["bot_id"] == unit.bot["id"]:
         _finish_async(unit, transcription, at)
-
-
-def validate_async_transcription_settings(value):
-    """`CreateAsyncTranscriptionSerializer` (6.8 check 8): the settings, or FieldErrors with the real messages."""
-    from sandbox.schemas.create_bot import CUSTOM_ASYNC_UNSET, NULL, TRANSCRIPTION_SETTINGS_SCHEMA
-
-    if value is None:
-        raise FieldErrors({"transcription_settings": [NULL]})
-    validator_class = jsonschema.validators.validator_for(TRANSCRIPTION_SETTINGS_SCHEMA)
-    error = jsonschema.exceptions.best_match(validator_class(TRANSCRIPTION_SETTINGS_SCHEMA).iter_errors(value))
-    if error is not None:
-        raise FieldErrors({"transcription_settings": [error.message]})
-    nested = None
-    if "meeting_closed_captions" in value:
-        nested = "Meeting closed captions are not available for async transcription."
-    elif (value.get("deepgram") or {}).get("callback"):
-        nested = "Deepgram callback is not available for async transcription."
-    elif "custom_async" in value or "custom_async_v2" in value:
-        nested = CUSTOM_ASYNC_UNSET  # the sandbox has no CUSTOM_ASYNC_TRANSCRIPTION_URL
-    elif not value:
-        nested = "Please specify a transcription provider."
-    if nested is not None:
-        raise FieldErrors({"transcription_settings": {"transcription_settings": nested}})
-    return value
 
 
 def create_async_transcription(sb, project, bot_id, read_body):

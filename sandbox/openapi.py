@@ -414,7 +414,7 @@ def _request_schemas() -> dict:
                 "to_user_uuid": _string(
                     nullable=True, maxLength=255, description="Only (and then required) with `to: specific_user`."
                 ),
-                "message": _string(minLength=1, maxLength=9999, description="No emoji or characters above U+FFFF."),
+                "message": _string(minLength=1, maxLength=10000, description="No emoji or characters above U+FFFF."),
             },
             ["message"],
             description="A chat message for the bot to send.",

@@ -4,7 +4,7 @@ PATCH /voice_agent_settings (contract 6.20-6.23, 6.26, 7.2)."""
 import pytest
 from freezegun import freeze_time
 
-from sandbox.schemas.create_bot import TRANSCRIPTION_SETTINGS_SCHEMA
+from sandbox.contract.jsonschemas import TRANSCRIPTION_SETTINGS_SCHEMA
 from tests.commands_support import (
     ENDED_BOT,
     FIXTURE_BOTS,

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from sandbox.errors import AttendeeError, FieldErrors
-from sandbox.schemas.create_bot import (
+from sandbox.contract.requests.bots import (
     check_bot_webhooks,
     check_patch_bot_storage,
     parse_create_bot,

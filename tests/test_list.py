@@ -252,6 +252,14 @@ def test_join_at_filters_accept_a_bare_date_and_offsets(client):
     assert early in ids(listing(client, "?join_at_after=2027-01-01T09:00:00%2B02:00"))
 
 
+def test_join_at_filters_read_the_forms_join_at_accepts(client):
+    """One parser (Django's parse_datetime on Python 3.10) for join_at and the filters: an hour alone is a datetime."""
+    early = create(client, join_at="2027-01-01T08")["id"]
+    assert early in ids(listing(client, "?join_at_after=2027-01-01T07"))
+    assert early not in ids(listing(client, "?join_at_after=2027-01-01T08"))
+    assert early in ids(listing(client, "?join_at_before=2027-01-01X09:00"))
+
+
 def test_bots_without_join_at_never_match_a_join_at_filter(client):
     immediate = create(client)["id"]
     assert immediate not in ids(listing(client, "?join_at_before=2099-01-01T00:00:00Z"))

@@ -9,11 +9,11 @@ from flask import Blueprint, request
 
 from sandbox.api.dispatch import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, request_data, sandbox
 from sandbox.api.responses import SECURITY_HEADERS, empty_response, json_response
+from sandbox.contract.datetimes import parse_filter_datetime
 from sandbox.errors import AttendeeError
 from sandbox.lifecycle import BOT_STATES
 from sandbox.pagination import paginate, request_url
 from sandbox.schemas.bot import dump_bot
-from sandbox.timefmt import parse_query_datetime
 
 try:  # what the real server's view classes are called, for OPTIONS
     from sandbox.api.view_metadata import BOTS_POST_ACTIONS, VIEW_METADATA
@@ -150,17 +150,6 @@ def _query_value(name):
     return values[-1] if values else None
 
 
-def _query_datetime(name):
-    """A `join_at_after`/`join_at_before` filter: ignored when empty, else Django's parse_datetime or 400."""
-    value = _query_value(name)
-    if not value:
-        return None
-    moment = parse_query_datetime(value)
-    if moment is None:
-        raise AttendeeError(f"Invalid {name} format. Use ISO 8601 format (e.g., 2024-01-18T12:34:56Z)")
-    return moment
-
-
 @ROUTES[""].handler("GET")
 def list_bots(project):
     """GET /api/v1/bots (6.1, 4): filters checked in the real view's order, then the cursor page."""
@@ -170,8 +159,8 @@ def list_bots(project):
     for state in states:
         if state not in BOT_STATES:
             raise AttendeeError(f"Invalid state: {state}. Valid states are: {', '.join(BOT_STATES)}")
-    join_at_after = _query_datetime("join_at_after")
-    join_at_before = _query_datetime("join_at_before")
+    join_at_after = parse_filter_datetime("join_at_after", _query_value("join_at_after"))
+    join_at_before = parse_filter_datetime("join_at_before", _query_value("join_at_before"))
     bots = sandbox().list_bots(
         project,
         meeting_url=meeting_url,

@@ -1,0 +1,125 @@
+"""Every error string the real server's request validation answers with, in one place.
+
+Plain constants, and `str.format` templates where the real message carries a value (`{}` or a named
+field). The serializers, the request parsers and their tests import from here, so a message is spelled
+once. Grouped by where the real server produces it.
+"""
+
+# --------------------------------------------------------------------------------------------------
+# DRF's serializer and field messages (rest_framework/fields.py, serializers.py)
+# --------------------------------------------------------------------------------------------------
+
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+BLANK = "This field may not be blank."
+NOT_A_STRING = "Not a valid string."
+NULL_CHARACTERS = "Null characters are not allowed."  # Django's ProhibitNullCharactersValidator
+SURROGATE_CHARACTER = "Surrogate characters are not allowed: U+{:X}."
+MAX_LENGTH = "Ensure this field has no more than {max} characters."
+MIN_LENGTH = "Ensure this field has at least {min} characters."
+INVALID_CHOICE = '"{input}" is not a valid choice.'
+NOT_A_BOOLEAN = "Must be a valid boolean."
+NOT_AN_INTEGER = "A valid integer is required."
+INTEGER_STRING_TOO_LARGE = "String value too large."
+INTEGER_TOO_LARGE = "Ensure this value is less than or equal to {max}."
+INTEGER_TOO_SMALL = "Ensure this value is greater than or equal to {min}."
+NOT_JSON = "Value must be valid JSON."
+NOT_A_DICT_OF_ITEMS = 'Expected a dictionary of items but got type "{input_type}".'
+EMPTY_DICT = "This dictionary may not be empty."
+ENTER_A_VALID_URL = "Enter a valid URL."  # Django's URLValidator
+NOT_A_DICT = "Invalid data. Expected a dictionary, but got {}."
+NO_DATA = "No data provided"
+DATETIME_FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+DATETIME_WRONG_FORMAT = "Datetime has wrong format. Use one of these formats instead: {format}."
+DATETIME_OVERFLOW = "Datetime value out of range."
+UNEXPECTED_FIELDS = "Unexpected field(s): {unexpected}. Allowed fields are: {allowed}"
+
+# --------------------------------------------------------------------------------------------------
+# List filters (the views' hand-written parse_datetime checks)
+# --------------------------------------------------------------------------------------------------
+
+FILTER_DATETIME_INVALID = "Invalid {} format. Use ISO 8601 format (e.g., 2024-01-18T12:34:56Z)"
+
+# --------------------------------------------------------------------------------------------------
+# POST /bots and PATCH /bots/{id} (CreateBotSerializer, PatchBotSerializer, BotValidationMixin, views)
+# --------------------------------------------------------------------------------------------------
+
+JOIN_AT_PAST = "join_at cannot be in the past"
+JOIN_AT_TOO_FAR = "join_at cannot be more than 3 years in the future"
+INVALID_MEETING_URL = "Invalid meeting URL"
+BOT_NAME_EMOJI = "Bot name cannot contain emojis or rare script characters."
+METADATA_NOT_AN_OBJECT = "Metadata must be an object not an array or other type"
+METADATA_EMPTY = "Metadata must have at least one key"
+METADATA_VALUE_NOT_A_STRING = "Value for key '{}' must be a string"
+METADATA_TOO_LONG = "Metadata must be less than {} characters"
+CALENDAR_EVENT_MISSING = "Calendar event with id {} does not exist in this project."
+CREATE_DB_ERROR = "An error occurred while creating the bot. Error ID: {}"
+PATCH_DB_ERROR = "An error occurred while patching the bot. Error ID: {}"
+NO_PARTICIPANT = "No participant found with uuid {}. Use the /participants endpoint to get the list of participants."
+URL_MUST_BE_HTTPS = "URL must start with https://"
+URL_MUST_BE_WSS = "URL must start with wss://"
+URL_MUST_BE_RTMP = "URL must start with rtmp:// or rtmps://"
+VOICE_AGENTS_DISABLED = (
+    "Voice agents are not enabled. Please set the ENABLE_VOICE_AGENTS environment variable to true to use voice agents."
+)
+VOICE_AGENT_URL_AND_SCREENSHARE = "You cannot provide both url and screenshare_url."
+VOICE_AGENT_ZOOM_NATIVE = (
+    "Voice agent is not supported for Zoom when using the native SDK. "
+    "Please set 'zoom_settings.sdk' to 'web' in the bot creation request."
+)
+CLOSED_CAPTIONS_ZOOM_NATIVE = (
+    "Closed caption based transcription is not supported for Zoom when using the native SDK. "
+    "Please set 'zoom_settings.sdk' to 'web' in the bot creation request."
+)
+DEEPGRAM_DETECT_LANGUAGE = (
+    "Language detection is not supported for streaming transcription. "
+    "Please pass language='multi' instead of detect_language=true."
+)
+CUSTOM_ASYNC_UNSET = (
+    "CUSTOM_ASYNC_TRANSCRIPTION_URL environment variable is not set. Please set the CUSTOM_ASYNC_TRANSCRIPTION_URL "
+    "environment variable to the URL of your custom async transcription service."
+)
+KUBERNETES_NOT_ALLOWED = "Custom bot pod spec types are not allowed."
+VIDEO_RESOLUTIONS_NONE = "At least one of webcam_resolution or screenshare_resolution must be set to a non-none value."
+RECORDING_FORMAT = "Format must be mp4 or mp3 or 'none'"
+RECORDING_VIEW = "View must be speaker_view or gallery_view or speaker_view_no_sidebar"
+RECORDING_EXTRA_STORAGE = "Not supported unless using Kubernetes"
+AUTOMATIC_LEAVE_UNEXPECTED = "Unexpected attribute: {}"
+AUTOMATIC_LEAVE_KEYWORDS = "bot_keywords must be a list of strings or null"
+AUTOMATIC_LEAVE_KEYWORD = "Each keyword in bot_keywords must be a string"
+AUTOMATIC_LEAVE_POSITIVE = "{} must be a positive integer"
+
+# BotImageSerializer (also POST /output_image)
+INVALID_BASE64 = "Invalid base64 encoded data"
+IMAGE_NOT_VALID = "Data is not a valid {} image."
+
+# BotChatMessageRequestSerializer (also POST /send_chat_message)
+CHAT_MESSAGE_TOO_LONG = "Message must be less than {} characters"
+CHAT_MESSAGE_EMOJI = "Message cannot contain emojis or rare script characters."
+CHAT_TO_USER_REQUIRED = "This field is required when the 'to' value is 'specific_user'."
+CHAT_TO_USER_NOT_ALLOWED = "This field should only be provided when the 'to' value is 'specific_user'."
+
+# --------------------------------------------------------------------------------------------------
+# Bot commands (OutputAudioView, OutputVideoRequestSerializer, PatchBot*SettingsSerializer, ...)
+# --------------------------------------------------------------------------------------------------
+
+AUDIO_BOTH_REQUIRED = "Both type and data are required"
+AUDIO_INVALID_TYPE = "Invalid audio content type"
+URL_MUST_BE_MP4 = "URL must end with .mp4"
+GALLERY_BODY_NOT_AN_OBJECT = (
+    "The request body must be a JSON object (the real server answers 500 with an HTML page here)"
+)
+NO_TRANSCRIPTION_SETTING = "At least one transcription setting must be provided"
+VOICE_AGENT_BOTH_URLS = "Cannot provide both url and screenshare_url. Please specify only one."
+VOICE_AGENT_URL_NOT_ALLOWED = (
+    "URL is not allowed for voice agent. Please set the VOICE_AGENT_URL_PREFIX_ALLOWLIST environment variable "
+    "to the comma-separated list of allowed URL prefixes."
+)
+
+# --------------------------------------------------------------------------------------------------
+# POST /bots/{id}/transcript (CreateAsyncTranscriptionSerializer)
+# --------------------------------------------------------------------------------------------------
+
+ASYNC_NO_CLOSED_CAPTIONS = "Meeting closed captions are not available for async transcription."
+ASYNC_NO_DEEPGRAM_CALLBACK = "Deepgram callback is not available for async transcription."
+ASYNC_NO_PROVIDER = "Please specify a transcription provider."

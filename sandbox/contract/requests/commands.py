@@ -1,0 +1,159 @@
+"""The bodies of the bot commands (contract 6.12-6.16, 6.21-6.23), as the real server validates them.
+
+Serializers where the real view uses one (chat message and image reuse the create-bot ones), and the
+hand-written checks where the real view reads the body itself (`output_audio`).
+"""
+
+from __future__ import annotations
+
+from sandbox.contract import jsonschemas as js
+from sandbox.contract import messages as msg
+from sandbox.contract.drf import (
+    BooleanField,
+    CharField,
+    JsonSchemaField,
+    Serializer,
+    URLField,
+    ValidationError,
+    documents,
+)
+from sandbox.contract.requests.bots import BOT_IMAGE, BotChatMessage, BotImage, load
+from sandbox.errors import AttendeeError
+from sandbox.media import decode_base64_lenient
+
+AUDIO_CONTENT_TYPES = ("audio/mp3",)
+
+
+class Speech(Serializer):
+    """`SpeechSerializer`."""
+
+    text = CharField()
+    text_to_speech_settings = JsonSchemaField(js.TEXT_TO_SPEECH_SETTINGS_SCHEMA)
+
+
+class OutputVideo(Serializer):
+    """`OutputVideoRequestSerializer`."""
+
+    url = URLField()
+    loop = BooleanField(default=False)
+    mute_video = BooleanField(default=False)
+
+    @documents(pattern=r"^https://.*\.mp4$")
+    def validate_url(self, value):
+        if not value.startswith("https://"):
+            raise ValidationError(msg.URL_MUST_BE_HTTPS)
+        if not value.endswith(".mp4"):
+            raise ValidationError(msg.URL_MUST_BE_MP4)
+        return value
+
+
+class PatchTranscriptionSettings(Serializer):
+    """`PatchBotTranscriptionSettingsSerializer`: a new closed-captions language."""
+
+    transcription_settings = JsonSchemaField(js.PATCH_TRANSCRIPTION_SETTINGS_SCHEMA)
+
+    def validate_transcription_settings(self, value):
+        if not value or not value.get("meeting_closed_captions"):
+            raise ValidationError(msg.NO_TRANSCRIPTION_SETTING)
+        return value
+
+
+class PatchVoiceAgentSettings(Serializer):
+    """`PatchBotVoiceAgentSettingsSerializer`. Context: `allowlist` (VOICE_AGENT_URL_PREFIX_ALLOWLIST)."""
+
+    reject_unknown_fields = True
+
+    url = CharField(required=False, allow_blank=True, metadata={"description": 'Shown as webcam; "" turns it off.'})
+    screenshare_url = CharField(
+        required=False, allow_blank=True, metadata={"description": 'Shown as screenshare; "" turns it off.'}
+    )
+
+    def validate_url(self, value):
+        if value and not value.lower().startswith("https://"):
+            raise ValidationError(msg.URL_MUST_BE_HTTPS)
+        return value
+
+    validate_screenshare_url = validate_url
+
+    def validate_object(self, data):
+        if data.get("url") and data.get("screenshare_url"):
+            raise ValidationError(msg.VOICE_AGENT_BOTH_URLS)
+        allowlist = self.context.get("allowlist")
+        for name in ("url", "screenshare_url"):
+            url = data.get(name)
+            if url and allowlist and not any(url.startswith(prefix) for prefix in allowlist.split(",")):
+                raise ValidationError({name: msg.VOICE_AGENT_URL_NOT_ALLOWED})
+
+
+CHAT_MESSAGE = BotChatMessage()
+SPEECH = Speech()
+OUTPUT_VIDEO = OutputVideo()
+PATCH_TRANSCRIPTION_SETTINGS = PatchTranscriptionSettings()
+PATCH_VOICE_AGENT_SETTINGS = PatchVoiceAgentSettings()
+VOICE_AGENT_FIELDS = tuple(PATCH_VOICE_AGENT_SETTINGS.fields)
+
+
+def parse_chat_message(data):
+    """`BotChatMessageRequestSerializer`: {to, to_user_uuid, message} or FieldErrors."""
+    return load(CHAT_MESSAGE, data)
+
+
+def parse_speech(data):
+    """`SpeechSerializer`: {text, text_to_speech_settings} or FieldErrors."""
+    return load(SPEECH, data)
+
+
+def parse_output_audio(data):
+    """The hand-written checks of `OutputAudioView`, before the bot lookup: (content type, bytes).
+
+    The real view tests `"type" in request.data`; a body that is not an object answers 500 there when
+    the test happens to pass (or cannot run); the sandbox answers "Both type and data are required".
+    """
+    if not isinstance(data, dict) or "type" not in data or "data" not in data:
+        raise AttendeeError(msg.AUDIO_BOTH_REQUIRED)
+    content_type = data["type"]
+    if not isinstance(content_type, str) or content_type not in AUDIO_CONTENT_TYPES:
+        raise AttendeeError(msg.AUDIO_INVALID_TYPE)
+    decoded = decode_base64_lenient(data["data"])
+    if decoded is None:
+        raise AttendeeError(msg.INVALID_BASE64)
+    return content_type, decoded
+
+
+def parse_output_image(data):
+    """`BotImageSerializer`: {type, data, decoded} or FieldErrors (field errors, then non_field_errors)."""
+    image = load(BOT_IMAGE, data)
+    return {**image, "decoded": decode_base64_lenient(image["data"])}
+
+
+def parse_output_video(data):
+    """`OutputVideoRequestSerializer`: {url, loop, mute_video} or FieldErrors."""
+    return load(OUTPUT_VIDEO, data)
+
+
+def parse_transcription_settings_patch(data):
+    """`PatchBotTranscriptionSettingsSerializer`: the `transcription_settings` to merge, or FieldErrors."""
+    return load(PATCH_TRANSCRIPTION_SETTINGS, data)["transcription_settings"]
+
+
+def parse_voice_agent_settings_patch(data, *, allowlist=None):
+    """`PatchBotVoiceAgentSettingsSerializer`: the fields sent ({"url": ...} and/or {"screenshare_url": ...});
+    field errors first, then unknown fields, then the serializer's `validate`."""
+    return load(PATCH_VOICE_AGENT_SETTINGS, data, allowlist=allowlist)
+
+
+__all__ = [
+    "AUDIO_CONTENT_TYPES",
+    "BotImage",
+    "OutputVideo",
+    "PatchTranscriptionSettings",
+    "PatchVoiceAgentSettings",
+    "Speech",
+    "parse_chat_message",
+    "parse_output_audio",
+    "parse_output_image",
+    "parse_output_video",
+    "parse_speech",
+    "parse_transcription_settings_patch",
+    "parse_voice_agent_settings_patch",
+]
