@@ -80,6 +80,9 @@ class Settings:
     # None under another WSGI server): the sandbox's own address, which it must never call back.
     listen_host: str | None = None
     listen_port: int | None = None
+    # Request input (issue 10). Django's DATA_UPLOAD_MAX_MEMORY_SIZE default: bodies above it are refused.
+    max_body_bytes: int = 2_621_440
+    max_json_depth: int = 100
 
 
 # name -> (environment variable, parser)
@@ -101,7 +104,11 @@ ENVIRONMENT = {
     "site_domain": ("SANDBOX_SITE_DOMAIN", str),
     "fsync": ("SANDBOX_FSYNC", parse_bool),
     "retention_days": ("SANDBOX_RETENTION_DAYS", parse_optional_int),
+    "max_body_bytes": ("SANDBOX_MAX_BODY_BYTES", int),
+    "max_json_depth": ("SANDBOX_MAX_JSON_DEPTH", int),
 }
+# Python's recursion limit (1000 frames) bounds how deep a JSON document the sandbox can walk.
+MAX_JSON_DEPTH_CEILING = 200
 
 
 class ConfigError(ValueError):
@@ -131,8 +138,20 @@ def load_settings(overrides=None, environ=None):
         except (ValueError, KeyError) as exc:
             raise ConfigError(f"{name}={value!r}: {exc}") from exc
     settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+def _check(settings):
+    """Values every source must respect (an override skips the environment's parsers)."""
     try:
         parse_rate(settings.throttle_rate)
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"throttle rate {settings.throttle_rate!r} is not like 3000/min") from exc
-    return settings
+    if not isinstance(settings.max_body_bytes, int) or settings.max_body_bytes < 1:
+        raise ConfigError(f"SANDBOX_MAX_BODY_BYTES={settings.max_body_bytes!r}: must be a number of bytes >= 1")
+    if not isinstance(settings.max_json_depth, int) or not 1 <= settings.max_json_depth <= MAX_JSON_DEPTH_CEILING:
+        raise ConfigError(
+            f"SANDBOX_MAX_JSON_DEPTH={settings.max_json_depth!r}: must be from 1 to {MAX_JSON_DEPTH_CEILING} "
+            "(deeper documents would exhaust Python's recursion limit)"
+        )

@@ -405,9 +405,11 @@ def add_utterance(bot_id):
     form = request.form
     text = (form.get("text") or "").strip()
     try:
-        duration_ms = int(form.get("duration_ms") or 2000)
-    except ValueError:
-        return _failed(AttendeeError("duration_ms must be a whole number of milliseconds"), back)
+        duration_ms = control.query_int(
+            form.get("duration_ms") or "2000", "duration_ms must be a whole number of milliseconds", 0
+        )
+    except AttendeeError as error:
+        return _failed(error, back)
     if not form.get("speaker_uuid"):
         return _failed(AttendeeError("Add a participant first: an utterance needs a speaker"), back)
     try:

@@ -253,6 +253,9 @@ def sandbox_schemas():
                 "duration_ms": {"type": "number"},
                 "body": nullable({"description": "The request body: JSON when it was JSON, else text."}),
                 "body_truncated": {"type": "boolean"},
+                "body_length": nullable(
+                    {"type": "integer", "description": "A cut body's whole length in bytes (null: never known)."}
+                ),
             },
             required=["id", "method", "path", "query", "status", "time", "duration_ms", "body"],
         ),
