@@ -20,7 +20,7 @@ from sandbox.api.dispatch import authenticate, sandbox
 from sandbox.api.guards import body_sample, control_body_too_large_message, read_body
 from sandbox.api.responses import error_response, json_response
 from sandbox.errors import AttendeeError, BodyTooLarge, SandboxInputError
-from sandbox.inputs import InputError, loads_json
+from sandbox.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.schemas.bot import dump_bot
 from sandbox.timefmt import format_api_datetime
 
@@ -43,8 +43,9 @@ def init_app(app):
 
 def body_object():
     """The request body as a JSON object ({} when empty), whatever the Content-Type (curl -d sends a form
-    type by default). Refused with a 400 naming what is wrong: over SANDBOX_MAX_BODY_BYTES, not JSON, `NaN`,
-    or nested deeper than SANDBOX_MAX_JSON_DEPTH."""
+    type by default). Refused with a 400 naming what is wrong: over
+    SANDBOX_MAX_BODY_BYTES, not JSON, `NaN` or a number only an infinity holds, nested deeper than
+    SANDBOX_MAX_JSON_DEPTH, or a string with a lone surrogate (no UTF-8 page or webhook could carry it)."""
     try:
         raw = read_body()
     except BodyTooLarge:
@@ -52,13 +53,19 @@ def body_object():
     if not raw.strip():
         return {}
     try:
-        data = loads_json(raw.decode("utf-8"), max_depth=sandbox().settings.max_json_depth)
+        data = loads_json(raw.decode("utf-8"), max_depth=sandbox().settings.max_json_depth, finite=True)
     except InputError as exc:
         raise SandboxInputError(f"The body is refused: {exc}") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise SandboxInputError(f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise SandboxInputError("The body must be a JSON object")
+    where = find_lone_surrogate(data)
+    if where is not None:
+        raise SandboxInputError(
+            f"{where} contains a lone surrogate (an unpaired \\ud800-\\udfff escape), which UTF-8 cannot carry: "
+            "send the character itself or a complete surrogate pair"
+        )
     return data
 
 

@@ -477,7 +477,7 @@ def _back_url():
 
 
 def _with_query(url, **params):
-    return f"{url}?{urlencode(params)}"
+    return f"{url}?{urlencode(params, errors='backslashreplace')}"
 
 
 def _check_origin():
