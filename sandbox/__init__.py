@@ -17,7 +17,7 @@ from sandbox.config import load_settings
 from sandbox.fixtures import load_fixtures, load_scenario_book
 from sandbox.ids import IdFactory
 from sandbox.service import Sandbox
-from sandbox.store import MemoryStore, TinyDBStore
+from sandbox.store import MemoryStore, StoreError, TinyDBStore
 
 __all__ = ["create_app"]
 
@@ -44,6 +44,12 @@ def create_app(config=None):
     store = MemoryStore() if settings.in_memory else TinyDBStore(settings.data_path, fsync=settings.fsync)
     if getattr(store, "is_new", True):
         store.replace_all(fixtures)
+    if not store.scan("projects", ""):
+        store.close()
+        raise StoreError(
+            f"{settings.data_path}: the data file has no projects; restore the fixtures with "
+            f"`attendee-sandbox reset --data {settings.data_path}` or point SANDBOX_DATA at another file"
+        )
 
     clock = Clock()
     sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)

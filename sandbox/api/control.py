@@ -1,10 +1,12 @@
 """The sandbox's own endpoints (`/sandbox/...`): control what the real service cannot — projects, the clock,
 bots' events and scripts, the meeting's course, the request journal and injected faults.
 
-Everything answers JSON. Endpoints that act on a project authenticate with that project's
-`Authorization: Token <key>` (the same checks and messages as the API); endpoints that act on the whole
-sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless `SANDBOX_ADMIN_TOKEN` is set,
-and then demand `X-Sandbox-Admin-Token`. Bad input is a 400 `{"error": "<what is wrong>"}`.
+Everything answers JSON and reads JSON bodies only (`Content-Type: application/json`; a request from
+another site's page is refused, see sandbox/api/guards.py). Endpoints that act on a project authenticate
+with that project's `Authorization: Token <key>` (the same checks and messages as the API); endpoints that
+act on the whole sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless
+`SANDBOX_ADMIN_TOKEN` is set, and then demand `X-Sandbox-Admin-Token`. Bad input is a 400
+`{"error": "<what is wrong>"}`.
 
 `init_app` installs the request journal's hooks: every `/api/v1` request is timed and recorded for the
 project it authenticated as (or whose key it carried).
@@ -42,8 +44,7 @@ def init_app(app):
 
 
 def body_object():
-    """The request body as a JSON object ({} when empty), whatever the Content-Type (curl -d sends a form
-    type by default). Refused with a 400 naming what is wrong: over
+    """The request body as a JSON object ({} when empty). Refused with a 400 naming what is wrong: over
     SANDBOX_MAX_BODY_BYTES, not JSON, `NaN` or a number only an infinity holds, nested deeper than
     SANDBOX_MAX_JSON_DEPTH, or a string with a lone surrogate (no UTF-8 page or webhook could carry it)."""
     try:

@@ -26,6 +26,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from sandbox import control, lifecycle, meeting
 from sandbox.api.dispatch import sandbox
+from sandbox.api.guards import public_base_url
 from sandbox.errors import AttendeeError
 from sandbox.meeting_urls import meeting_platform
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime
@@ -185,6 +186,7 @@ def _page_context(project):
         "error": request.args.get("error"),
         "default_meeting_url": DEFAULT_MEETING_URL,
         "default_bot_name": DEFAULT_BOT_NAME,
+        "base_url": public_base_url(),
         **_clock_context(project),
     }
 
@@ -239,7 +241,7 @@ def _bot_context(project, bot_id):
     recording = None
     if (bot.get("recording") or {}).get("file"):
         try:
-            recording = meeting.recording_url(sb, project, bot_id, request.host_url)
+            recording = meeting.recording_url(sb, project, bot_id, public_base_url())
             recording["format"] = bot["recording"].get("format") or "mp4"
         except AttendeeError:
             recording = None
