@@ -9,7 +9,7 @@ import threading
 import traceback
 from http import HTTPStatus
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from sandbox.clock import Clock
@@ -22,9 +22,20 @@ from sandbox.store import MemoryStore, TinyDBStore
 __all__ = ["create_app"]
 
 
+class SandboxResponse(Response):
+    """A text body (a dashboard page) holding a lone surrogate, say from an old data file, is written with its
+    `\\udXXX` escape instead of failing to encode: no page answers 500 for a value it shows."""
+
+    def set_data(self, value):
+        if isinstance(value, str):
+            value = value.encode("utf-8", "backslashreplace")
+        super().set_data(value)
+
+
 def create_app(config=None):
     settings = load_settings(config)
     app = Flask(__name__, static_folder=None)  # the dashboard serves its own files under /sandbox/ui
+    app.response_class = SandboxResponse
     app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
     app.config["TESTING"] = settings.testing
 

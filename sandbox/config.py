@@ -8,6 +8,7 @@ import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def default_fixtures_dir():
@@ -54,6 +55,25 @@ def parse_optional_int(text):
     return None if text in (None, "") else int(text)
 
 
+def parse_hosts(text):
+    """`sandbox.example.com,.example.org` -> ("sandbox.example.com", ".example.org"): Django's ALLOWED_HOSTS
+    patterns (`*` is any host; a leading dot is the domain and its subdomains)."""
+    items = str(text).split(",") if isinstance(text, str) else list(text)
+    hosts = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    if not hosts:
+        raise ValueError("no host: give host names separated by commas, e.g. sandbox.example.com,.example.org or *")
+    return hosts
+
+
+def parse_public_url(text):
+    """`https://sandbox.example.com/` -> `https://sandbox.example.com`: where clients reach this sandbox."""
+    url = str(text).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("must be an http:// or https:// URL without a query, e.g. https://sandbox.example.com")
+    return url
+
+
 @dataclass
 class Settings:
     data_path: Path = Path(".attendee-sandbox") / "data.json"
@@ -80,6 +100,16 @@ class Settings:
     # None under another WSGI server): the sandbox's own address, which it must never call back.
     listen_host: str | None = None
     listen_port: int | None = None
+    # Request bodies above this are refused with Django's RequestDataTooBig answer. The real server's DRF 3.15
+    # reads JSON bodies of any size, so the default leaves room for the 10 MB media blobs in base64.
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_json_depth: int = 100
+    # Host headers answered (Django's ALLOWED_HOSTS patterns); None: the loopback names, the address the
+    # sandbox listens on and the public URL's host.
+    allowed_hosts: tuple | None = None
+    # The URL clients reach the sandbox at (recording links, the OpenAPI document's server, the dashboard);
+    # None: the request's own (allowed) host.
+    public_url: str | None = None
 
 
 # name -> (environment variable, parser)
@@ -101,7 +131,18 @@ ENVIRONMENT = {
     "site_domain": ("SANDBOX_SITE_DOMAIN", str),
     "fsync": ("SANDBOX_FSYNC", parse_bool),
     "retention_days": ("SANDBOX_RETENTION_DAYS", parse_optional_int),
+    "max_body_bytes": ("SANDBOX_MAX_BODY_BYTES", int),
+    "max_json_depth": ("SANDBOX_MAX_JSON_DEPTH", int),
+    "allowed_hosts": ("SANDBOX_ALLOWED_HOSTS", parse_hosts),
+    "public_url": ("SANDBOX_PUBLIC_URL", parse_public_url),
 }
+# Settings whose environment variable, once set, must not be empty: an empty admin token would leave the
+# sandbox-wide endpoints open while looking closed.
+NOT_EMPTY = {
+    "admin_token": "set it to a secret, or unset it to leave POST /sandbox/projects and POST /sandbox/reset open",
+}
+# Python's recursion limit (1000 frames) bounds how deep a JSON document the sandbox can walk.
+MAX_JSON_DEPTH_CEILING = 200
 
 
 class ConfigError(ValueError):
@@ -112,6 +153,10 @@ def load_settings(overrides=None, environ=None):
     """Defaults < environment < overrides. A bad value raises ConfigError naming the variable."""
     environ = os.environ if environ is None else environ
     values = {}
+    for name, hint in NOT_EMPTY.items():
+        variable = ENVIRONMENT[name][0]
+        if variable in environ and not environ[variable].strip():
+            raise ConfigError(f"{variable} is set but empty: {hint}")
     for name, (variable, parse) in ENVIRONMENT.items():
         if environ.get(variable) not in (None, ""):
             try:
@@ -131,8 +176,31 @@ def load_settings(overrides=None, environ=None):
         except (ValueError, KeyError) as exc:
             raise ConfigError(f"{name}={value!r}: {exc}") from exc
     settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+def _check(settings):
+    """Values every source must respect (an override skips the environment's parsers)."""
     try:
         parse_rate(settings.throttle_rate)
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"throttle rate {settings.throttle_rate!r} is not like 3000/min") from exc
-    return settings
+    for name, hint in NOT_EMPTY.items():
+        value = getattr(settings, name)
+        if value is not None and not str(value).strip():
+            raise ConfigError(f"{ENVIRONMENT[name][0]} is empty: {hint}")
+    if not isinstance(settings.max_body_bytes, int) or settings.max_body_bytes < 1:
+        raise ConfigError(f"SANDBOX_MAX_BODY_BYTES={settings.max_body_bytes!r}: must be a number of bytes >= 1")
+    if not isinstance(settings.max_json_depth, int) or not 1 <= settings.max_json_depth <= MAX_JSON_DEPTH_CEILING:
+        raise ConfigError(
+            f"SANDBOX_MAX_JSON_DEPTH={settings.max_json_depth!r}: must be from 1 to {MAX_JSON_DEPTH_CEILING} "
+            "(deeper documents would exhaust Python's recursion limit)"
+        )
+    for name, parse in (("allowed_hosts", parse_hosts), ("public_url", parse_public_url)):
+        value = getattr(settings, name)
+        if value is not None:
+            try:
+                setattr(settings, name, parse(value))
+            except ValueError as exc:
+                raise ConfigError(f"{ENVIRONMENT[name][0]}={value!r}: {exc}") from exc

@@ -20,7 +20,6 @@ parse JSON and call these functions.
 import hmac
 import heapq
 import itertools
-import json
 import math
 import threading
 from collections import deque
@@ -30,6 +29,7 @@ from http import HTTPStatus
 
 from sandbox import lifecycle
 from sandbox.errors import AttendeeError, SandboxInputError
+from sandbox.inputs import InputError, loads_json, parse_int
 from sandbox.scenarios import DEFAULT_SCENARIO, step_name
 from sandbox.service import Unit
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
@@ -43,8 +43,9 @@ MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop o
 MAX_DELAY_MS = 60_000
 FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
 API_PREFIX = "/api/v1/"
-JOURNAL_BODY_LIMIT = 4096  # bytes of a request body kept whole in the journal
-JOURNAL_BODY_PREVIEW = 1024  # characters kept of a longer one
+JOURNAL_BODY_LIMIT = 4096  # bytes of a request body kept whole in the journal (and all it keeps of a longer one)
+JOURNAL_BODY_PREVIEW = 1024  # characters shown of a longer one
+JOURNAL_JSON_DEPTH = 100  # a kept body nested deeper is shown as text
 DEFAULT_JOURNAL_PAGE = 100
 
 
@@ -63,6 +64,15 @@ def _is_int(value):
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def query_int(text, message, minimum=None, maximum=None):
+    """An integer of a control-plane query string or form, or a 400 with `message` (which names it and its
+    range): never Python's own errors, whatever the digits."""
+    try:
+        return parse_int(text, "value", minimum=minimum, maximum=maximum)
+    except InputError:
+        raise SandboxInputError(message) from None
 
 
 def check_fields(body, allowed, required=()):
@@ -412,7 +422,11 @@ class RequestJournal:
         self._lock = threading.Lock()
 
     def record(self, project_id, *, method, path, query, status, time, duration_ms, body):
-        """Keep the raw facts only: entries are built when somebody reads the journal, not on every request."""
+        """Keep the raw facts only: entries are built when somebody reads the journal, not on every request.
+
+        `body` is (its first JOURNAL_BODY_LIMIT bytes, its whole length or None when unknown): what a project
+        can make the journal hold is bounded by SANDBOX_JOURNAL_LIMIT entries of at most that many bytes.
+        """
         with self._lock:
             raw = (next(self._ids), method, path, query, status, time, duration_ms, body)
             self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(raw)
@@ -439,16 +453,12 @@ class RequestJournal:
         method = method.upper() if method else None
         status = query.get("status")
         if status is not None:
-            if not status.isdigit():
-                raise SandboxInputError("status must be an HTTP status code such as 404")
-            status = int(status)
+            status = query_int(status, "status must be an HTTP status code such as 404", 100, 599)
         limit = query.get("limit")
         if limit is None:
             limit = DEFAULT_JOURNAL_PAGE
-        elif not limit.isdigit() or int(limit) < 1:
-            raise SandboxInputError(f"limit must be a positive integer (at most {self.limit} entries are kept)")
         else:
-            limit = int(limit)
+            limit = query_int(limit, f"limit must be a positive integer (at most {self.limit} entries are kept)", 1)
         return method, query.get("path") or None, status, limit
 
     def clear(self, project_id):
@@ -461,15 +471,18 @@ class RequestJournal:
             self._entries.clear()
 
 
-def journal_body(raw):
-    """A request body as the journal keeps it: JSON decoded when it is JSON, text otherwise; a long one cut."""
-    if not raw:
+def journal_body(sample):
+    """A request body as the journal shows it: JSON decoded when it is JSON, text otherwise; a long one cut,
+    with its whole length in bytes (None when it was never known: a body of unknown length over the limit)."""
+    raw, length = sample
+    if not raw and length == 0:
         return {"body": None}
-    if len(raw) > JOURNAL_BODY_LIMIT:
-        return {"body": raw[:JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW], "body_truncated": True}
+    if length is None or length > JOURNAL_BODY_LIMIT:
+        preview = raw[: JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW]
+        return {"body": preview, "body_truncated": True, "body_length": length}
     text = raw.decode("utf-8", "replace")
     try:
-        return {"body": json.loads(text)}
+        return {"body": loads_json(text, max_depth=JOURNAL_JSON_DEPTH)}
     except ValueError:
         return {"body": text}
 

@@ -73,3 +73,11 @@ class FieldErrors(AttendeeError):
 
 class SandboxInputError(AttendeeError):
     """Bad input to the sandbox's own control API (`/sandbox/...`), answered as `{"error": message}`."""
+
+
+class BodyTooLarge(DetailError):
+    """Django's `RequestDataTooBig` (a body over `DATA_UPLOAD_MAX_MEMORY_SIZE`, SANDBOX_MAX_BODY_BYTES here):
+    the same 400 and Django's own message, as JSON rather than Django's HTML error page."""
+
+    def __init__(self):
+        super().__init__("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")

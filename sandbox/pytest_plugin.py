@@ -60,7 +60,9 @@ SERVER_THREADS = 8
 
 def canonical_json(payload):
     """The bytes a webhook signature covers: keys sorted at every level, no whitespace, raw UTF-8."""
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "backslashreplace"  # a lone surrogate as its JSON escape, as the sandbox signs it
+    )
 
 
 def verify_signature(body, signature, secret):

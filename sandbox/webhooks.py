@@ -103,8 +103,10 @@ def encode_body(body):
 
 
 def canonical_json(body):
-    """What the signature covers (9.6): sorted keys at every level, no whitespace, raw UTF-8."""
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """What the signature covers (9.6): sorted keys at every level, no whitespace, raw UTF-8 (a lone surrogate,
+    which UTF-8 cannot hold, as its `\\udXXX` escape: the same JSON value)."""
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace")
 
 
 def sign(body, secret_b64):

@@ -49,9 +49,16 @@ def test_the_schema_is_served_without_authentication_as_a_valid_openapi_document
     assert response.json["info"]["title"] == "Attendee Sandbox"
 
 
-def test_its_server_is_the_url_it_was_fetched_from(client):
+def test_its_server_is_the_url_it_was_fetched_from(make_app):
+    client = make_app(allowed_hosts=".test").test_client()
     doc = client.get("/api/schema", base_url="http://sandbox.test:8123").json
     assert doc["servers"] == [{"url": "http://sandbox.test:8123", "description": "Attendee Sandbox"}]
+
+
+def test_its_server_is_the_public_url_when_one_is_set(make_app):
+    client = make_app(public_url="https://sandbox.example.com").test_client()
+    doc = client.get("/api/schema").json
+    assert doc["servers"] == [{"url": "https://sandbox.example.com", "description": "Attendee Sandbox"}]
 
 
 def test_under_api_v1_the_catch_all_still_answers(client):

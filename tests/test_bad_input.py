@@ -86,8 +86,11 @@ def test_there_is_no_static_route_at_the_root(client):
     assert response.json == {"error": "Not Found"}
 
 
-def test_a_lone_surrogate_in_stored_text_is_answered_as_its_json_escape(client):
-    response = client.post("/sandbox/projects", data=b'{"name": "\\ud800 project"}', content_type="application/json")
-    assert response.status_code == 201
-    assert b'"name":"\\ud800 project"' in response.data
-    assert response.json["name"] == "\ud800 project"
+def test_a_lone_surrogate_already_stored_is_answered_as_its_json_escape(client, sandbox):
+    bot = sandbox.store.get("bots", SEED_BOT)
+    bot["metadata"] = {"note": "\ud800 stored"}
+    sandbox.store.put("bots", bot)
+    response = client.get(f"/api/v1/bots/{SEED_BOT}", headers=AUTH)
+    assert response.status_code == 200
+    assert b'"note":"\\ud800 stored"' in response.data
+    assert response.json["metadata"] == {"note": "\ud800 stored"}

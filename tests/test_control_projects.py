@@ -49,12 +49,16 @@ def test_create_project_without_a_body_uses_the_defaults(client):
     assert response.json["scenario"] == "happy_path"
 
 
-def test_create_project_reads_json_whatever_the_content_type_as_curl_d_sends_a_form_type(client):
+def test_create_project_reads_only_a_json_body_as_a_cross_site_form_cannot_send_one(client, sandbox):
     response = client.post(
         "/sandbox/projects", data='{"name": "from curl"}', content_type="application/x-www-form-urlencoded"
     )
-    assert response.status_code == 201
-    assert response.json["name"] == "from curl"
+    assert response.status_code == 415
+    assert response.json == {
+        "error": 'Unsupported media type "application/x-www-form-urlencoded": the /sandbox endpoints read JSON '
+        "bodies (send Content-Type: application/json; with curl, -H 'Content-Type: application/json' or --json)"
+    }
+    assert len(sandbox.store.scan("projects", "")) == 2
 
 
 def test_the_new_key_authenticates_the_api(client):

@@ -126,10 +126,18 @@ def test_every_call_gives_a_new_url(client):
     assert first["start_timestamp_ms"] == second["start_timestamp_ms"]
 
 
-def test_the_url_points_at_the_sandbox_host_the_client_called(client):
+def test_the_url_points_at_the_allowed_host_the_client_called(make_app):
+    client = make_app(allowed_hosts="sandbox.test").test_client()
     response = client.get(f"/api/v1/bots/{ENDED_BOT}/recording", headers=AUTH, base_url="http://sandbox.test:9000")
     url = response.json["url"]
     assert url.startswith(f"http://sandbox.test:9000/sandbox/media/{ENDED_BOT}-rec_sbxEnded00000000.mp4?")
+
+
+def test_the_url_is_at_the_public_url_when_one_is_set(make_app):
+    client = make_app(public_url="https://sandbox.example.com/").test_client()
+    response = client.get(f"/api/v1/bots/{ENDED_BOT}/recording", headers=AUTH)
+    url = response.json["url"]
+    assert url.startswith(f"https://sandbox.example.com/sandbox/media/{ENDED_BOT}-rec_sbxEnded00000000.mp4?")
 
 
 def test_start_timestamp_ms_is_the_first_media_buffer(client):

@@ -4,9 +4,10 @@ Each API module may define `make_blueprint()` and `init_app(app)`; the handler m
 attach their handlers to `bots.ROUTES` when imported, so they are imported before its blueprint is made.
 """
 
-from sandbox.api import bot_commands, bot_data, bots, control, dashboard, schema, webhook_deliveries
+from sandbox.api import bot_commands, bot_data, bots, control, dashboard, guards, schema, webhook_deliveries
 
-API_MODULES = (bot_data, bot_commands, control, webhook_deliveries, bots, dashboard, schema)
+# guards first: its Host check runs before every other hook (the request journal's included).
+API_MODULES = (guards, bot_data, bot_commands, control, webhook_deliveries, bots, dashboard, schema)
 
 
 def register_blueprints(app):

@@ -11,6 +11,7 @@ from flask import Blueprint, request, send_file
 from sandbox import meeting
 from sandbox.api.bots import ROUTES
 from sandbox.api.dispatch import request_object, sandbox
+from sandbox.api.guards import public_base_url
 from sandbox.api.responses import empty_response, json_response
 from sandbox.media import REASON_BAD_SIGNATURE, REASON_EXPIRED, MediaUrlRefused
 from sandbox.pagination import paginate, request_url
@@ -53,8 +54,9 @@ def delete_transcript(project, object_id):
 
 @ROUTES["recording"].handler("GET")
 def get_recording(project, object_id):
-    """GET /recording (6.10): a new signed URL of the sandbox's media route on every call."""
-    return json_response(200, meeting.recording_url(sandbox(), project, object_id, request.host_url))
+    """GET /recording (6.10): a new signed URL of the sandbox's media route on every call, at the sandbox's
+    public URL (SANDBOX_PUBLIC_URL, else the request's allowed host)."""
+    return json_response(200, meeting.recording_url(sandbox(), project, object_id, public_base_url()))
 
 
 # -- paginated lists -----------------------------------------------------------------------------------

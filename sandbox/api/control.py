@@ -1,16 +1,17 @@
 """The sandbox's own endpoints (`/sandbox/...`): control what the real service cannot — projects, the clock,
 bots' events and scripts, the meeting's course, the request journal and injected faults.
 
-Everything answers JSON. Endpoints that act on a project authenticate with that project's
-`Authorization: Token <key>` (the same checks and messages as the API); endpoints that act on the whole
-sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless `SANDBOX_ADMIN_TOKEN` is set,
-and then demand `X-Sandbox-Admin-Token`. Bad input is a 400 `{"error": "<what is wrong>"}`.
+Everything answers JSON and reads JSON bodies only (`Content-Type: application/json`; a request from
+another site's page is refused, see sandbox/api/guards.py). Endpoints that act on a project authenticate
+with that project's `Authorization: Token <key>` (the same checks and messages as the API); endpoints that
+act on the whole sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless
+`SANDBOX_ADMIN_TOKEN` is set, and then demand `X-Sandbox-Admin-Token`. Bad input is a 400
+`{"error": "<what is wrong>"}`.
 
 `init_app` installs the request journal's hooks: every `/api/v1` request is timed and recorded for the
 project it authenticated as (or whose key it carried).
 """
 
-import json
 import time
 from datetime import timedelta
 
@@ -18,8 +19,10 @@ from flask import Blueprint, g, request
 
 from sandbox import control, meeting
 from sandbox.api.dispatch import authenticate, sandbox
+from sandbox.api.guards import body_sample, control_body_too_large_message, read_body
 from sandbox.api.responses import error_response, json_response
-from sandbox.errors import AttendeeError, SandboxInputError
+from sandbox.errors import AttendeeError, BodyTooLarge, SandboxInputError
+from sandbox.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.schemas.bot import dump_bot
 from sandbox.timefmt import format_api_datetime
 
@@ -41,17 +44,29 @@ def init_app(app):
 
 
 def body_object():
-    """The request body as a JSON object ({} when empty), whatever the Content-Type (curl -d sends a form
-    type by default)."""
-    raw = request.get_data(cache=True)
+    """The request body as a JSON object ({} when empty). Refused with a 400 naming what is wrong: over
+    SANDBOX_MAX_BODY_BYTES, not JSON, `NaN` or a number only an infinity holds, nested deeper than
+    SANDBOX_MAX_JSON_DEPTH, or a string with a lone surrogate (no UTF-8 page or webhook could carry it)."""
+    try:
+        raw = read_body()
+    except BodyTooLarge:
+        raise SandboxInputError(control_body_too_large_message()) from None
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = loads_json(raw.decode("utf-8"), max_depth=sandbox().settings.max_json_depth, finite=True)
+    except InputError as exc:
+        raise SandboxInputError(f"The body is refused: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise SandboxInputError(f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise SandboxInputError("The body must be a JSON object")
+    where = find_lone_surrogate(data)
+    if where is not None:
+        raise SandboxInputError(
+            f"{where} contains a lone surrogate (an unpaired \\ud800-\\udfff escape), which UTF-8 cannot carry: "
+            "send the character itself or a complete surrogate pair"
+        )
     return data
 
 
@@ -238,7 +253,7 @@ def _journal_record(response):
                 status=response.status_code,
                 time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
                 duration_ms=duration_ms,
-                body=req.get_data(cache=True) if req.content_length or "Transfer-Encoding" in req.headers else b"",
+                body=body_sample(control.JOURNAL_BODY_LIMIT),
             )
     except Exception:  # the journal must never break a request
         pass

@@ -26,6 +26,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from sandbox import control, lifecycle, meeting
 from sandbox.api.dispatch import sandbox
+from sandbox.api.guards import public_base_url
 from sandbox.errors import AttendeeError
 from sandbox.meeting_urls import meeting_platform
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime
@@ -185,6 +186,7 @@ def _page_context(project):
         "error": request.args.get("error"),
         "default_meeting_url": DEFAULT_MEETING_URL,
         "default_bot_name": DEFAULT_BOT_NAME,
+        "base_url": public_base_url(),
         **_clock_context(project),
     }
 
@@ -239,7 +241,7 @@ def _bot_context(project, bot_id):
     recording = None
     if (bot.get("recording") or {}).get("file"):
         try:
-            recording = meeting.recording_url(sb, project, bot_id, request.host_url)
+            recording = meeting.recording_url(sb, project, bot_id, public_base_url())
             recording["format"] = bot["recording"].get("format") or "mp4"
         except AttendeeError:
             recording = None
@@ -405,9 +407,11 @@ def add_utterance(bot_id):
     form = request.form
     text = (form.get("text") or "").strip()
     try:
-        duration_ms = int(form.get("duration_ms") or 2000)
-    except ValueError:
-        return _failed(AttendeeError("duration_ms must be a whole number of milliseconds"), back)
+        duration_ms = control.query_int(
+            form.get("duration_ms") or "2000", "duration_ms must be a whole number of milliseconds", 0
+        )
+    except AttendeeError as error:
+        return _failed(error, back)
     if not form.get("speaker_uuid"):
         return _failed(AttendeeError("Add a participant first: an utterance needs a speaker"), back)
     try:
@@ -475,7 +479,7 @@ def _back_url():
 
 
 def _with_query(url, **params):
-    return f"{url}?{urlencode(params)}"
+    return f"{url}?{urlencode(params, errors='backslashreplace')}"
 
 
 def _check_origin():

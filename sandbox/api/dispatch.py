@@ -7,7 +7,6 @@ wrong method before anything else, so each route is registered for every method 
 dispatches itself.
 """
 
-import json
 import math
 import threading
 import time
@@ -16,9 +15,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 
+from sandbox.api.guards import read_body
 from sandbox.api.responses import SECURITY_HEADERS, empty_response, error_response, json_response
 from sandbox.config import parse_rate
 from sandbox.errors import AttendeeError, DetailError, FieldErrors, NotAuthenticated
+from sandbox.inputs import loads_json
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 RENDERS = ["application/json", "text/html"]
@@ -166,26 +167,27 @@ class ProjectPostThrottle:
 # -- request bodies (1.4) -----------------------------------------------------------------------------
 
 
-def _out_of_range(constant):
-    raise ValueError(f"Out of range float values are not JSON compliant: {constant!r}")
-
-
 def request_data():
     """The body as DRF's default parsers read it, or the contract's 400/415 answers.
 
-    Only views that read the body call this: the others ignore any body, even garbage (1.4).
+    Only views that read the body call this: the others ignore any body, even garbage (1.4). As in DRF, the
+    parser is chosen from the Content-Type before the body is read; reading it is Django's `request.body`
+    (400 `Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.` above SANDBOX_MAX_BODY_BYTES).
     """
-    raw = request.get_data(cache=True)
-    content_type = request.headers.get("Content-Type")
-    if not raw:
+    length = request.content_length
+    if length == 0 or (length is None and not read_body()):
         return {}
+    content_type = request.headers.get("Content-Type")
     media = (content_type or "").split(";")[0].strip().lower()
     if media == "application/json":
+        raw = read_body()
         try:
-            return json.loads(raw.decode(request.mimetype_params.get("charset", "utf-8")), parse_constant=_out_of_range)
+            text = raw.decode(request.mimetype_params.get("charset", "utf-8"))
+            return loads_json(text, max_depth=sandbox().settings.max_json_depth)
         except (ValueError, LookupError) as exc:
             raise DetailError(f"JSON parse error - {exc}") from None
     if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        read_body()  # bounded; Werkzeug parses the form from what it read
         return {key: request.form.get(key) for key in request.form}
     raise DetailError(f'Unsupported media type "{content_type or ""}" in request.', status=415)
 

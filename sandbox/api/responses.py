@@ -25,7 +25,8 @@ def encode_json(body, indent=None):
 
 
 def requested_indent():
-    """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it."""
+    """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it: what
+    `int()` reads, within 1..8."""
     accept = request.headers.get("Accept", "")
     if "indent" not in accept:
         return None
@@ -34,8 +35,11 @@ def requested_indent():
         if media == "application/json":
             for param in params:
                 name, _, value = param.partition("=")
-                if name.strip() == "indent" and value.strip().isdigit():
-                    return max(0, min(int(value.strip()), 8))
+                if name.strip() == "indent":
+                    try:
+                        return max(0, min(int(value), 8)) or None  # `indent=0` is no indent
+                    except ValueError:  # DRF ignores what int() refuses (`indent=²`, 5,000 digits)
+                        return None
     return None
 
 

@@ -7,8 +7,9 @@ document was fetched from, so "Try it" in a viewer works against this sandbox. T
 `/api/v1` on purpose: the Attendee API's catch-all answers everything under it.
 """
 
-from flask import Blueprint, request
+from flask import Blueprint
 
+from sandbox.api.guards import public_base_url
 from sandbox.api.responses import json_response as respond
 from sandbox.openapi import BOT_STATES, EVENT_TYPES, WEBHOOK_TRIGGERS, add_sandbox_paths, build_openapi
 
@@ -25,7 +26,7 @@ def make_blueprint():
 
 
 def schema():
-    return respond(200, openapi_document(request.host_url))
+    return respond(200, openapi_document(public_base_url()))
 
 
 def openapi_document(server_url=None):
@@ -253,6 +254,9 @@ def sandbox_schemas():
                 "duration_ms": {"type": "number"},
                 "body": nullable({"description": "The request body: JSON when it was JSON, else text."}),
                 "body_truncated": {"type": "boolean"},
+                "body_length": nullable(
+                    {"type": "integer", "description": "A cut body's whole length in bytes (null: never known)."}
+                ),
             },
             required=["id", "method", "path", "query", "status", "time", "duration_ms", "body"],
         ),
@@ -346,8 +350,25 @@ def sandbox_paths():
     paths.update(_meeting_paths())
     paths.update(_journal_and_fault_paths())
     paths.update(_delivery_and_media_paths())
+    _add_guard_responses(paths)
     paths.update(_dashboard_paths())
     return paths
+
+
+CROSS_SITE = error("Sent by another site's page: its `Origin` is not this sandbox's own (sandbox/api/guards.py).")
+NOT_JSON = error("A body (or a `Content-Type`) other than `application/json`: a form cannot drive the control plane.")
+
+
+def _add_guard_responses(paths):
+    """The control plane's JSON API refuses other sites' pages (403) and bodies that are not JSON (415)."""
+    for path, operations in paths.items():
+        if path.startswith("/sandbox/media/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            responses.setdefault("403", CROSS_SITE)
+            if method in ("post", "put", "patch"):
+                responses.setdefault("415", NOT_JSON)
 
 
 def _control_paths():
