@@ -4,6 +4,7 @@ Each setting is one row of `SETTINGS`: its name, environment variable, default a
 configuration table lists the same rows.
 """
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field, fields
@@ -80,6 +81,19 @@ class Settings:
     # None under another WSGI server): the sandbox's own address, which it must never call back.
     listen_host: str | None = None
     listen_port: int | None = None
+    # Webhook delivery: worker threads shared by every project, the most one project may occupy (so the
+    # others always find a free one), and one attempt's whole budget (the real server's 10 s timeout).
+    webhook_workers: int = 16
+    webhook_workers_per_project: int = 4
+    webhook_timeout: float = 10.0
+    # The HTTP server (`serve`, the pytest plugin): open connections at most, seconds a connection may
+    # take to send a request's headers, seconds a keep-alive connection may sit idle.
+    connection_limit: int = 1000
+    header_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    # Requests held by a fault's delay_ms at once, per project and in all; each lends the server a thread.
+    delayed_requests_per_project: int = 32
+    delayed_requests_limit: int = 128
 
 
 # name -> (environment variable, parser)
@@ -101,6 +115,26 @@ ENVIRONMENT = {
     "site_domain": ("SANDBOX_SITE_DOMAIN", str),
     "fsync": ("SANDBOX_FSYNC", parse_bool),
     "retention_days": ("SANDBOX_RETENTION_DAYS", parse_optional_int),
+    "webhook_workers": ("SANDBOX_WEBHOOK_WORKERS", int),
+    "webhook_workers_per_project": ("SANDBOX_WEBHOOK_WORKERS_PER_PROJECT", int),
+    "webhook_timeout": ("SANDBOX_WEBHOOK_TIMEOUT", float),
+    "connection_limit": ("SANDBOX_CONNECTION_LIMIT", int),
+    "header_timeout": ("SANDBOX_HEADER_TIMEOUT", float),
+    "idle_timeout": ("SANDBOX_IDLE_TIMEOUT", float),
+    "delayed_requests_per_project": ("SANDBOX_DELAYED_REQUESTS_PER_PROJECT", int),
+    "delayed_requests_limit": ("SANDBOX_DELAYED_REQUESTS_LIMIT", int),
+}
+
+# name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
+MINIMUMS = {
+    "webhook_workers": 2,  # one project may never hold them all
+    "webhook_workers_per_project": 1,
+    "webhook_timeout": 0.01,
+    "connection_limit": 1,
+    "header_timeout": 0.01,
+    "idle_timeout": 0.01,
+    "delayed_requests_per_project": 0,
+    "delayed_requests_limit": 0,
 }
 
 
@@ -135,4 +169,20 @@ def load_settings(overrides=None, environ=None):
         parse_rate(settings.throttle_rate)
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"throttle rate {settings.throttle_rate!r} is not like 3000/min") from exc
+    _check_minimums(settings)
     return settings
+
+
+def _check_minimums(settings):
+    defaults = Settings()
+    for name, minimum in MINIMUMS.items():
+        value = getattr(settings, name)
+        kind = (int,) if isinstance(getattr(defaults, name), int) else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < minimum:
+            what = "a whole number" if kind == (int,) else "a number of seconds"
+            raise ConfigError(f"{ENVIRONMENT[name][0]}={value!r}: must be {what}, at least {minimum}")
+    if settings.webhook_workers_per_project >= settings.webhook_workers:
+        raise ConfigError(
+            f"SANDBOX_WEBHOOK_WORKERS_PER_PROJECT={settings.webhook_workers_per_project!r}: must be less than "
+            f"SANDBOX_WEBHOOK_WORKERS ({settings.webhook_workers}), so that other projects always find a free worker"
+        )
