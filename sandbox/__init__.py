@@ -45,6 +45,8 @@ def create_app(config=None):
 
     register_blueprints(app)
     _register_error_handlers(app)
+    # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
+    app.before_request(lambda: sandbox.own_address.learn(request.environ))
 
     if settings.background_steps and not settings.testing:
         sandbox.stop_event = threading.Event()

@@ -52,7 +52,8 @@ def _serve(args):
 
     from sandbox import create_app
 
-    app = create_app(_overrides(args, seed=args.seed))
+    # A fixed port is the sandbox's own address before anything runs (deliveries left pending included).
+    app = create_app(_overrides(args, seed=args.seed, listen_host=args.host, listen_port=args.port or None))
     sandbox = app.extensions["sandbox"]
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="attendee-sandbox")
     sandbox.settings.listen_host, sandbox.settings.listen_port = args.host, server.effective_port

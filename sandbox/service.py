@@ -330,6 +330,8 @@ class Sandbox:
             db_checks=False,
         )
         scenario = self._scenario_for_new_bot(project, parsed["metadata"])
+        urls = [hook.get("url", "") for hook in parsed["webhooks"]]
+        reaches_sandbox = {url: self.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
         credentials_link = {"domain": self.settings.site_domain, "project_id": project["id"]}
         if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
             raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
@@ -353,7 +355,9 @@ class Sandbox:
             ):
                 raise AttendeeError(DEDUPLICATION_CONFLICT)
             check_bot_insert(parsed)
-            check_bot_webhooks(parsed["webhooks"], require_https=self.settings.require_https_webhooks)
+            check_bot_webhooks(
+                parsed["webhooks"], require_https=self.settings.require_https_webhooks, reaches_sandbox=reaches_sandbox
+            )
 
             bot = self._new_bot(project, parsed, scenario, now)
             unit = Unit(self, project, bot)

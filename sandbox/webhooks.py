@@ -49,6 +49,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from sandbox.errors import AttendeeError
+from sandbox.own_address import OwnAddress
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
 
 # The trigger codes in the real server's enum order (9.2).
@@ -73,6 +74,7 @@ BACKOFF_CAP = 600.0
 RESPONSE_TEXT_LIMIT = 500  # characters of the response body kept, as the real server's dashboard
 RESPONSE_READ_LIMIT = 64 * 1024  # bytes read from a receiver at most: a huge body is cut, not downloaded
 USER_AGENT = "Attendee-Webhook/1.0"
+SELF_DELIVERY = "The webhook URL reaches the sandbox itself ({address}); the sandbox never sends webhooks to itself"
 
 
 def _monotonic_source():
@@ -556,7 +558,11 @@ class DeliveryOutbox:
                 return self._settle(doc, AttemptResult(error=f"InvalidJSONError: {exc}"), signature, 0.0, final=True)
         started = self.sandbox.clock.wall_now()
         clock_start = _monotonic()
-        result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
+        itself = self.sandbox.own_address.reached_by(doc["url"])  # outside the lock: it may resolve a name
+        if itself is None:
+            result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
+        else:
+            result, signature = AttemptResult(error=SELF_DELIVERY.format(address=itself)), None
         elapsed = _monotonic() - clock_start
         with self.store.lock:
             if self.lanes.closed:
@@ -564,7 +570,7 @@ class DeliveryOutbox:
             current = self.store.get("deliveries", delivery_id)
             if current is None or current["status"] != "pending":
                 return None
-            return self._settle(current, result, signature, elapsed, started=started)
+            return self._settle(current, result, signature, elapsed, started=started, final=itself is not None)
 
     def _fail_unexpectedly(self, delivery_id, exc):
         with self.store.lock:
@@ -705,5 +711,6 @@ def delivery_json(doc):
 def attach(sandbox):
     """Hook this module into the use cases (called once by create_app): `sandbox.outbox` is the dispatcher,
     and deliveries a previous run left pending are queued again."""
+    sandbox.own_address = OwnAddress(sandbox.settings)
     sandbox.outbox = DeliveryOutbox(sandbox)
     sandbox.outbox.requeue_pending()
