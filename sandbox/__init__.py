@@ -58,12 +58,12 @@ def create_app(config=None):
 
 def _attach_extensions(app, sandbox):
     """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
-    from sandbox import control, meeting, retention, webhooks
+    from sandbox import control, meeting, retention, serving, webhooks
     from sandbox.api.dispatch import ProjectPostThrottle
 
     settings = sandbox.settings
     sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
-    for module in (meeting, webhooks, control, retention):
+    for module in (meeting, webhooks, control, retention, serving):
         module.attach(sandbox)
 
 

@@ -41,13 +41,13 @@ import socket
 import ssl
 import sys
 import threading
-import time
 import traceback
 import zlib
 from collections import deque
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
+from sandbox.clock import monotonic as _monotonic
 from sandbox.errors import AttendeeError
 from sandbox.own_address import OwnAddress
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
@@ -75,17 +75,6 @@ RESPONSE_TEXT_LIMIT = 500  # characters of the response body kept, as the real s
 RESPONSE_READ_LIMIT = 64 * 1024  # bytes read from a receiver at most: a huge body is cut, not downloaded
 USER_AGENT = "Attendee-Webhook/1.0"
 SELF_DELIVERY = "The webhook URL reaches the sandbox itself ({address}); the sandbox never sends webhooks to itself"
-
-
-def _monotonic_source():
-    """A monotonic clock for real-time waits. `time.clock_gettime` is one freezegun leaves alone."""
-    clock_gettime = getattr(time, "clock_gettime", None)
-    if clock_gettime is not None and hasattr(time, "CLOCK_MONOTONIC"):
-        return lambda: clock_gettime(time.CLOCK_MONOTONIC)
-    return time.monotonic  # pragma: no cover - platforms without clock_gettime
-
-
-_monotonic = _monotonic_source()
 
 
 # -- the request: envelope, body bytes, signature ------------------------------------------------------
