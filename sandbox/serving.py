@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from functools import partial
 from http import HTTPStatus
 
-from waitress import create_server as waitress_server
+import waitress
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
@@ -208,7 +208,7 @@ def create_server(app, host, port, threads):
     sandbox = app.extensions["sandbox"]
     settings = sandbox.settings
     dispatcher = LendingDispatcher(threads)
-    server = waitress_server(
+    server = waitress.create_server(
         app,
         host=host,
         port=port,
@@ -221,9 +221,8 @@ def create_server(app, host, port, threads):
         asyncore_use_poll=True,
         _dispatcher=dispatcher,  # waitress's own hook for a task dispatcher
     )
-    listeners = [server] if isinstance(server, BaseWSGIServer) else [
-        s for s in server.map.values() if isinstance(s, BaseWSGIServer)
-    ]
+    # One listening server, or several behind a MultiSocketServer (a host name with several addresses).
+    listeners = [s for s in getattr(server, "map", {}).values() if isinstance(s, BaseWSGIServer)] or [server]
     for listener in listeners:
         listener.channel_class = partial(SandboxChannel, header_timeout=settings.header_timeout)
     sandbox.delayed_requests.lender = dispatcher

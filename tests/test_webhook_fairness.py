@@ -10,6 +10,7 @@ bare TCP receivers on 127.0.0.1 (tests/webhook_helpers.py); every wait is bounde
 """
 
 import json
+import socket
 
 import pytest
 import requests
@@ -48,6 +49,16 @@ def test_an_attempt_ends_at_its_deadline_however_slowly_the_receiver_drips(raw_r
     assert result.status_code is None
     # A socket timeout that restarts at every byte would have waited for the whole drip (4+ s).
     assert 0.9 <= elapsed < 1.8, elapsed
+
+
+def test_a_tls_handshake_that_never_comes_ends_at_the_deadline():
+    with socket.socket() as listener:  # accepts TCP connections in its backlog, never speaks TLS
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        started = real_monotonic()
+        result = post(f"https://127.0.0.1:{listener.getsockname()[1]}/hook", b"{}", request_headers("sig", 2), timeout=0.5)
+    assert result.error.startswith("ConnectTimeout"), result.error
+    assert real_monotonic() - started < 1.5
 
 
 def test_a_lowered_webhook_timeout_bounds_each_recorded_attempt(make_app, raw_receiver):
