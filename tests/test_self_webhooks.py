@@ -14,7 +14,7 @@ import requests
 
 from sandbox.config import Settings
 from sandbox.own_address import OwnAddress
-from tests.conftest import AUTH, DEFAULT_KEY, SEED_BOT
+from tests.conftest import AUTH, SEED_BOT
 from tests.test_cli import start_server, stop_server
 from tests.test_reliability import prepare_data
 from tests.webhook_helpers import (  # noqa: F401 - fixtures
@@ -93,7 +93,8 @@ def test_a_project_webhook_at_the_sandbox_itself_is_refused_at_create(served):
 def test_a_fixture_subscription_at_the_sandbox_itself_fails_without_a_request(tmp_path):
     port = free_port()
     data = tmp_path / "data.json"
-    prepare_data(data, project_webhooks=[{"url": f"http://127.0.0.1:{port}/sandbox/reset", "triggers": ["bot.state_change"]}])
+    hooks = [{"url": f"http://127.0.0.1:{port}/sandbox/reset", "triggers": ["bot.state_change"]}]
+    prepare_data(data, project_webhooks=hooks)
     process, base_url, _ = start_server(data, "--port", str(port))
     try:
         other = requests.post(f"{base_url}/sandbox/projects", json={"name": "kept"}, timeout=10).json()
@@ -142,7 +143,8 @@ def test_under_another_wsgi_server_the_environ_names_the_sandbox(make_app):
     assert refused.json == {"error": BOT_MESSAGE.format("localhost:80")}
     assert len(sb.store.scan("bots", DEFAULT_PROJECT)) == bots_before
     projects_before = len(sb.store.scan("projects", ""))
-    response = client.post("/sandbox/projects", json={"webhooks": [{"url": "http://127.0.0.1/x", "triggers": ["bot.state_change"]}]})
+    hooks = [{"url": "http://127.0.0.1/x", "triggers": ["bot.state_change"]}]
+    response = client.post("/sandbox/projects", json={"webhooks": hooks})
     assert response.status_code == 400
     assert response.json == {"error": PROJECT_MESSAGE.format("localhost:80")}
     assert len(sb.store.scan("projects", "")) == projects_before
