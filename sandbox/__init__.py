@@ -60,6 +60,8 @@ def create_app(config=None):
 
     register_blueprints(app)
     _register_error_handlers(app)
+    # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
+    app.before_request(lambda: sandbox.own_address.learn(request.environ))
 
     if settings.background_steps and not settings.testing:
         sandbox.stop_event = threading.Event()
@@ -71,12 +73,12 @@ def create_app(config=None):
 
 def _attach_extensions(app, sandbox):
     """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
-    from sandbox import control, meeting, retention, webhooks
+    from sandbox import control, meeting, retention, serving, webhooks
     from sandbox.api.dispatch import ProjectPostThrottle
 
     settings = sandbox.settings
     sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
-    for module in (meeting, webhooks, control, retention):
+    for module in (meeting, webhooks, control, retention, serving):
         module.attach(sandbox)
 
 

@@ -24,6 +24,19 @@ def main(argv=None):
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument(
+        "--connection-limit", type=int, help="open connections at most (default: $SANDBOX_CONNECTION_LIMIT or 1000)"
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        help="seconds a client may take to send a request's headers (default: $SANDBOX_HEADER_TIMEOUT or 10)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=float,
+        help="seconds an idle keep-alive connection stays open (default: $SANDBOX_IDLE_TIMEOUT or 30)",
+    )
     _data_options(serve)
     serve.add_argument("--seed", type=int, help="make ids, keys and random delays reproducible")
 
@@ -58,15 +71,20 @@ def _overrides(args, **extra):
 
 
 def _serve(args):
-    from waitress import create_server
-
     from sandbox import create_app
+    from sandbox.serving import create_server
 
-    app = create_app(_overrides(args, seed=args.seed))
+    server_options = {
+        "connection_limit": args.connection_limit,
+        "header_timeout": args.header_timeout,
+        "idle_timeout": args.idle_timeout,
+    }
+    # A fixed port is the sandbox's own address before anything runs (deliveries left pending included).
+    listening = {"listen_host": args.host, "listen_port": args.port or None}
+    app = create_app(_overrides(args, seed=args.seed, **server_options, **listening))
     sandbox = app.extensions["sandbox"]
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="attendee-sandbox")
-    sandbox.settings.listen_host, sandbox.settings.listen_port = args.host, server.effective_port
-    base_url = f"http://{args.host}:{server.effective_port}"
+    server = create_server(app, args.host, args.port, args.threads)
+    base_url = f"http://{args.host}:{sandbox.settings.listen_port}"
     sandbox.store.set_holder_url(base_url)  # a second serve, reset or prune on the data file names it
     default = sandbox.default_project()
     print(f"Attendee Sandbox listening on {base_url}", flush=True)

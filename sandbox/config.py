@@ -4,6 +4,7 @@ Each setting is one row of `SETTINGS`: its name, environment variable, default a
 configuration table lists the same rows.
 """
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field, fields
@@ -110,6 +111,19 @@ class Settings:
     # The URL clients reach the sandbox at (recording links, the OpenAPI document's server, the dashboard);
     # None: the request's own (allowed) host.
     public_url: str | None = None
+    # Webhook delivery: worker threads shared by every project, the most one project may occupy (so the
+    # others always find a free one), and one attempt's whole budget (the real server's 10 s timeout).
+    webhook_workers: int = 16
+    webhook_workers_per_project: int = 4
+    webhook_timeout: float = 10.0
+    # The HTTP server (`serve`, the pytest plugin): open connections at most, seconds a connection may
+    # take to send a request's headers, seconds a keep-alive connection may sit idle.
+    connection_limit: int = 1000
+    header_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    # Requests held by a fault's delay_ms at once, per project and in all; each lends the server a thread.
+    delayed_requests_per_project: int = 32
+    delayed_requests_limit: int = 128
 
 
 # name -> (environment variable, parser)
@@ -135,6 +149,26 @@ ENVIRONMENT = {
     "max_json_depth": ("SANDBOX_MAX_JSON_DEPTH", int),
     "allowed_hosts": ("SANDBOX_ALLOWED_HOSTS", parse_hosts),
     "public_url": ("SANDBOX_PUBLIC_URL", parse_public_url),
+    "webhook_workers": ("SANDBOX_WEBHOOK_WORKERS", int),
+    "webhook_workers_per_project": ("SANDBOX_WEBHOOK_WORKERS_PER_PROJECT", int),
+    "webhook_timeout": ("SANDBOX_WEBHOOK_TIMEOUT", float),
+    "connection_limit": ("SANDBOX_CONNECTION_LIMIT", int),
+    "header_timeout": ("SANDBOX_HEADER_TIMEOUT", float),
+    "idle_timeout": ("SANDBOX_IDLE_TIMEOUT", float),
+    "delayed_requests_per_project": ("SANDBOX_DELAYED_REQUESTS_PER_PROJECT", int),
+    "delayed_requests_limit": ("SANDBOX_DELAYED_REQUESTS_LIMIT", int),
+}
+
+# name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
+MINIMUMS = {
+    "webhook_workers": 2,  # one project may never hold them all
+    "webhook_workers_per_project": 1,
+    "webhook_timeout": 0.01,
+    "connection_limit": 1,
+    "header_timeout": 0.01,
+    "idle_timeout": 0.01,
+    "delayed_requests_per_project": 0,
+    "delayed_requests_limit": 0,
 }
 # Settings whose environment variable, once set, must not be empty: an empty admin token would leave the
 # sandbox-wide endpoints open while looking closed.
@@ -204,3 +238,20 @@ def _check(settings):
                 setattr(settings, name, parse(value))
             except ValueError as exc:
                 raise ConfigError(f"{ENVIRONMENT[name][0]}={value!r}: {exc}") from exc
+    _check_minimums(settings)
+    return settings
+
+
+def _check_minimums(settings):
+    defaults = Settings()
+    for name, minimum in MINIMUMS.items():
+        value = getattr(settings, name)
+        kind = (int,) if isinstance(getattr(defaults, name), int) else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value < minimum:
+            what = "a whole number" if kind == (int,) else "a number of seconds"
+            raise ConfigError(f"{ENVIRONMENT[name][0]}={value!r}: must be {what}, at least {minimum}")
+    if settings.webhook_workers_per_project >= settings.webhook_workers:
+        raise ConfigError(
+            f"SANDBOX_WEBHOOK_WORKERS_PER_PROJECT={settings.webhook_workers_per_project!r}: must be less than "
+            f"SANDBOX_WEBHOOK_WORKERS ({settings.webhook_workers}), so that other projects always find a free worker"
+        )

@@ -114,7 +114,7 @@ def create_project(sb, body):
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 255):
         raise SandboxInputError("name must be a non-empty string of at most 255 characters")
-    webhooks = _check_project_webhooks(body.get("webhooks", []), sb.settings.require_https_webhooks)
+    webhooks = _check_project_webhooks(body.get("webhooks", []), sb.settings.require_https_webhooks, sb.own_address)
     zoom_credentials = body.get("zoom_credentials", True)
     if not isinstance(zoom_credentials, bool):
         raise SandboxInputError("zoom_credentials must be true or false")
@@ -156,7 +156,7 @@ def check_scenario_name(sb, name, field_name):
         raise SandboxInputError(f"Unknown scenario '{name}'. Known scenarios: {', '.join(sorted(sb.scenarios))}")
 
 
-def _check_project_webhooks(webhooks, require_https):
+def _check_project_webhooks(webhooks, require_https, own_address):
     if not isinstance(webhooks, list):
         raise SandboxInputError("webhooks must be a list of {\"url\": ..., \"triggers\": [...]} objects")
     if len(webhooks) > MAX_PROJECT_WEBHOOKS:
@@ -174,6 +174,11 @@ def _check_project_webhooks(webhooks, require_https):
             raise SandboxInputError(f"{where}.url must be an http:// or https:// URL")
         if require_https and not url.startswith("https://"):
             raise SandboxInputError(f"{where}.url must use https:// (SANDBOX_REQUIRE_HTTPS_WEBHOOKS is set)")
+        itself = own_address.reached_by(url)
+        if itself is not None:
+            raise SandboxInputError(
+                f"{where}.url must not point at the sandbox itself ({itself}): the sandbox never sends webhooks to itself"
+            )
         if url in seen:
             raise SandboxInputError(f"{where}.url is already used by another subscription of this project")
         seen.add(url)

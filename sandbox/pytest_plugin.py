@@ -433,23 +433,19 @@ def attendee_sandbox_settings():
 @pytest.fixture(scope="session")
 def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
     """The sandbox server, started once per test session on 127.0.0.1 and a free port."""
-    from waitress import create_server
-
     from sandbox import create_app
+    from sandbox.serving import create_server  # serve's server: the same limits and timeouts
 
     data_path = tmp_path_factory.mktemp("attendee-sandbox") / "data.json"
     settings = {**attendee_sandbox_settings, "data_path": data_path, "background_steps": True, "testing": False}
     app = create_app(settings)
     try:
-        server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS, ident="attendee-sandbox")
+        server = create_server(app, "127.0.0.1", 0, SERVER_THREADS)
     except Exception:
         app.extensions["sandbox"].shutdown()
         raise
-    app.extensions["sandbox"].settings.listen_host, app.extensions["sandbox"].settings.listen_port = (
-        "127.0.0.1",
-        server.effective_port,
-    )
-    app.extensions["sandbox"].store.set_holder_url(f"http://127.0.0.1:{server.effective_port}")
+    sandbox = app.extensions["sandbox"]
+    sandbox.store.set_holder_url(f"http://127.0.0.1:{sandbox.settings.listen_port}")  # named if another opens it
     running = SandboxServer(app, server, data_path).start()
     try:
         yield running

@@ -405,6 +405,8 @@ class Sandbox:
             db_checks=False,
         )
         scenario = self._scenario_for_new_bot(project, parsed["metadata"])
+        urls = [hook.get("url", "") for hook in parsed["webhooks"]]
+        reaches_sandbox = {url: self.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
         credentials_link = {"domain": self.settings.site_domain, "project_id": project["id"]}
         if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
             raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
@@ -413,9 +415,9 @@ class Sandbox:
         with self.bulk_work(project["id"]) as generation:
             self._catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
             with self.store.lock:
-                return self._insert_bot(project, parsed, scenario, now)
+                return self._insert_bot(project, parsed, scenario, now, reaches_sandbox)
 
-    def _insert_bot(self, project, parsed, scenario, now):
+    def _insert_bot(self, project, parsed, scenario, now, reaches_sandbox):
         """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
         limit = self.settings.concurrent_bots_limit
         summaries = self.store.summaries("bots", project["id"]).values()
@@ -433,7 +435,9 @@ class Sandbox:
         ):
             raise AttendeeError(DEDUPLICATION_CONFLICT)
         check_bot_insert(parsed)
-        check_bot_webhooks(parsed["webhooks"], require_https=self.settings.require_https_webhooks)
+        check_bot_webhooks(
+            parsed["webhooks"], require_https=self.settings.require_https_webhooks, reaches_sandbox=reaches_sandbox
+        )
 
         bot = self._new_bot(project, parsed, scenario, now)
         unit = Unit(self, project, bot)

@@ -12,12 +12,16 @@ server sends them, with a delivery log a developer can read.
   headers in its order, and signed over the *canonical* JSON (sorted keys, compact, raw UTF-8) with the
   base64-decoded project secret. `bot_metadata` and the secret are read at each attempt, as the real
   server does, so an unchanged bot gets the same signature on every attempt.
-* **Attempts (9.5, 9.7).** 10 s timeout, redirects not followed, any 2xx succeeds, 3 attempts in all; the
-  wait before retry n is uniform in [0, 2^(n-1)] s (Celery's full jitter). The standard library's
-  http.client does the I/O, outside the store lock, on a few worker threads.
+* **Attempts (9.5, 9.7).** One 10 s deadline over the whole exchange (connect, send, headers, body;
+  `SANDBOX_WEBHOOK_TIMEOUT`), redirects not followed, any 2xx succeeds, 3 attempts in all; the wait
+  before retry n is uniform in [0, 2^(n-1)] s (Celery's full jitter). The standard library's http.client
+  does the I/O, outside the store lock, on `SANDBOX_WEBHOOK_WORKERS` worker threads.
 * **Order (sandbox guarantee).** Deliveries of one bot to one URL leave in the order of its events: a
   delivery waits until the one before it has been delivered or has failed for good (its retries
   included). The real server, whose deliveries are independent Celery tasks, does not promise this.
+* **Fairness (sandbox guarantee).** Projects take turns for the workers, and one project's deliveries
+  occupy at most `SANDBOX_WEBHOOK_WORKERS_PER_PROJECT` of them: receivers that hang or drip-feed their
+  answer slow their own project only.
 * **Restarts.** Deliveries still `pending` in the store are queued again when the sandbox starts.
 
 Waiting is done in real time (condition waits on a monotonic clock that freezegun does not freeze), while
@@ -30,20 +34,22 @@ import hashlib
 import heapq
 import hmac
 import http.client
+import io
 import itertools
 import json
 import socket
 import ssl
 import sys
 import threading
-import time
 import traceback
 import zlib
 from collections import deque
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
+from sandbox.clock import monotonic as _monotonic
 from sandbox.errors import AttendeeError
+from sandbox.own_address import OwnAddress
 from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
 
 # The trigger codes in the real server's enum order (9.2).
@@ -64,23 +70,11 @@ PROJECT_ONLY_TRIGGERS = ("calendar.events_update", "calendar.state_change", "zoo
 STATUSES = ("pending", "delivered", "failed")
 
 MAX_ATTEMPTS = 3  # MAX_WEBHOOK_DELIVERY_ATTEMPTS: attempts in all, not retries (10.7)
-REQUEST_TIMEOUT = 10.0  # seconds, DELIVER_WEBHOOK_REQUEST_TIMEOUT
 BACKOFF_CAP = 600.0
 RESPONSE_TEXT_LIMIT = 500  # characters of the response body kept, as the real server's dashboard
 RESPONSE_READ_LIMIT = 64 * 1024  # bytes read from a receiver at most: a huge body is cut, not downloaded
 USER_AGENT = "Attendee-Webhook/1.0"
-WORKERS = 4
-
-
-def _monotonic_source():
-    """A monotonic clock for real-time waits. `time.clock_gettime` is one freezegun leaves alone."""
-    clock_gettime = getattr(time, "clock_gettime", None)
-    if clock_gettime is not None and hasattr(time, "CLOCK_MONOTONIC"):
-        return lambda: clock_gettime(time.CLOCK_MONOTONIC)
-    return time.monotonic  # pragma: no cover - platforms without clock_gettime
-
-
-_monotonic = _monotonic_source()
+SELF_DELIVERY = "The webhook URL reaches the sandbox itself ({address}); the sandbox never sends webhooks to itself"
 
 
 # -- the request: envelope, body bytes, signature ------------------------------------------------------
@@ -160,8 +154,9 @@ class AttemptResult:
 def post(url, body, headers, timeout):
     """POST `body` once, as python-requests would with `allow_redirects=False`; never raises.
 
-    The connection and each read wait at most `timeout` seconds (requests' meaning of `timeout=10`); the
-    response body is read up to RESPONSE_READ_LIMIT bytes within one more `timeout`, then dropped.
+    `timeout` is the whole attempt's budget: connecting, sending, reading the headers and reading the
+    body (up to RESPONSE_READ_LIMIT bytes) all end by one deadline. Every socket operation waits only what
+    is left of it, so a receiver that drip-feeds its answer cannot stretch the attempt.
     """
     try:
         return _post(url, body, headers, timeout)
@@ -170,6 +165,7 @@ def post(url, body, headers, timeout):
 
 
 def _post(url, body, headers, timeout):
+    deadline = _monotonic() + timeout
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -185,23 +181,24 @@ def _post(url, body, headers, timeout):
         conn = http.client.HTTPSConnection(parts.hostname, port, timeout=timeout, context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    conn._create_connection = lambda address, *_: _connect_by(address, deadline)  # noqa: SLF001 - http.client's hook
     try:
         try:
-            conn.connect()
+            conn.connect()  # TCP, then (https) the TLS handshake within what is left
         except (socket.timeout, TimeoutError) as exc:
             return AttemptResult(error=f"ConnectTimeout: {exc or 'timed out'}")
         except ssl.SSLError as exc:
             return AttemptResult(error=f"SSLError: {exc}")
         except OSError as exc:
             return AttemptResult(error=f"ConnectionError: {exc}")
+        conn.sock = _DeadlineSocket(conn.sock, deadline)
         try:
             conn.putrequest("POST", path, skip_accept_encoding=True)  # Host first, as urllib3 sends it
             for name, value in headers:
                 conn.putheader(name, value)
             conn.endheaders(body)
             response = conn.getresponse()
-            deadline = _monotonic() + timeout
-            raw = _read_limited(response, deadline)
+            raw = _read_limited(response)
         except (socket.timeout, TimeoutError) as exc:
             return AttemptResult(error=f"ReadTimeout: {exc or 'timed out'}")
         except (OSError, http.client.HTTPException) as exc:
@@ -221,15 +218,75 @@ def _post(url, body, headers, timeout):
         conn.close()
 
 
+def _time_left(deadline):
+    """Seconds until `deadline`; TimeoutError once it has passed."""
+    left = deadline - _monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
+
+
+def _connect_by(address, deadline):
+    """`socket.create_connection` where every address tried gets only what is left of the budget."""
+    host, port = address
+    error = None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_time_left(deadline))
+            sock.connect(sockaddr)
+            sock.settimeout(_time_left(deadline))  # the TLS handshake, if any, has what is left
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if isinstance(exc, TimeoutError) and deadline <= _monotonic():
+                break
+    raise error if error is not None else OSError(f"getaddrinfo returned no address for {host}")
+
+
+class _DeadlineSocket:
+    """The connection's socket for http.client: each send and each receive waits only what is left until
+    the attempt's deadline (a plain socket timeout restarts at every byte a drip-feeding receiver sends)."""
+
+    def __init__(self, sock, deadline):
+        self._sock = sock
+        self._deadline = deadline
+
+    def sendall(self, data):
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._sock.sendall(data)  # a socket timeout bounds the whole sendall (Python >= 3.5)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        # As socket.makefile does: the reader holds a reference, so http.client closing the connection
+        # (a `Connection: close` answer) leaves the body readable until the response is closed too.
+        self._sock._io_refs += 1  # noqa: SLF001
+        return io.BufferedReader(_DeadlineIO(self._sock, self._deadline))
+
+    def close(self):
+        self._sock.close()
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class _DeadlineIO(socket.SocketIO):
+    def __init__(self, sock, deadline):
+        super().__init__(sock, "rb")
+        self._deadline = deadline
+
+    def readinto(self, buffer):
+        self._sock.settimeout(_time_left(self._deadline))
+        return super().readinto(buffer)
+
+
 # What python-requests leaves unquoted when it re-quotes a URL (`requests.utils.requote_uri`).
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
-def _read_limited(response, deadline):
+def _read_limited(response):
     chunks, size = [], 0
     while size < RESPONSE_READ_LIMIT:
-        if _monotonic() > deadline:
-            raise TimeoutError("the response body did not arrive within the timeout")
         chunk = response.read1(min(16384, RESPONSE_READ_LIMIT - size))
         if not chunk:
             break
@@ -264,21 +321,28 @@ def _decode(raw, content_encoding, content_type):
         return raw.decode("utf-8", errors="replace")
 
 
-# -- the queue: lanes of deliveries, one per (bot, url), worked in order ---------------------------------
+# -- the queue: lanes of deliveries, one per (bot, url), shared fairly between projects -------------------
 
 
 class Lanes:
-    """Per-lane FIFO queues and a heap of lanes due for their head delivery.
+    """Per-lane FIFO queues, handed to the workers project by project in turn.
 
-    A lane is busy while a worker handles its head; a lane that is neither busy nor empty has exactly one
-    entry in the heap. Waiting uses real time.
+    A lane is `(project_id, bot_id, url)`; it is busy while a worker handles its head. A lane that is
+    neither busy nor empty has exactly one entry in its project's heap of lanes due, and a project with
+    such entries has one place in `rotation`. `take` serves the first project in the rotation that has a
+    lane due and fewer than `per_project` lanes busy, then sends it to the back: one project's slow or
+    hanging receivers hold at most `per_project` workers, and the others are served in turn. Waiting uses
+    real time.
     """
 
-    def __init__(self):
+    def __init__(self, per_project):
+        self.per_project = per_project
         self.cond = threading.Condition()
         self.queues = {}
         self.busy = set()
-        self.heap = []
+        self.busy_by_project = {}
+        self.ready = {}  # project id -> heap of (due, order, lane)
+        self.rotation = deque()  # project ids with lanes due, the next to be served first
         self.order = itertools.count()
         self.closed = False
 
@@ -289,43 +353,61 @@ class Lanes:
             queue = self.queues.setdefault(lane, deque())
             queue.append(delivery_id)
             if len(queue) == 1 and lane not in self.busy:
-                heapq.heappush(self.heap, (_monotonic() + max(0.0, delay), next(self.order), lane))
+                self._schedule(lane, delay)
                 self.cond.notify()
 
+    def _schedule(self, lane, delay):
+        project = lane[0]
+        heap = self.ready.get(project)
+        if heap is None:
+            heap = self.ready[project] = []
+            self.rotation.append(project)
+        heapq.heappush(heap, (_monotonic() + max(0.0, delay), next(self.order), lane))
+
     def take(self):
-        """Block until a lane's head is due; returns (lane, delivery id), or None once closed."""
+        """Block until a lane's head is due and its project may have another worker; returns (lane,
+        delivery id), or None once closed."""
         with self.cond:
             while not self.closed:
-                if not self.heap:
-                    self.cond.wait()
-                    continue
-                due, _, lane = self.heap[0]
-                wait = due - _monotonic()
-                if wait > 0:
-                    self.cond.wait(wait)
-                    continue
-                heapq.heappop(self.heap)
-                queue = self.queues.get(lane)
-                if not queue or lane in self.busy:
-                    continue
-                self.busy.add(lane)
-                return lane, queue[0]
+                now = _monotonic()
+                wake_at = None
+                for index, project in enumerate(self.rotation):
+                    if self.busy_by_project.get(project, 0) >= self.per_project:
+                        continue  # finish() wakes the workers when one of its lanes is done
+                    heap = self.ready[project]
+                    due, _, lane = heap[0]
+                    if due > now:
+                        wake_at = due if wake_at is None else min(wake_at, due)
+                        continue
+                    heapq.heappop(heap)
+                    del self.rotation[index]
+                    if heap:
+                        self.rotation.append(project)  # served: to the back of the line
+                    else:
+                        del self.ready[project]
+                    self.busy.add(lane)
+                    self.busy_by_project[project] = self.busy_by_project.get(project, 0) + 1
+                    return lane, self.queues[lane][0]
+                self.cond.wait(None if wake_at is None else wake_at - now)
             return None
 
     def finish(self, lane, retry_in=None):
         """The head was handled: drop it (done) or try it again in `retry_in` seconds."""
         with self.cond:
-            self.busy.discard(lane)
+            if lane in self.busy:
+                self.busy.discard(lane)
+                project = lane[0]
+                self.busy_by_project[project] -= 1
+                if not self.busy_by_project[project]:
+                    del self.busy_by_project[project]
             queue = self.queues.get(lane)
-            if not queue:
-                return
-            if retry_in is None:
-                queue.popleft()
             if queue:
-                heapq.heappush(self.heap, (_monotonic() + (retry_in or 0.0), next(self.order), lane))
-                self.cond.notify()
-            else:
-                del self.queues[lane]
+                if retry_in is None:
+                    queue.popleft()
+                if queue:
+                    self._schedule(lane, retry_in or 0.0)
+                else:
+                    del self.queues[lane]
             self.cond.notify_all()
 
     def wait_idle(self, timeout):
@@ -357,14 +439,15 @@ class DeliveryNotFound(AttendeeError):
 class DeliveryOutbox:
     """`sandbox.outbox`: records deliveries, works them off on worker threads, and answers the log."""
 
-    def __init__(self, sandbox, workers=WORKERS):
+    def __init__(self, sandbox):
         self.sandbox = sandbox
         self.store = sandbox.store
-        self.timeout = REQUEST_TIMEOUT
+        settings = sandbox.settings
+        self.timeout = settings.webhook_timeout  # one attempt's whole budget, as DELIVER_WEBHOOK_REQUEST_TIMEOUT
         self.backoff_scale = 1.0  # tests may shorten the backoff; 1.0 is the real server's
         self.transport = post
-        self.lanes = Lanes()
-        self.worker_count = workers
+        self.lanes = Lanes(settings.webhook_workers_per_project)
+        self.worker_count = settings.webhook_workers
         self.threads = []
         self._start_lock = threading.Lock()
 
@@ -401,7 +484,7 @@ class DeliveryOutbox:
 
     def _queue(self, doc, delay=0.0):
         self._start_workers()
-        self.lanes.add((doc["bot_id"], doc["url"]), doc["id"], delay)
+        self.lanes.add((doc["project_id"], doc["bot_id"], doc["url"]), doc["id"], delay)
 
     def requeue_pending(self):
         """At start-up: queue again every delivery the store still has as pending, in recorded order."""
@@ -466,7 +549,11 @@ class DeliveryOutbox:
                 return self._settle(doc, AttemptResult(error=f"InvalidJSONError: {exc}"), signature, 0.0, final=True)
         started = self.sandbox.clock.wall_now()
         clock_start = _monotonic()
-        result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
+        itself = self.sandbox.own_address.reached_by(doc["url"])  # outside the lock: it may resolve a name
+        if itself is None:
+            result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
+        else:
+            result, signature = AttemptResult(error=SELF_DELIVERY.format(address=itself)), None
         elapsed = _monotonic() - clock_start
         with self.store.lock:
             if self.lanes.closed:
@@ -474,7 +561,7 @@ class DeliveryOutbox:
             current = self.store.get("deliveries", delivery_id)
             if current is None or current["status"] != "pending":
                 return None
-            return self._settle(current, result, signature, elapsed, started=started)
+            return self._settle(current, result, signature, elapsed, started=started, final=itself is not None)
 
     def _fail_unexpectedly(self, delivery_id, exc):
         with self.store.lock:
@@ -615,5 +702,6 @@ def delivery_json(doc):
 def attach(sandbox):
     """Hook this module into the use cases (called once by create_app): `sandbox.outbox` is the dispatcher,
     and deliveries a previous run left pending are queued again."""
+    sandbox.own_address = OwnAddress(sandbox.settings)
     sandbox.outbox = DeliveryOutbox(sandbox)
     sandbox.outbox.requeue_pending()

@@ -158,12 +158,21 @@ class RawReceiver:
     """A bare TCP receiver on 127.0.0.1 that keeps each request's exact bytes.
 
     `mode`: "answer" sends `response` and closes; "hang" reads the request and never answers (until
-    stopped).
+    stopped); "drip" sends `sent_first` at once, then `response` one byte every `drip_interval` seconds
+    (until stopped).
     """
 
-    def __init__(self, response=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", mode="answer"):
+    def __init__(
+        self,
+        response=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        mode="answer",
+        drip_interval=0.2,
+        sent_first=b"",
+    ):
         self.response = response
         self.mode = mode
+        self.drip_interval = drip_interval
+        self.sent_first = sent_first
         self.requests = []
         self.arrivals = []
         self.stop_event = threading.Event()
@@ -212,6 +221,13 @@ class RawReceiver:
                 self.requests.append(head + b"\r\n\r\n" + body)
                 if self.mode == "hang":
                     self.stop_event.wait(5.0)
+                    return
+                if self.mode == "drip":
+                    conn.sendall(self.sent_first)
+                    for index in range(len(self.response)):
+                        if self.stop_event.wait(self.drip_interval):
+                            return
+                        conn.sendall(self.response[index : index + 1])
                     return
                 conn.sendall(self.response)
             except OSError:

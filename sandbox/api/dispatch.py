@@ -9,7 +9,6 @@ dispatches itself.
 
 import math
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -70,7 +69,7 @@ class AttendeeRoute:
             if method not in self.handlers:
                 raise DetailError(f'Method "{req.method}" not allowed.', status=405)
             fault = sb.faults.match(project["id"], req.method, req.path)
-            faulted = fault_response(fault, headers) if fault is not None else None
+            faulted = fault_response(fault, sb.delayed_requests, project["id"]) if fault is not None else None
             response = faulted if faulted is not None else self.handlers[method](project, **path_args)
         except AttendeeError as error:
             response = error_response(error)
@@ -85,10 +84,14 @@ class AttendeeRoute:
         return body
 
 
-def fault_response(fault, headers):
-    """An injected fault (control API): wait `delay_ms`, then answer as told, before any state change."""
+def fault_response(fault, delayed_requests, project_id):
+    """An injected fault (control API): wait `delay_ms`, then answer as told, before any state change.
+
+    The wait is `delayed_requests.hold`'s: bounded per project and in all (a 429 past the limits), on a
+    thread the server lends meanwhile, so a project's delayed requests never delay another project's.
+    """
     if fault.delay_ms:
-        time.sleep(fault.delay_ms / 1000)
+        delayed_requests.hold(project_id, fault.delay_ms / 1000)
     if fault.status is None:
         return None
     return json_response(fault.status, fault.body, {**fault.headers})

@@ -122,7 +122,7 @@ def project_operation(operation_id, summary, responses, description=None, parame
 
 def sandbox_schemas():
     webhook = obj(
-        {"url": string(description="An http:// or https:// URL."), "triggers": {"type": "array", "items": string(enum=list(WEBHOOK_TRIGGERS)), "minItems": 1}},
+        {"url": string(description="An http:// or https:// URL, never the sandbox's own address."), "triggers": {"type": "array", "items": string(enum=list(WEBHOOK_TRIGGERS)), "minItems": 1}},
     )
     step = obj(
         {
@@ -545,7 +545,9 @@ def _journal_and_fault_paths():
                 "Inject a fault",
                 {"201": json_content("The fault.", ref("SandboxFault")), "400": BAD_INPUT},
                 description="The next matching /api/v1 requests of the project wait `delay_ms` and/or answer "
-                "`status` with `body`, before anything changes.",
+                "`status` with `body`, before anything changes. At most SANDBOX_DELAYED_REQUESTS_PER_PROJECT (32) "
+                "requests of a project and SANDBOX_DELAYED_REQUESTS_LIMIT (128) in all wait at once; one more is "
+                "answered 429 `{\"error\": ...}` at once, without running.",
                 body=json_body(ref("SandboxCreateFaultRequest")),
             ),
             "get": project_operation(

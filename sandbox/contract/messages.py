@@ -55,6 +55,10 @@ METADATA_TOO_LONG = "Metadata must be less than {} characters"
 CALENDAR_EVENT_MISSING = "Calendar event with id {} does not exist in this project."
 CREATE_DB_ERROR = "An error occurred while creating the bot. Error ID: {}"
 PATCH_DB_ERROR = "An error occurred while patching the bot. Error ID: {}"
+# The sandbox's own rule (the real server has none): it never calls itself back.
+WEBHOOK_REACHES_SANDBOX = (
+    "webhook URL must not point at the sandbox itself ({address}): the sandbox never sends webhooks to itself"
+)
 NO_PARTICIPANT = "No participant found with uuid {}. Use the /participants endpoint to get the list of participants."
 URL_MUST_BE_HTTPS = "URL must start with https://"
 URL_MUST_BE_WSS = "URL must start with wss://"

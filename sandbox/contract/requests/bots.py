@@ -513,8 +513,12 @@ def check_bot_insert(parsed):
         raise AttendeeError(msg.NO_PARTICIPANT.format(chat["to_user_uuid"]))
 
 
-def check_bot_webhooks(webhooks, *, require_https=True):
-    """The database rules for the bot-level subscriptions, applied one webhook after the other (7.1 step 7)."""
+def check_bot_webhooks(webhooks, *, require_https=True, reaches_sandbox=None):
+    """The database rules for the bot-level subscriptions, applied one webhook after the other (7.1 step 7).
+
+    `reaches_sandbox` maps a URL to the sandbox's own address when the URL would reach it (resolved by the
+    caller outside the store lock): the sandbox refuses to call itself, a rule the real server lacks.
+    """
     subscribed = []
     for hook in webhooks or []:
         url = hook.get("url", "")
@@ -523,6 +527,9 @@ def check_bot_webhooks(webhooks, *, require_https=True):
                 raise AttendeeError(f"Invalid webhook trigger type: {trigger}")
         if require_https and not url.startswith("https://"):
             raise AttendeeError("webhook URL must start with https://")
+        itself = (reaches_sandbox or {}).get(url)
+        if itself is not None:
+            raise AttendeeError(msg.WEBHOOK_REACHES_SANDBOX.format(address=itself))
         if url in subscribed:
             raise AttendeeError("URL already subscribed for this bot")
         if len(subscribed) >= MAX_WEBHOOKS_PER_BOT:
