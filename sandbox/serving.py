@@ -14,6 +14,12 @@ no project can lock the others out.
 * **Idle timeout.** A connection with no request in progress is closed after `SANDBOX_IDLE_TIMEOUT`
   (`--idle-timeout`, 30 s; waitress's `channel_timeout`, 120 s by default). Timeouts are checked at
   least once a second.
+* **Bodies.** waitress receives a request's whole body before the application runs, so it is told the
+  body limit itself (`SANDBOX_MAX_BODY_BYTES`): a larger declared body is answered at once, unread, and a
+  chunked one is cut off at the limit, with the application's own answer (Django's 400), not waitress's
+  text 413. Nothing larger is ever spooled to disk. What the client still sends is then read and dropped
+  for at most `LINGER_SECONDS` before the connection closes (a lingering close), so that the client
+  reads the answer rather than a connection reset.
 * **Delayed requests.** A request a fault's `delay_ms` holds keeps its worker thread asleep; meanwhile
   the server gets one more thread (`LendingDispatcher`), so the project's other requests and every
   other project's still find a free one. At most `SANDBOX_DELAYED_REQUESTS_PER_PROJECT` (32) requests of
@@ -24,6 +30,7 @@ no project can lock the others out.
 
 import json
 import math
+import socket
 import sys
 import threading
 import time
@@ -35,25 +42,50 @@ import waitress
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
-from waitress.task import ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.utilities import RequestEntityTooLarge
 from waitress.utilities import build_http_date
 
 from sandbox.clock import monotonic
-from sandbox.errors import AttendeeError
+from sandbox.errors import AttendeeError, BodyTooLarge
 
 IDENT = "attendee-sandbox"  # the Server header
 CHECK_INTERVAL = 1  # seconds: waitress's loop wakes at least this often, and so do the timeout checks
+LINGER_SECONDS = 5  # how long the rest of a refused body is drained before the connection closes
 FILE_HEADROOM = 256  # open files kept beside the connections: the data file, webhook sockets, ...
 
 
 # -- the header timeout ------------------------------------------------------------------------------------
 
 
+class BodyTooLargeTask(ErrorTask):
+    """waitress's answer to a body over its limit, replaced by the sandbox's own (the one the application
+    gives when a body over the limit reaches it): `{"detail": ...}` under /api, `{"error": ...}` elsewhere."""
+
+    max_body_bytes = None  # set per server by `create_server`
+
+    def execute(self):
+        if not isinstance(self.request.error, RequestEntityTooLarge):
+            return super().execute()
+        if (self.request.path or "").startswith("/api/"):
+            body = BodyTooLarge().body()
+        else:
+            body = {"error": f"The body is larger than {self.max_body_bytes} bytes (SANDBOX_MAX_BODY_BYTES)"}
+        data = json.dumps(body, separators=(",", ":")).encode()
+        self.channel.linger()
+        self.status = "400 Bad Request"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(data)
+        self.write(data)
+
+
 class SandboxChannel(HTTPChannel):
     """waitress's connection, closed when a request's headers are late (see the module's docstring)."""
 
-    def __init__(self, server, sock, addr, adj, map=None, *, header_timeout):  # noqa: A002 - waitress's name
+    def __init__(self, server, sock, addr, adj, map=None, *, header_timeout, error_task_class=ErrorTask):  # noqa: A002
         self.header_timeout = header_timeout
+        self.error_task_class = error_task_class
         self.first_headers_due = monotonic() + header_timeout
         self.requests_begun = 0
         super().__init__(server, sock, addr, adj, map)
@@ -67,7 +99,44 @@ class SandboxChannel(HTTPChannel):
         parser.headers_due = self.first_headers_due if first else monotonic() + self.header_timeout
         return parser
 
+    # -- the lingering close after a refused body --------------------------------------------------------
+
+    lingering_until = None  # set by `linger`: the deadline of the drain that replaces the close
+    draining = False
+
+    def linger(self):
+        """Once the answer is sent, drain the unread rest of the request instead of closing at once."""
+        self.lingering_until = monotonic() + LINGER_SECONDS
+
+    def handle_close(self):
+        if self.lingering_until is not None and not self.draining and self.connected:
+            try:
+                self.socket.shutdown(socket.SHUT_WR)  # the answer is complete: the client sees its end
+            except OSError:
+                return super().handle_close()
+            self.draining = True
+            return None
+        self.lingering_until, self.draining = None, False
+        return super().handle_close()
+
+    def writable(self):
+        return False if self.draining else super().writable()
+
+    def handle_read(self):
+        if not self.draining:
+            return super().handle_read()
+        try:
+            self.recv(self.adj.recv_bytes)  # dropped; at the end of the stream recv closes the connection
+        except OSError:
+            self.handle_close()
+        return None
+
     def readable(self):
+        if self.draining:
+            if monotonic() >= self.lingering_until:
+                self.handle_close()
+                return False
+            return True
         self._check_headers_due()
         return super().readable()
 
@@ -219,12 +288,16 @@ def create_server(app, host, port, threads):
         cleanup_interval=CHECK_INTERVAL,
         asyncore_loop_timeout=CHECK_INTERVAL,
         asyncore_use_poll=True,
+        max_request_body_size=settings.max_body_bytes + 1,  # waitress refuses from this size on
         _dispatcher=dispatcher,  # waitress's own hook for a task dispatcher
     )
     # One listening server, or several behind a MultiSocketServer (a host name with several addresses).
     listeners = [s for s in getattr(server, "map", {}).values() if isinstance(s, BaseWSGIServer)] or [server]
+    error_task = type("BodyTooLargeTask", (BodyTooLargeTask,), {"max_body_bytes": settings.max_body_bytes})
     for listener in listeners:
-        listener.channel_class = partial(SandboxChannel, header_timeout=settings.header_timeout)
+        listener.channel_class = partial(
+            SandboxChannel, header_timeout=settings.header_timeout, error_task_class=error_task
+        )
     sandbox.delayed_requests.lender = dispatcher
     settings.listen_host, settings.listen_port = host, int(listeners[0].effective_port)
     return server

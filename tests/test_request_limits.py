@@ -337,3 +337,21 @@ def test_a_served_sandbox_refuses_a_chunked_body_over_the_limit(served):
             answer += data
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert answer.endswith(json.dumps(DJANGO_TOO_BIG, separators=(",", ":")).encode())
+
+
+def test_a_served_sandbox_answers_a_declared_oversized_body_before_it_is_sent(served):
+    """The server itself knows the limit: a Content-Length over it is answered at once, unread, and not
+    spooled to disk first; the body the client then sends is drained, so it reads the answer, not a reset."""
+    server = served()
+    parts = urlsplit(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        head = (
+            f"POST /api/v1/bots HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: {AUTH['Authorization']}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {100 * 1024 * 1024}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b"{")  # one byte of the 100 MB announced
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(json.dumps(DJANGO_TOO_BIG, separators=(",", ":")).encode())
