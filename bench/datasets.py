@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 from sandbox import create_app
 from sandbox.config import default_fixtures_dir
-from sandbox.fixtures import load_fixtures
-from sandbox.ids import IdFactory
-from sandbox.store import TinyDBStore
-from sandbox.timefmt import to_stored
+from sandbox.contract.datetimes import to_stored
+from sandbox.domain.ids import IdFactory
+from sandbox.infra.fixtures import load_fixtures
+from sandbox.infra.store import TinyDBStore
 
 DEFAULT_PROJECT = "proj_sbx0Default00001"
 CREATE_BODY = {"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bench Bot"}

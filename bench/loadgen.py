@@ -10,7 +10,6 @@ import socket
 import statistics
 import threading
 import time
-
 from dataclasses import dataclass, field
 
 

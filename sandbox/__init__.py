@@ -1,112 +1,19 @@
 """Attendee Sandbox: a faithful, stateful fake of the Attendee meeting-bot API.
 
-`create_app(config)` is the application factory: it reads the settings, opens the store (loading the
-bundled fixtures into a new data file), builds the use cases and registers the blueprints.
+The package is layered (README, "Architecture"): `contract` (the real server's rules as data), `domain`
+(bots, their state machine, scenarios, clock), `usecases` (what each request does), `infra` (storage,
+media, webhooks) and `web` (the only layer that knows Flask). Importing the package loads no Flask:
+`create_app` comes from `sandbox.web.app` on first use.
 """
 
-import sys
-import threading
-import traceback
-from http import HTTPStatus
-
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
-
-from sandbox.clock import Clock
-from sandbox.config import load_settings
-from sandbox.fixtures import load_fixtures, load_scenario_book
-from sandbox.ids import IdFactory
-from sandbox.service import Sandbox
-from sandbox.store import MemoryStore, TinyDBStore
-
-__all__ = ["create_app"]
+__version__ = "0.1.0"
+__all__ = ["create_app", "__version__"]
 
 
-class SandboxResponse(Response):
-    """A text body (a dashboard page) holding a lone surrogate, say from an old data file, is written with its
-    `\\udXXX` escape instead of failing to encode: no page answers 500 for a value it shows."""
+def __getattr__(name):
+    """`from sandbox import create_app` without importing Flask for everyone else (PEP 562)."""
+    if name == "create_app":
+        from sandbox.web.app import create_app
 
-    def set_data(self, value):
-        if isinstance(value, str):
-            value = value.encode("utf-8", "backslashreplace")
-        super().set_data(value)
-
-
-def create_app(config=None):
-    settings = load_settings(config)
-    app = Flask(__name__, static_folder=None)  # the dashboard serves its own files under /sandbox/ui
-    app.response_class = SandboxResponse
-    app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
-    app.config["TESTING"] = settings.testing
-
-    scenario_book = load_scenario_book(settings.fixtures_dir)
-    fixtures = load_fixtures(settings.fixtures_dir, scenario_book)  # validated before anything is opened
-    # A TinyDBStore holds the data file's lock until closed: a second process on the file is refused.
-    store = MemoryStore() if settings.in_memory else TinyDBStore(settings.data_path, fsync=settings.fsync)
-    try:
-        if getattr(store, "is_new", True):
-            store.replace_all(fixtures)
-        clock = Clock()
-        sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)
-        sandbox.fixtures = fixtures
-        _attach_extensions(app, sandbox)
-        sandbox.rebuild_due_index()
-    except BaseException:
-        store.close()  # let go of the data file: nothing will serve it
-        raise
-    app.extensions["sandbox"] = sandbox
-
-    from sandbox.api import register_blueprints
-
-    register_blueprints(app)
-    _register_error_handlers(app)
-    # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
-    app.before_request(lambda: sandbox.own_address.learn(request.environ))
-
-    if settings.background_steps and not settings.testing:
-        sandbox.stop_event = threading.Event()
-        thread = threading.Thread(target=sandbox.run_background, args=(sandbox.stop_event,), daemon=True)
-        thread.name = "sandbox-scripted-steps"
-        thread.start()
-    return app
-
-
-def _attach_extensions(app, sandbox):
-    """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
-    from sandbox import control, meeting, retention, serving, webhooks
-    from sandbox.api.dispatch import ProjectPostThrottle
-
-    settings = sandbox.settings
-    sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
-    for module in (meeting, webhooks, control, retention, serving):
-        module.attach(sandbox)
-
-
-def _register_error_handlers(app):
-    from sandbox.api.responses import json_response
-
-    @app.after_request
-    def reason_phrase(response):
-        """`401 Unauthorized`, as Django writes status lines (Werkzeug would write `401 UNAUTHORIZED`)."""
-        try:
-            response.status = f"{response.status_code} {HTTPStatus(response.status_code).phrase}"
-        except ValueError:
-            pass
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        """Paths the router cannot match under /api/v1 (e.g. `//`) are the catch-all's; paths outside the
-        API (the real server's are Django HTML pages) answer JSON here."""
-        if error.code == 404 and request.path.startswith("/api/v1/"):
-            from sandbox.api.bots import not_found
-
-            return not_found()
-        return json_response(error.code, {"error": error.name})
-
-    @app.errorhandler(Exception)
-    def unexpected(error):
-        """The sandbox never answers 5xx: a bug becomes a clear 400 that says so, and is logged."""
-        traceback.print_exception(error, file=sys.stderr)
-        message = f"The sandbox could not handle {request.method} {request.path}: {type(error).__name__}"
-        return json_response(400, {"error": message})
+        return create_app
+    raise AttributeError(f"module 'sandbox' has no attribute {name!r}")

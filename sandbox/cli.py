@@ -5,8 +5,8 @@ import signal
 import sys
 
 from sandbox.config import ConfigError, load_settings
-from sandbox.fixtures import FixtureError
-from sandbox.store import DataFileInUse, StoreError
+from sandbox.infra.fixtures import FixtureError
+from sandbox.infra.store import DataFileInUse, StoreError
 
 # What to do instead when the data file is held by a running sandbox, by command.
 IN_USE_ADVICE = {
@@ -72,7 +72,7 @@ def _overrides(args, **extra):
 
 def _serve(args):
     from sandbox import create_app
-    from sandbox.serving import create_server
+    from sandbox.web.server import create_server
 
     server_options = {
         "connection_limit": args.connection_limit,
@@ -109,8 +109,8 @@ def _serve(args):
 
 
 def _reset(args):
-    from sandbox.fixtures import load_fixtures
-    from sandbox.store import TinyDBStore
+    from sandbox.infra.fixtures import load_fixtures
+    from sandbox.infra.store import TinyDBStore
 
     settings = load_settings(_overrides(args))
     fixtures = load_fixtures(settings.fixtures_dir)
@@ -126,10 +126,15 @@ def _prune(args):
 
     The fixture bots are kept. The data file is rewritten (a checkpoint) once pruned.
     """
-    from sandbox.clock import Clock
-    from sandbox.fixtures import load_fixtures
-    from sandbox.retention import RetentionError, check_days, fixture_bot_ids, prune
-    from sandbox.store import TinyDBStore
+    from sandbox.domain.clock import Clock
+    from sandbox.infra.fixtures import load_fixtures
+    from sandbox.infra.retention import (
+        RetentionError,
+        check_days,
+        fixture_bot_ids,
+        prune,
+    )
+    from sandbox.infra.store import TinyDBStore
 
     settings = load_settings({"data_path": args.data})
     days = args.days if args.days is not None else settings.retention_days

@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sandbox.webhooks import TRIGGERS
+from sandbox.infra.webhooks import TRIGGERS
 
 __all__ = [
     "ReceivedWebhook",
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Every trigger a project-level subscription may ask for (contract 9.2): the receiver hears them all.
-ALL_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/webhooks.py
+ALL_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
 POLL_INTERVAL = 0.02  # seconds between two looks while waiting on the server's threads
 DEFAULT_WAIT = 10.0  # seconds a wait gives up after
 SERVER_THREADS = 8
@@ -434,7 +434,9 @@ def attendee_sandbox_settings():
 def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
     """The sandbox server, started once per test session on 127.0.0.1 and a free port."""
     from sandbox import create_app
-    from sandbox.serving import create_server  # serve's server: the same limits and timeouts
+    from sandbox.web.server import (
+        create_server,  # serve's server: the same limits and timeouts
+    )
 
     data_path = tmp_path_factory.mktemp("attendee-sandbox") / "data.json"
     settings = {**attendee_sandbox_settings, "data_path": data_path, "background_steps": True, "testing": False}

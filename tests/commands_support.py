@@ -7,7 +7,7 @@ the store, copied from a fixture bot, so these tests do not depend on `POST /bot
 import copy
 import json
 
-from sandbox.meeting_urls import meeting_platform
+from sandbox.contract.meeting_urls import meeting_platform
 from tests.conftest import AUTH
 from tests.conftest import FIXTURE_BOTS as ALL_FIXTURE_BOTS
 from tests.openapi_check import assert_valid_response

@@ -30,7 +30,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from sandbox.openapi import UndocumentedResponse, build_openapi, find_response
+from sandbox.contract.openapi import UndocumentedResponse, build_openapi, find_response
 
 __all__ = ["DOC_URI", "openapi_doc", "validation_errors", "assert_valid_response", "assert_invalid_response"]
 

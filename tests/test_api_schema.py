@@ -9,8 +9,8 @@ from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from sandbox.api.schema import openapi_document
-from sandbox.openapi import build_openapi, find_response
+from sandbox.contract.openapi import build_openapi, find_response
+from sandbox.web.schema import openapi_document
 from tests.conftest import AUTH, SEED_BOT
 
 DOC_URI = "urn:attendee-sandbox:served-openapi"

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 from freezegun import freeze_time
 
-from sandbox.schemas.bot import dump_bot
-from sandbox.timefmt import format_api_datetime, format_webhook_datetime
+from sandbox.contract.datetimes import format_api_datetime, format_webhook_datetime
+from sandbox.contract.responses import dump_bot
 from tests.conftest import AUTH, SEED_BOT
 from tests.openapi_check import assert_valid_response
 

@@ -88,7 +88,7 @@ def test_the_background_runner_finishes_post_processing_in_a_served_sandbox(tmp_
             process.kill()
     assert code == 0
     # Nobody read the bot while it ran; the file written at shutdown has it ended.
-    from sandbox.store import TinyDBStore
+    from sandbox.infra.store import TinyDBStore
 
     assert TinyDBStore(tmp_path / "data.json").get("bots", SEED_BOT)["state"] == "ended"
 
@@ -112,7 +112,7 @@ def test_reset_restores_the_fixtures(tmp_path, server, capsys):
     call(base_url, f"/api/v1/bots/{SEED_BOT}/leave", "POST")
     stop_server(process)
     assert main(["reset", "--data", str(tmp_path / "data.json")]) == 0
-    from sandbox.store import TinyDBStore
+    from sandbox.infra.store import TinyDBStore
 
     assert TinyDBStore(tmp_path / "data.json").get("bots", SEED_BOT)["state"] == "joined_not_recording"
     assert "Restored the fixtures" in capsys.readouterr().out

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from sandbox.api.bots import ROUTES
-from sandbox.openapi import build_openapi
+from sandbox.contract.openapi import build_openapi
+from sandbox.web.bots import ROUTES
 from tests.conftest import AUTH, FIXTURE_BOTS, SEED_BOT
 from tests.openapi_check import assert_valid_response
 

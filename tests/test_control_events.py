@@ -4,8 +4,8 @@ POST /sandbox/bots/{id}/advance (the next scripted steps, now) and GET /sandbox/
 import pytest
 from freezegun import freeze_time
 
-from sandbox import lifecycle
-from tests.conftest import AUTH, SECOND_AUTH, SEED_BOT
+from sandbox.domain import lifecycle
+from tests.conftest import AUTH, FIXTURE_BOTS, SECOND_AUTH, SEED_BOT
 from tests.control_helpers import (
     advance,
     capture_webhooks,
@@ -15,7 +15,6 @@ from tests.control_helpers import (
     inject,
     post_json,
 )
-from tests.conftest import FIXTURE_BOTS
 
 JOINING = FIXTURE_BOTS["joining"]
 RECORDING = FIXTURE_BOTS["joined_recording"]

@@ -18,8 +18,8 @@ import pytest
 
 from sandbox import create_app
 from sandbox.config import ConfigError, default_fixtures_dir, load_settings
-from sandbox.fixtures import load_fixtures
-from sandbox.store import StoreError, TinyDBStore
+from sandbox.infra.fixtures import load_fixtures
+from sandbox.infra.store import StoreError, TinyDBStore
 from tests.conftest import AUTH, DEFAULT_KEY, FIXTURE_BOTS
 from tests.control_helpers import post_json
 from tests.test_reliability import Served, read_data_file

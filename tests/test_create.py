@@ -71,7 +71,7 @@ def set_project(sandbox, project_id=DEFAULT_PROJECT, **fields):
 
 
 def in_meeting_count(sandbox, project_id=DEFAULT_PROJECT):
-    from sandbox.lifecycle import BOT_STATES, IN
+    from sandbox.domain.lifecycle import BOT_STATES, IN
 
     return sum(1 for bot in sandbox.store.scan("bots", project_id) if BOT_STATES[bot["state"]] == IN)
 

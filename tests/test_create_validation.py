@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sandbox.errors import AttendeeError, FieldErrors
+from sandbox.contract.errors import AttendeeError, FieldErrors
 from sandbox.contract.requests.bots import (
     check_bot_webhooks,
     check_patch_bot_storage,

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from freezegun import freeze_time
 
-from sandbox import control, meeting
+from sandbox.usecases import control, meeting
 from tests.conftest import DEFAULT_KEY, SECOND_KEY, SEED_BOT
 
 UI = "/sandbox/ui"

@@ -14,7 +14,7 @@ import pytest
 
 from sandbox import create_app
 from sandbox.cli import main
-from sandbox.store import DataFileInUse, TinyDBStore
+from sandbox.infra.store import DataFileInUse, TinyDBStore
 from tests.conftest import AUTH, SEED_BOT, abandon_store
 from tests.test_cli import call, start_server, stop_server
 

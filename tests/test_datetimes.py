@@ -15,7 +15,7 @@ from sandbox.contract.datetimes import (
     to_stored,
 )
 from sandbox.contract.drf import DateTimeField, Serializer, ValidationError
-from sandbox.errors import AttendeeError
+from sandbox.contract.errors import AttendeeError
 
 UTC = timezone.utc
 

@@ -5,7 +5,7 @@ import pytest
 from freezegun import freeze_time
 
 from sandbox import cli
-from sandbox.ids import IdFactory
+from sandbox.domain.ids import IdFactory
 from tests.control_helpers import advance, create_bot, new_project, post_json
 
 

@@ -23,10 +23,15 @@ from sandbox.contract.drf import (
     ValidationError,
     to_openapi,
 )
+from sandbox.contract.openapi import build_openapi
 from sandbox.contract.requests.bots import BotChatMessage, BotImage, CreateBot, PatchBot
-from sandbox.contract.requests.commands import OutputVideo, PatchTranscriptionSettings, PatchVoiceAgentSettings, Speech
+from sandbox.contract.requests.commands import (
+    OutputVideo,
+    PatchTranscriptionSettings,
+    PatchVoiceAgentSettings,
+    Speech,
+)
 from sandbox.contract.requests.transcripts import CreateAsyncTranscription
-from sandbox.openapi import build_openapi
 
 NOW = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
 

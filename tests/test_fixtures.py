@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from sandbox import create_app, lifecycle
+from sandbox import create_app
 from sandbox.config import default_fixtures_dir
-from sandbox.fixtures import FixtureError, load_fixtures
+from sandbox.domain import lifecycle
+from sandbox.infra.fixtures import FixtureError, load_fixtures
 from tests.conftest import DEFAULT_SECRET
 
 SECOND_SECRET = "c2J4MFNlY29uZFByb2plY3RXZWJob29rU2VjcmV0ISE="

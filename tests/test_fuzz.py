@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sandbox import create_app
-from sandbox.webhooks import AttemptResult
+from sandbox.infra.webhooks import AttemptResult
 from tests.conftest import DEFAULT_KEY, SECOND_KEY, SEED_BOT
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "0") or 0)
@@ -68,7 +68,7 @@ QUERY_KEYS = ["cursor", "states", "meeting_url", "deduplication_key", "join_at_a
 def _rules():
     """{rule: the methods it answers} for every /api/v1 and /sandbox route (the Attendee API's routes are
     registered for every method and dispatch themselves: their handlers say which methods they serve)."""
-    from sandbox.api.bots import ROUTES
+    from sandbox.web.bots import ROUTES
 
     handled = {f"/api/v1{route.rule}": set(route.handlers) for route in ROUTES.values() if route.handlers}
     app = create_app({"in_memory": True, "testing": True})

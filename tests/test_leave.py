@@ -5,7 +5,7 @@ import json
 import pytest
 from freezegun import freeze_time
 
-from sandbox import lifecycle
+from sandbox.domain import lifecycle
 from tests.conftest import AUTH, FIXTURE_BOTS, SECOND_AUTH, SEED_BOT
 
 LEAVE_ALLOWED = (

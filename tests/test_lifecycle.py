@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sandbox import lifecycle
-from sandbox.errors import AttendeeError, TransitionNotAllowed
+from sandbox.contract.errors import AttendeeError, TransitionNotAllowed
+from sandbox.domain import lifecycle
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 NEEDS_SUB_TYPE = {

@@ -17,8 +17,8 @@ import requests
 from freezegun import freeze_time
 
 from sandbox import create_app
-from sandbox.service import BUSY_PROJECT_RETRY_SECONDS
-from sandbox.store import MemoryStore
+from sandbox.domain.sandbox import BUSY_PROJECT_RETRY_SECONDS
+from sandbox.infra.store import MemoryStore
 from tests.conftest import AUTH, SECOND_AUTH, SECOND_KEY, SEED_BOT
 from tests.control_helpers import SECOND_PROJECT, capture_webhooks, post_json
 from tests.test_reliability import Served

@@ -1,4 +1,4 @@
-"""Rules of sandbox/media.py: signed recording URLs, lenient base64, blob checks, bundled media."""
+"""Rules of sandbox/infra/media.py: signed recording URLs, lenient base64, blob checks, bundled media."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the package is not installed in the test virtualenv
     sys.path.insert(0, str(ROOT))
 
-from sandbox.media import (  # noqa: E402
+from sandbox.infra.media import (  # noqa: E402
     BLOB_TOO_LARGE_ERROR,
     MAX_BLOB_BYTES,
     MEDIA_TYPES,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from sandbox import commands
+from sandbox.usecases import commands
 from tests.commands_support import (
     ENDED_BOT,
     FIXTURE_BOTS,

@@ -1,4 +1,4 @@
-"""The meeting's domain (sandbox/meeting.py): the rules of contract 5.6, 6.24, 9.4 and 11.14-11.17, the webhooks
+"""The meeting's domain (sandbox/usecases/meeting.py): the rules of contract 5.6, 6.24, 9.4 and 11.14-11.17, the webhooks
 each stored item fires, the scripted actions, and the meeting data fixtures."""
 
 import json
@@ -8,10 +8,10 @@ import shutil
 import pytest
 from freezegun import freeze_time
 
-from sandbox import meeting
 from sandbox.config import default_fixtures_dir
-from sandbox.errors import SandboxInputError
-from sandbox.fixtures import FixtureError, load_fixtures
+from sandbox.contract.errors import SandboxInputError
+from sandbox.infra.fixtures import FixtureError, load_fixtures
+from sandbox.usecases import meeting
 from tests.conftest import AUTH
 from tests.meeting_support import (
     ENDED_BOT,

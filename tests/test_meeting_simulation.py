@@ -7,7 +7,13 @@ import pytest
 from freezegun import freeze_time
 
 from tests.conftest import AUTH, SECOND_AUTH
-from tests.control_helpers import capture_webhooks, create_bot, get_bot, inject, post_json
+from tests.control_helpers import (
+    capture_webhooks,
+    create_bot,
+    get_bot,
+    inject,
+    post_json,
+)
 from tests.openapi_check import assert_valid_response
 
 NOW_MS = 1796040000000  # 2026-11-30T12:00:00Z

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox.meeting_urls import (
+from sandbox.contract.meeting_urls import (
     GOOGLE_MEET,
     TEAMS,
     ZOOM,

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sandbox import openapi as oa  # noqa: E402
-from sandbox.openapi import (  # noqa: E402
+from sandbox.contract import openapi as oa  # noqa: E402
+from sandbox.contract.openapi import (  # noqa: E402
     UndocumentedResponse,
     add_sandbox_paths,
     allowed_methods,
@@ -26,9 +26,17 @@ from sandbox.openapi import (  # noqa: E402
 )
 
 try:
-    from tests.openapi_check import assert_invalid_response, assert_valid_response, openapi_doc
+    from tests.openapi_check import (
+        assert_invalid_response,
+        assert_valid_response,
+        openapi_doc,
+    )
 except ImportError:  # tests/ is not a package here
-    from openapi_check import assert_invalid_response, assert_valid_response, openapi_doc
+    from openapi_check import (
+        assert_invalid_response,
+        assert_valid_response,
+        openapi_doc,
+    )
 
 BOT = "/api/v1/bots/{object_id}"
 JSON = "application/json"
@@ -288,7 +296,7 @@ def test_module_reads_no_file_and_takes_its_vocabulary_from_the_domain():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "re", "typing", "sandbox"}
-    assert "from sandbox import lifecycle" in source and "from sandbox.webhooks import TRIGGERS" in source
+    assert "from sandbox.domain import lifecycle" in source and "from sandbox.infra.webhooks import TRIGGERS" in source
     for needle in ("/shared", "attendee-openapi", ".yml", ".yaml", "open("):
         assert needle not in source, needle
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from freezegun import freeze_time
 
-from sandbox import meeting
+from sandbox.usecases import meeting
 from tests.conftest import AUTH, SECOND_AUTH
 from tests.meeting_support import ENDED_BOT, plain_fixtures, project, recording_bot
 from tests.openapi_check import assert_valid_response

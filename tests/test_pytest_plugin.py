@@ -17,8 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.pytest_plugin import SandboxControlError, canonical_json, verify_signature, wait_until
-from sandbox.webhooks import sign
+from sandbox.infra.webhooks import sign
+from sandbox.pytest_plugin import (
+    SandboxControlError,
+    canonical_json,
+    verify_signature,
+    wait_until,
+)
 
 pytest_plugins = ["pytester"]
 

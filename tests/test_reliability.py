@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from sandbox.config import default_fixtures_dir
-from sandbox.fixtures import load_fixtures
-from sandbox.store import TinyDBStore
+from sandbox.infra.fixtures import load_fixtures
+from sandbox.infra.store import TinyDBStore
 from tests.conftest import DEFAULT_KEY, SEED_BOT, abandon_store
 from tests.openapi_check import assert_valid_response
 

@@ -8,11 +8,11 @@ import time
 import pytest
 from freezegun import freeze_time
 
-from sandbox import create_app, retention
 from sandbox.cli import main
 from sandbox.config import ConfigError, default_fixtures_dir
-from sandbox.fixtures import load_fixtures
-from sandbox.store import TinyDBStore
+from sandbox.infra import retention
+from sandbox.infra.fixtures import load_fixtures
+from sandbox.infra.store import TinyDBStore
 from tests.conftest import AUTH
 from tests.openapi_check import assert_valid_response
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from freezegun import freeze_time
 
-from sandbox import lifecycle
 from sandbox.config import default_fixtures_dir
-from sandbox.scenarios import load_scenarios
+from sandbox.domain import lifecycle
+from sandbox.domain.scenarios import load_scenarios
 from tests.conftest import AUTH
 from tests.control_helpers import (
     advance,

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from sandbox.config import Settings
-from sandbox.own_address import OwnAddress
+from sandbox.infra.own_address import OwnAddress
 from tests.conftest import AUTH, SEED_BOT
 from tests.test_cli import start_server, stop_server
 from tests.test_reliability import prepare_data

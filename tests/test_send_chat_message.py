@@ -266,7 +266,7 @@ def test_posts_are_throttled_even_for_unknown_bots(make_app):
 
 
 def test_recorded_commands_are_capped_oldest_first(client, sandbox):
-    from sandbox.commands import MAX_RECORDED_COMMANDS
+    from sandbox.usecases.commands import MAX_RECORDED_COMMANDS
 
     for number in range(MAX_RECORDED_COMMANDS + 3):
         assert_empty_200(send(client, {"message": f"m{number}"}))

@@ -1,4 +1,4 @@
-"""Issue 10, the HTTP server: no client and no project can lock the others out (sandbox/serving.py).
+"""Issue 10, the HTTP server: no client and no project can lock the others out (sandbox/web/server.py).
 
 * Connections: 150 clients that never finish their headers, or idle keep-alive connections, leave room
   for a new client (`--connection-limit`, `--header-timeout`, `--idle-timeout`; SANDBOX_* settings).
@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from sandbox.config import Settings
-from sandbox.serving import DelayedRequests, LendingDispatcher
+from sandbox.web.server import DelayedRequests, LendingDispatcher
 from tests.conftest import AUTH, DEFAULT_KEY, SECOND_AUTH
 from tests.test_cli import start_server
 from tests.test_reliability import prepare_data, servers  # noqa: F401 - fixture

@@ -12,7 +12,7 @@ from tinydb import TinyDB
 
 from sandbox import create_app
 from sandbox.cli import main
-from sandbox.store import MemoryStore, StoreError, TinyDBStore
+from sandbox.infra.store import MemoryStore, StoreError, TinyDBStore
 from tests.conftest import abandon_store
 
 PROJECT = {"id": "proj_a", "name": "A"}
@@ -153,7 +153,7 @@ def test_a_checkpoint_never_leaves_a_half_written_data_file(tmp_path, monkeypatc
     store.checkpoint()
     before = (tmp_path / "data.json").read_bytes()
     store.put("bots", bot(2))
-    monkeypatch.setattr("sandbox.store.os.replace", crash)
+    monkeypatch.setattr("sandbox.infra.store.os.replace", crash)
     with pytest.raises(OSError):
         store.checkpoint()
     monkeypatch.undo()
@@ -233,7 +233,7 @@ def test_a_journal_without_its_data_file_stops_the_store(tmp_path):
 def test_a_crash_during_the_very_first_write_leaves_no_data_file(tmp_path, monkeypatch):
     """The fixtures go in through a temporary file that replaces the data file: a new path never holds a
     partial one, so the next start finds it new again (and not a file it must refuse)."""
-    monkeypatch.setattr("sandbox.store.os.replace", crash)
+    monkeypatch.setattr("sandbox.infra.store.os.replace", crash)
     with pytest.raises(OSError):
         create_app({"data_path": tmp_path / "data.json", "testing": True})
     monkeypatch.undo()
@@ -258,7 +258,7 @@ def test_every_file_the_store_writes_is_created_0600(tmp_path, monkeypatch, caps
         store = new_store(tmp_path / "data" / "data.json")
         store.put("bots", bot(1))
         store.set_holder_url("http://127.0.0.1:8000")
-        monkeypatch.setattr("sandbox.store.os.replace", crash)
+        monkeypatch.setattr("sandbox.infra.store.os.replace", crash)
         with pytest.raises(OSError):
             store.checkpoint()  # leaves the temporary file and the rotated journal behind
         monkeypatch.undo()

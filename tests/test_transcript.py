@@ -5,7 +5,7 @@ import re
 import pytest
 from freezegun import freeze_time
 
-from sandbox import meeting
+from sandbox.usecases import meeting
 from tests.conftest import AUTH, SECOND_AUTH, SEED_BOT
 from tests.meeting_support import (
     ENDED_BOT,

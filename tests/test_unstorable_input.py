@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from sandbox import control, meeting
+from sandbox.infra.webhooks import encode_body, envelope, sign
 from sandbox.pytest_plugin import verify_signature
-from sandbox.webhooks import encode_body, envelope, sign
+from sandbox.usecases import control, meeting
 from tests.conftest import AUTH, FIXTURE_BOTS
 
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}

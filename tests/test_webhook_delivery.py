@@ -12,10 +12,10 @@ from tests.openapi_check import assert_valid_response
 from tests.webhook_helpers import (  # noqa: F401 - fixtures
     FAST_STEPS,
     Recorder,
+    _shared_receiver_server,
     closed_port_url,
     deliveries,
     raw_body_signature,
-    _shared_receiver_server,
     raw_receiver,
     real_monotonic,
     receiver_server,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from sandbox.webhooks import (
+from sandbox.infra.webhooks import (
     canonical_json,
     encode_body,
     envelope,

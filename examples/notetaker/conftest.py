@@ -6,9 +6,8 @@
 import threading
 
 import pytest
-from werkzeug.serving import make_server
-
 from notetaker import create_app
+from werkzeug.serving import make_server
 
 
 class RunningNotetaker:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from sandbox.contract.errors import AttendeeError
 from sandbox.contract.messages import FILTER_DATETIME_INVALID
-from sandbox.errors import AttendeeError
 
 # --------------------------------------------------------------------------------------------------
 # Output formats

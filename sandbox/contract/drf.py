@@ -50,7 +50,14 @@ import re
 from datetime import datetime, timezone
 
 import jsonschema
-from marshmallow import EXCLUDE, Schema, ValidationError, missing, pre_load, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    missing,
+    pre_load,
+    validates_schema,
+)
 from marshmallow import fields as ma
 
 from sandbox.contract import messages as msg

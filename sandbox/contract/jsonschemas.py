@@ -5,7 +5,9 @@ message clients see, depends on it. The request serializers check values against
 (`drf.JsonSchemaField`), and the OpenAPI document shows them converted to 3.0 (`drf.to_openapi`).
 """
 
-from sandbox.webhooks import TRIGGERS as WEBHOOK_TRIGGERS  # the trigger codes in the server's enum order (9.2)
+from sandbox.infra.webhooks import (
+    TRIGGERS as WEBHOOK_TRIGGERS,  # the trigger codes in the server's enum order (9.2)
+)
 
 _GOOGLE_MEET_CAPTION_LANGUAGES = (
     "af-ZA sq-AL am-ET ar-EG ar-x-LEVANT ar-x-MAGHREBI ar-x-GULF ar-AE hy-AM az-AZ eu-ES bn-BD bg-BG my-MM ca-ES "

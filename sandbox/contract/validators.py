@@ -9,7 +9,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from marshmallow import ValidationError
 
-from sandbox.contract.messages import ENTER_A_VALID_URL, MAX_LENGTH, MIN_LENGTH, NULL_CHARACTERS, SURROGATE_CHARACTER
+from sandbox.contract.messages import (
+    ENTER_A_VALID_URL,
+    MAX_LENGTH,
+    MIN_LENGTH,
+    NULL_CHARACTERS,
+    SURROGATE_CHARACTER,
+)
 
 
 def first_surrogate(text):

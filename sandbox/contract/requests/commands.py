@@ -17,9 +17,9 @@ from sandbox.contract.drf import (
     ValidationError,
     documents,
 )
+from sandbox.contract.errors import AttendeeError
 from sandbox.contract.requests.bots import BOT_IMAGE, BotChatMessage, BotImage, load
-from sandbox.errors import AttendeeError
-from sandbox.media import decode_base64_lenient
+from sandbox.infra.media import decode_base64_lenient
 
 AUDIO_CONTENT_TYPES = ("audio/mp3",)
 

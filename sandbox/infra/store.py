@@ -38,7 +38,6 @@ from filelock import FileLock
 from filelock import Timeout as FileLockTimeout
 from tinydb.storages import JSONStorage
 
-
 # The field that says which scope a document of each table belongs to (lists are per scope).
 SCOPE_FIELDS = {
     "projects": None,

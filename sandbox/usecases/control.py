@@ -17,8 +17,8 @@ Every input is validated here with a clear `SandboxInputError` (400 `{"error": .
 parse JSON and call these functions.
 """
 
-import hmac
 import heapq
+import hmac
 import itertools
 import math
 import threading
@@ -27,16 +27,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
 
-from sandbox import lifecycle
-from sandbox.errors import AttendeeError, SandboxInputError
-from sandbox.inputs import InputError, loads_json, parse_int
-from sandbox.scenarios import DEFAULT_SCENARIO, step_name
-from sandbox.service import Unit
-from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
-from sandbox.webhooks import TRIGGERS
+from sandbox.contract.datetimes import (
+    format_api_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+from sandbox.contract.errors import AttendeeError, SandboxInputError
+from sandbox.contract.inputs import InputError, loads_json, parse_int
+from sandbox.domain import lifecycle
+from sandbox.domain.sandbox import Unit
+from sandbox.domain.scenarios import DEFAULT_SCENARIO, step_name
+from sandbox.infra.webhooks import TRIGGERS
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
-WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/webhooks.py
+WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
 MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself

@@ -1,20 +1,20 @@
 """The meeting data of a bot (`/api/v1/bots/{id}/...`) and the sandbox's own recording download route.
 
-Thin handlers over sandbox/meeting.py: transcript (GET/POST/DELETE, 6.7-6.9), recording (6.10), chat_messages
+Thin handlers over sandbox/usecases/meeting.py: transcript (GET/POST/DELETE, 6.7-6.9), recording (6.10), chat_messages
 (6.11), participant_events (6.24) and participants (6.25); the three lists are cursor-paginated like every list
-(sandbox/pagination.py). `make_blueprint()` serves `GET /sandbox/media/<bot>-<rec>.<mp4|mp3>?...`, the signed,
+(sandbox/contract/pagination.py). `make_blueprint()` serves `GET /sandbox/media/<bot>-<rec>.<mp4|mp3>?...`, the signed,
 expiring URL that GET /recording hands out (the real server's is an S3 presigned URL).
 """
 
 from flask import Blueprint, request, send_file
 
-from sandbox import meeting
-from sandbox.api.bots import ROUTES
-from sandbox.api.dispatch import request_object, sandbox
-from sandbox.api.guards import public_base_url
-from sandbox.api.responses import empty_response, json_response
-from sandbox.media import REASON_BAD_SIGNATURE, REASON_EXPIRED, MediaUrlRefused
-from sandbox.pagination import paginate, request_url
+from sandbox.contract.pagination import paginate, request_url
+from sandbox.infra.media import REASON_BAD_SIGNATURE, REASON_EXPIRED, MediaUrlRefused
+from sandbox.usecases import meeting
+from sandbox.web.bots import ROUTES
+from sandbox.web.guards import public_base_url
+from sandbox.web.pipeline import request_object, sandbox
+from sandbox.web.responses import empty_response, json_response
 
 # -- transcript ----------------------------------------------------------------------------------------
 

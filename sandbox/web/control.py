@@ -2,7 +2,7 @@
 bots' events and scripts, the meeting's course, the request journal and injected faults.
 
 Everything answers JSON and reads JSON bodies only (`Content-Type: application/json`; a request from
-another site's page is refused, see sandbox/api/guards.py). Endpoints that act on a project authenticate
+another site's page is refused, see sandbox/web/guards.py). Endpoints that act on a project authenticate
 with that project's `Authorization: Token <key>` (the same checks and messages as the API); endpoints that
 act on the whole sandbox (`POST /sandbox/projects`, `POST /sandbox/reset`) are open unless
 `SANDBOX_ADMIN_TOKEN` is set, and then demand `X-Sandbox-Admin-Token`. Bad input is a 400
@@ -17,14 +17,14 @@ from datetime import timedelta
 
 from flask import Blueprint, g, request
 
-from sandbox import control, meeting
-from sandbox.api.dispatch import authenticate, sandbox
-from sandbox.api.guards import body_sample, control_body_too_large_message, read_body
-from sandbox.api.responses import error_response, json_response
-from sandbox.errors import AttendeeError, BodyTooLarge, SandboxInputError
-from sandbox.inputs import InputError, find_lone_surrogate, loads_json
-from sandbox.schemas.bot import dump_bot
-from sandbox.timefmt import format_api_datetime
+from sandbox.contract.datetimes import format_api_datetime
+from sandbox.contract.errors import AttendeeError, BodyTooLarge, SandboxInputError
+from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
+from sandbox.contract.responses import dump_bot
+from sandbox.usecases import control, meeting
+from sandbox.web.guards import body_sample, control_body_too_large_message, read_body
+from sandbox.web.pipeline import authenticate, sandbox
+from sandbox.web.responses import error_response, json_response
 
 
 def make_blueprint():
@@ -137,7 +137,7 @@ def bot_steps(object_id):
     return ok(control.bot_steps(sandbox(), authenticate(), object_id))
 
 
-# -- the meeting's course (sandbox/meeting.py does the work) ------------------------------------------------
+# -- the meeting's course (sandbox/usecases/meeting.py does the work) ------------------------------------------------
 
 PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host")
 PARTICIPANT_EVENT_FIELDS = ("event_type", "event_data", "timestamp_ms")

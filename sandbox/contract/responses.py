@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields
 
-from sandbox.jsonb import jsonb_order
-from sandbox.lifecycle import public_events
-from sandbox.timefmt import format_api_datetime
+from sandbox.contract.datetimes import format_api_datetime
+from sandbox.contract.jsonb import jsonb_order
+from sandbox.domain.lifecycle import public_events
 
 
 class BotSchema(Schema):

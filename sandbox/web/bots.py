@@ -7,16 +7,23 @@ project and the path's arguments, calls the service, and returns a response.
 
 from flask import Blueprint, request
 
-from sandbox.api.dispatch import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, request_data, sandbox
-from sandbox.api.responses import SECURITY_HEADERS, empty_response, json_response
 from sandbox.contract.datetimes import parse_filter_datetime
-from sandbox.errors import AttendeeError
-from sandbox.lifecycle import BOT_STATES
-from sandbox.pagination import paginate, request_url
-from sandbox.schemas.bot import dump_bot
+from sandbox.contract.errors import AttendeeError
+from sandbox.contract.pagination import paginate, request_url
+from sandbox.contract.responses import dump_bot
+from sandbox.domain.lifecycle import BOT_STATES
+from sandbox.web.pipeline import (
+    ALL_METHODS,
+    PARSES,
+    RENDERS,
+    AttendeeRoute,
+    request_data,
+    sandbox,
+)
+from sandbox.web.responses import SECURITY_HEADERS, empty_response, json_response
 
 try:  # what the real server's view classes are called, for OPTIONS
-    from sandbox.api.view_metadata import BOTS_POST_ACTIONS, VIEW_METADATA
+    from sandbox.web.view_metadata import BOTS_POST_ACTIONS, VIEW_METADATA
 except ImportError:  # pragma: no cover - only while that table is being written
     BOTS_POST_ACTIONS, VIEW_METADATA = None, {}
 

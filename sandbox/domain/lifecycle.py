@@ -11,8 +11,12 @@ Bots here are plain dicts (the stored document); see `new_bot` for its shape.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sandbox.errors import AttendeeError, TransitionNotAllowed
-from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+from sandbox.contract.datetimes import (
+    format_api_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+from sandbox.contract.errors import AttendeeError, TransitionNotAllowed
 
 # --- States (5.1): API code -> phase. Order is the real server's enum order (used in messages). ---
 PRE, IN, POST = "pre", "in", "post"

@@ -16,11 +16,15 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sandbox import lifecycle, scenarios
-from sandbox.errors import AttendeeError, BotNotFound, SandboxWasReset
-from sandbox.jsonb import jsonb_order
-from sandbox.meeting_urls import STORED_MAX_LENGTH, meeting_platform
-from sandbox.schemas.create_bot import (
+from sandbox.contract.datetimes import (
+    format_webhook_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+from sandbox.contract.errors import AttendeeError, BotNotFound, SandboxWasReset
+from sandbox.contract.jsonb import jsonb_order
+from sandbox.contract.meeting_urls import STORED_MAX_LENGTH, meeting_platform
+from sandbox.contract.requests.bots import (
     check_bot_insert,
     check_bot_webhooks,
     check_patch_bot_storage,
@@ -28,8 +32,8 @@ from sandbox.schemas.create_bot import (
     parse_create_bot,
     parse_patch_bot,
 )
-from sandbox.store import StoreReplaced
-from sandbox.timefmt import format_webhook_datetime, parse_stored_datetime, to_stored
+from sandbox.domain import lifecycle, scenarios
+from sandbox.infra.store import StoreReplaced
 
 ZOOM_CREDENTIALS_REQUIRED = (
     "Zoom App credentials are required to create a Zoom bot. "
@@ -110,7 +114,7 @@ class NoFaults:
     """The fault-injection registry when none is attached: nothing ever matches.
 
     `match(project_id, method, path)` returns None or an object with `status` (None: only delay),
-    `body`, `headers` and `delay_ms`; the control plane (sandbox/control.py) provides the real one.
+    `body`, `headers` and `delay_ms`; the control plane (sandbox/usecases/control.py) provides the real one.
     """
 
     def match(self, project_id, method, path):

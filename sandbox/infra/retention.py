@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sandbox.config import ConfigError
-from sandbox.lifecycle import POST_MEETING_STATES
-from sandbox.store import StoreReplaced
-from sandbox.timefmt import parse_stored_datetime
+from sandbox.contract.datetimes import parse_stored_datetime
+from sandbox.domain.lifecycle import POST_MEETING_STATES
+from sandbox.infra.store import StoreReplaced
 
 # Tables whose documents belong to one bot (scoped by `bot_id`) and go with it.
 BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages", "async_transcriptions")

@@ -30,7 +30,7 @@ either way; the first saved utterance moves `transcription_state` not_started ->
 participant event changes host status and is never stored; speech events are stored only with
 `record_participant_speech_start_stop_events`; the bot's own participant is in no list and fires no webhook.
 
-No Flask here: the HTTP layer (sandbox/api/bot_data.py) parses requests and serializes what these return.
+No Flask here: the HTTP layer (sandbox/web/bot_data.py) parses requests and serializes what these return.
 """
 
 import base64
@@ -38,12 +38,18 @@ import hashlib
 import secrets
 from pathlib import Path
 
-from sandbox import lifecycle, media, scenarios
-from sandbox.contract.datetimes import parse_filter_datetime
+from sandbox.contract.datetimes import (
+    epoch_ms,
+    format_api_datetime,
+    parse_filter_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+from sandbox.contract.errors import AttendeeError, SandboxInputError
+from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.requests.transcripts import validate_async_transcription_settings
-from sandbox.errors import AttendeeError, SandboxInputError
-from sandbox.jsonb import jsonb_order
-from sandbox.timefmt import epoch_ms, format_api_datetime, parse_stored_datetime, to_stored
+from sandbox.domain import lifecycle, scenarios
+from sandbox.infra import media
 
 PARTICIPANTS = "participants"
 PARTICIPANT_EVENTS = "participant_events"

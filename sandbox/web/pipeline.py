@@ -14,11 +14,20 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 
-from sandbox.api.guards import read_body
-from sandbox.api.responses import SECURITY_HEADERS, empty_response, error_response, json_response
 from sandbox.config import parse_rate
-from sandbox.errors import AttendeeError, DetailError, FieldErrors, NotAuthenticated
-from sandbox.inputs import loads_json
+from sandbox.contract.errors import (
+    AttendeeError,
+    DetailError,
+    FieldErrors,
+    NotAuthenticated,
+)
+from sandbox.contract.inputs import loads_json
+from sandbox.web.guards import read_body
+from sandbox.web.responses import (
+    SECURITY_HEADERS,
+    error_response,
+    json_response,
+)
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 RENDERS = ["application/json", "text/html"]

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sandbox.api.responses import error_response, json_response
-from sandbox.errors import BodyTooLarge
+from sandbox.contract.errors import BodyTooLarge
+from sandbox.web.responses import error_response, json_response
 
 BODY_CACHE = "sandbox.body"  # the environ key of the body `read_body` read
 LOOPBACK_HOSTS = (".localhost", "127.0.0.1", "[::1]")  # Django's ALLOWED_HOSTS while DEBUG, with no hosts set

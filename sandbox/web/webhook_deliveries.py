@@ -11,10 +11,10 @@ Both authenticate with the project's API key exactly as the Attendee API does (`
 
 from flask import Blueprint, request
 
-from sandbox.api.dispatch import authenticate, sandbox
-from sandbox.api.responses import error_response, json_response
-from sandbox.errors import AttendeeError
-from sandbox.webhooks import delivery_json
+from sandbox.contract.errors import AttendeeError
+from sandbox.infra.webhooks import delivery_json
+from sandbox.web.pipeline import authenticate, sandbox
+from sandbox.web.responses import error_response, json_response
 
 FILTERS = ("bot_id", "trigger", "status")
 

@@ -47,10 +47,14 @@ from collections import deque
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
-from sandbox.clock import monotonic as _monotonic
-from sandbox.errors import AttendeeError
-from sandbox.own_address import OwnAddress
-from sandbox.timefmt import format_api_datetime, parse_stored_datetime, to_stored
+from sandbox.contract.datetimes import (
+    format_api_datetime,
+    parse_stored_datetime,
+    to_stored,
+)
+from sandbox.contract.errors import AttendeeError
+from sandbox.domain.clock import monotonic as _monotonic
+from sandbox.infra.own_address import OwnAddress
 
 # The trigger codes in the real server's enum order (9.2).
 TRIGGERS = (

@@ -13,11 +13,11 @@ import json
 import re
 from pathlib import Path
 
-from sandbox import lifecycle
-from sandbox.errors import AttendeeError
-from sandbox.meeting_urls import InvalidMeetingUrl, meeting_platform
-from sandbox.scenarios import ScenarioError, load_scenarios
-from sandbox.timefmt import parse_query_datetime, to_stored
+from sandbox.contract.datetimes import parse_query_datetime, to_stored
+from sandbox.contract.errors import AttendeeError
+from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
+from sandbox.domain import lifecycle
+from sandbox.domain.scenarios import ScenarioError, load_scenarios
 
 API_KEY_RE = re.compile(r"^[A-Za-z0-9]{32}$")
 ID_RE = {prefix: re.compile(rf"^{prefix}_[A-Za-z0-9]{{16}}$") for prefix in ("proj", "bot", "rec")}
@@ -245,7 +245,7 @@ _CHAT_TO = ("everyone", "only_bot")
 
 def _load_meeting_data(file, bots):
     """`meeting_data.json`: a list of `{"bot_id", "participants", "participant_events", "utterances",
-    "chat_messages"}`, stored as sandbox/meeting.py stores them. Missing file: no meeting data.
+    "chat_messages"}`, stored as sandbox/usecases/meeting.py stores them. Missing file: no meeting data.
 
     participants `{id, uuid, name, user_uuid?, is_host?, is_the_bot?, created_at}`; participant_events `{id,
     participant_uuid, event_type, event_data?, created_at, timestamp_ms?}`; utterances `{speaker_uuid, text,

@@ -14,9 +14,9 @@ time.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sandbox.errors import AttendeeError
-from sandbox.lifecycle import EVENT_TYPES, check_event_pair
-from sandbox.timefmt import to_stored
+from sandbox.contract.datetimes import to_stored
+from sandbox.contract.errors import AttendeeError
+from sandbox.domain.lifecycle import EVENT_TYPES, check_event_pair
 
 DEFAULT_SCENARIO = "happy_path"
 

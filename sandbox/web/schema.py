@@ -9,9 +9,15 @@ document was fetched from, so "Try it" in a viewer works against this sandbox. T
 
 from flask import Blueprint
 
-from sandbox.api.guards import public_base_url
-from sandbox.api.responses import json_response as respond
-from sandbox.openapi import BOT_STATES, EVENT_TYPES, WEBHOOK_TRIGGERS, add_sandbox_paths, build_openapi
+from sandbox.contract.openapi import (
+    BOT_STATES,
+    EVENT_TYPES,
+    WEBHOOK_TRIGGERS,
+    add_sandbox_paths,
+    build_openapi,
+)
+from sandbox.web.guards import public_base_url
+from sandbox.web.responses import json_response as respond
 
 ADMIN_SCHEME = "SandboxAdminToken"
 JSON_MEDIA = "application/json"
@@ -355,7 +361,7 @@ def sandbox_paths():
     return paths
 
 
-CROSS_SITE = error("Sent by another site's page: its `Origin` is not this sandbox's own (sandbox/api/guards.py).")
+CROSS_SITE = error("Sent by another site's page: its `Origin` is not this sandbox's own (sandbox/web/guards.py).")
 NOT_JSON = error("A body (or a `Content-Type`) other than `application/json`: a form cannot drive the control plane.")
 
 

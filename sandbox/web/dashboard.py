@@ -1,7 +1,7 @@
 """The sandbox's dashboard (`/sandbox/ui`): sign in with a project's API key, watch its bots live, act on them.
 
-Plain server-rendered HTML (Jinja templates in sandbox/templates, styles and one small script in
-sandbox/static, nothing fetched from elsewhere). Pages:
+Plain server-rendered HTML (Jinja templates in sandbox/web/templates, styles and one small script in
+sandbox/web/static, nothing fetched from elsewhere). Pages:
 
 * `GET /sandbox/ui`: the sign-in form, or (signed in) the project's bots, newest first, with a create form
   and its scenario picker;
@@ -22,15 +22,24 @@ import json
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from sandbox import control, lifecycle, meeting
-from sandbox.api.dispatch import sandbox
-from sandbox.api.guards import public_base_url
-from sandbox.errors import AttendeeError
-from sandbox.meeting_urls import meeting_platform
-from sandbox.timefmt import format_api_datetime, parse_stored_datetime
-from sandbox.webhooks import delivery_json
+from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
+from sandbox.contract.errors import AttendeeError
+from sandbox.contract.meeting_urls import meeting_platform
+from sandbox.domain import lifecycle
+from sandbox.infra.webhooks import delivery_json
+from sandbox.usecases import control, meeting
+from sandbox.web.guards import public_base_url
+from sandbox.web.pipeline import sandbox
 
 COOKIE = "attendee_sandbox_key"
 PREFIX = "/sandbox/ui"
@@ -72,8 +81,8 @@ def make_blueprint():
         "sandbox_dashboard",
         __name__,
         url_prefix=PREFIX,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder="templates",
+        static_folder="static",
         static_url_path="/static",
     )
     bp.add_url_rule("", endpoint="home", view_func=home, methods=["GET"])

@@ -43,11 +43,10 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
-from waitress.utilities import RequestEntityTooLarge
-from waitress.utilities import build_http_date
+from waitress.utilities import RequestEntityTooLarge, build_http_date
 
-from sandbox.clock import monotonic
-from sandbox.errors import AttendeeError, BodyTooLarge
+from sandbox.contract.errors import AttendeeError, BodyTooLarge
+from sandbox.domain.clock import monotonic
 
 IDENT = "attendee-sandbox"  # the Server header
 CHECK_INTERVAL = 1  # seconds: waitress's loop wakes at least this often, and so do the timeout checks

@@ -24,8 +24,8 @@ import base64
 import binascii
 from urllib import parse
 
-from sandbox.errors import DetailError
-from sandbox.timefmt import parse_query_datetime, parse_stored_datetime
+from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime
+from sandbox.contract.errors import DetailError
 
 PAGE_SIZE = 25
 OFFSET_CUTOFF = 1000  # DRF's `offset_cutoff`: a larger `o=` is read as 1000

@@ -8,10 +8,10 @@ domain calls exactly where the real view first reads the body (DRF parses lazily
 
 from flask import request
 
-from sandbox import commands
-from sandbox.api.bots import ROUTES
-from sandbox.api.dispatch import request_data, sandbox
-from sandbox.api.responses import empty_response
+from sandbox.usecases import commands
+from sandbox.web.bots import ROUTES
+from sandbox.web.pipeline import request_data, sandbox
+from sandbox.web.responses import empty_response
 
 
 @ROUTES["send_chat_message"].handler("POST")

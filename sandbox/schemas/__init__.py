@@ -1,1 +1,0 @@
-"""Marshmallow schemas: request validation and response serialization, kept apart from HTTP."""
