@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sandbox.infra.webhooks import TRIGGERS
+from sandbox.contract.webhooks import TRIGGERS
 
 __all__ = [
     "ReceivedWebhook",

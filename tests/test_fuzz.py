@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sandbox import create_app
-from sandbox.infra.webhooks import AttemptResult
+from sandbox.infra.webhooks.transport import AttemptResult
 from tests.conftest import DEFAULT_KEY, SECOND_KEY, SEED_BOT
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "0") or 0)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from sandbox.contract.errors import AttendeeError, TransitionNotAllowed
+from sandbox.contract.responses import public_events
 from sandbox.domain import lifecycle
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -162,4 +163,4 @@ def test_data_deleted_keeps_recording_states_and_adds_no_duration():
 def test_public_events_hide_metadata():
     bot = make_bot("ready")
     lifecycle.apply_event(bot, "join_requested", at=T0, metadata={"source": "api"})
-    assert lifecycle.public_events(bot) == [{"type": "join_requested", "created_at": "2026-11-30T12:00:00Z"}]
+    assert public_events(bot) == [{"type": "join_requested", "created_at": "2026-11-30T12:00:00Z"}]

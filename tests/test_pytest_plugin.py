@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.infra.webhooks import sign
+from sandbox.infra.webhooks.signing import sign
 from sandbox.pytest_plugin import (
     SandboxControlError,
     canonical_json,

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from sandbox.infra.webhooks import encode_body, envelope, sign
+from sandbox.contract.webhooks import envelope
+from sandbox.infra.webhooks.signing import encode_body, sign
 from sandbox.pytest_plugin import verify_signature
 from sandbox.usecases import control, meeting
 from tests.conftest import AUTH, FIXTURE_BOTS

@@ -15,7 +15,9 @@ import socket
 import pytest
 import requests
 
-from sandbox.infra.webhooks import Lanes, post, request_headers
+from sandbox.infra.webhooks.outbox import Lanes
+from sandbox.infra.webhooks.signing import request_headers
+from sandbox.infra.webhooks.transport import post
 from tests.conftest import AUTH, SEED_BOT
 from tests.test_reliability import prepare_data, servers  # noqa: F401 - fixture
 from tests.webhook_helpers import (  # noqa: F401 - fixtures

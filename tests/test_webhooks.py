@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from sandbox.infra.webhooks import (
+from sandbox.contract.webhooks import envelope
+from sandbox.infra.webhooks.outbox import select_subscriptions
+from sandbox.infra.webhooks.signing import (
     canonical_json,
     encode_body,
-    envelope,
     request_headers,
-    select_subscriptions,
     sign,
 )
 from tests.conftest import AUTH, DEFAULT_SECRET, SEED_BOT

@@ -5,8 +5,8 @@ message clients see, depends on it. The request serializers check values against
 (`drf.JsonSchemaField`), and the OpenAPI document shows them converted to 3.0 (`drf.to_openapi`).
 """
 
-from sandbox.infra.webhooks import (
-    TRIGGERS as WEBHOOK_TRIGGERS,  # the trigger codes in the server's enum order (9.2)
+from sandbox.contract.webhooks import (
+    TRIGGERS as WEBHOOK_TRIGGERS,  # the trigger codes in the server's enum order
 )
 
 _GOOGLE_MEET_CAPTION_LANGUAGES = (

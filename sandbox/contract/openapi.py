@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
-from sandbox.infra.webhooks import TRIGGERS
 
 __all__ = [
     "API_PREFIX",

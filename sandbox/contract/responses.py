@@ -4,7 +4,6 @@ from marshmallow import Schema, fields
 
 from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.jsonb import jsonb_order
-from sandbox.domain.lifecycle import public_events
 
 
 class BotSchema(Schema):
@@ -50,3 +49,14 @@ BOT_ECHO = BotSchema(echo_metadata=True)
 
 def dump_bot(bot, *, echo_metadata=False):
     return (BOT_ECHO if echo_metadata else BOT).dump(bot)
+
+
+def public_events(bot):
+    """Events as the API shows them: oldest first, `sub_type` only when there is one, no metadata."""
+    out = []
+    for event in bot["events"]:
+        item = {"type": event["type"], "created_at": format_api_datetime(event["created_at"])}
+        if event.get("sub_type") is not None:
+            item["sub_type"] = event["sub_type"]
+        out.append(item)
+    return out

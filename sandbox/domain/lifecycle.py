@@ -1,195 +1,40 @@
-"""The bot state machine of the real server (contract section 5), as data, and the one function that moves a bot.
+"""The one function that moves a bot: the real server's state machine (contract section 5) at work.
 
 Every state change of every bot — leave, a scripted step, create, delete_data, an injected event, a
 fixture replay — goes through `apply_event`. It checks the transition table, appends the event, moves
 the recording and transcription states (5.6) and returns a `StateChange` for the webhooks. The 400
 message of a refused transition is built from the same table, so the two cannot drift.
 
-Bots here are plain dicts (the stored document); see `new_bot` for its shape.
+The table itself is data in `sandbox.contract.states`.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sandbox.contract.datetimes import (
-    format_api_datetime,
     parse_stored_datetime,
     to_stored,
 )
 from sandbox.contract.errors import AttendeeError, TransitionNotAllowed
-
-# --- States (5.1): API code -> phase. Order is the real server's enum order (used in messages). ---
-PRE, IN, POST = "pre", "in", "post"
-BOT_STATES = {
-    "ready": PRE,
-    "joining": IN,
-    "joined_not_recording": IN,
-    "joined_recording": IN,
-    "leaving": IN,
-    "post_processing": IN,
-    "fatal_error": POST,
-    "waiting_room": IN,
-    "ended": POST,
-    "data_deleted": POST,
-    "scheduled": PRE,
-    "staged": PRE,
-    "joined_recording_paused": IN,
-    "joining_breakout_room": IN,
-    "leaving_breakout_room": IN,
-    "joined_recording_permission_denied": IN,
-    "connecting": IN,
-    "connected": IN,
-    "disconnecting": IN,
-}
-APP_SESSION_STATES = ("connecting", "connected", "disconnecting")
-POST_MEETING_STATES = tuple(s for s, phase in BOT_STATES.items() if phase == POST)
-JOINED_STATES = (
-    "joined_recording",
-    "joined_not_recording",
-    "joined_recording_permission_denied",
-    "joined_recording_paused",
+from sandbox.contract.states import (  # noqa: F401 - the vocabulary callers read through lifecycle
+    APP_SESSION_STATES,
+    BOT_STATES,
+    EVENT_TYPES,
+    IN,
+    JOINED_STATES,
+    POST,
+    POST_MEETING_STATES,
+    PRE,
+    RECORDING_STATES,
+    RETURN_TO_PREVIOUS,
+    SUB_TYPES,
+    TRANSCRIPTION_STATES,
+    TRANSITIONS,
+    transition_message,
 )
 
-# --- Event sub-types (5.3): which sub-types each event type takes. ---
-# `None` in a tuple means "no sub-type" is allowed too.
-SUB_TYPES = {
-    "could_not_join_meeting": (
-        "meeting_not_started_waiting_for_host",
-        "zoom_authorization_failed",
-        "zoom_meeting_status_failed",
-        "unpublished_zoom_app",
-        "zoom_sdk_internal_error",
-        "request_to_join_denied",
-        "meeting_not_found",
-        "waiting_room_timeout_exceeded",
-        "login_required",
-        "bot_login_attempt_failed",
-        "unable_to_connect_to_meeting",
-        "authorized_user_not_in_meeting_timeout_exceeded",
-        "blocked_by_captcha",
-        "zoom_app_cannot_join_anonymously",
-    ),
-    "fatal_error": (
-        "process_terminated",
-        "rtmp_connection_failed",
-        "ui_element_not_found",
-        "heartbeat_timeout",
-        "bot_not_launched",
-        "out_of_credits",
-        "attendee_internal_error",
-        "global_runtime_timeout",
-    ),
-    "leave_requested": (
-        "user_requested",
-        "auto_leave_silence",
-        "auto_leave_only_participant_in_meeting",
-        "auto_leave_max_uptime_exceeded",
-        "auto_leave_could_not_enable_closed_captions",
-        None,
-    ),
-    "recording_permission_denied": (
-        "host_denied_permission",
-        "request_timed_out",
-        "host_client_cannot_grant_permission",
-        "webinar_attendee_needs_panelist_promotion",
-    ),
-}
-
-# --- Valid transitions (5.4): event -> (from-states in the message's order, to-state). ---
-# RETURN_TO_PREVIOUS: the state the bot was in just before it began joining/leaving the breakout room.
-RETURN_TO_PREVIOUS = "<previous>"
-_JOINED_FOUR = (
-    "joined_not_recording",
-    "joined_recording_permission_denied",
-    "joined_recording",
-    "joined_recording_paused",
-)
-TRANSITIONS = {
-    "join_requested": (("ready", "staged"), "joining"),
-    "staged": (("scheduled",), "staged"),
-    "could_not_join_meeting": (("joining", "waiting_room"), "fatal_error"),
-    "fatal_error": (
-        (
-            "joining",
-            "joined_recording_paused",
-            "joined_recording",
-            "joined_not_recording",
-            "joined_recording_permission_denied",
-            "waiting_room",
-            "leaving",
-            "post_processing",
-            "staged",
-            "scheduled",
-            "joining_breakout_room",
-            "leaving_breakout_room",
-            "connecting",
-            "disconnecting",
-            "connected",
-        ),
-        "fatal_error",
-    ),
-    "put_in_waiting_room": (("joining",), "waiting_room"),
-    "joined_meeting": (("waiting_room", "joining"), "joined_not_recording"),
-    "recording_permission_granted": (
-        ("joined_not_recording", "joined_recording_permission_denied"),
-        "joined_recording",
-    ),
-    "meeting_ended": (
-        (
-            "joined_recording_paused",
-            "joined_recording",
-            "joined_not_recording",
-            "joined_recording_permission_denied",
-            "waiting_room",
-            "joining",
-            "leaving",
-            "joining_breakout_room",
-            "leaving_breakout_room",
-        ),
-        "post_processing",
-    ),
-    "leave_requested": (
-        (
-            "joined_recording_paused",
-            "joined_recording",
-            "joined_not_recording",
-            "joined_recording_permission_denied",
-            "waiting_room",
-            "joining",
-            "joining_breakout_room",
-            "leaving_breakout_room",
-        ),
-        "leaving",
-    ),
-    "left_meeting": (("leaving",), "post_processing"),
-    "post_processing_completed": (("post_processing",), "ended"),
-    "data_deleted": (("fatal_error", "ended"), "data_deleted"),
-    "recording_paused": (("joined_recording",), "joined_recording_paused"),
-    "recording_resumed": (("joined_recording_paused",), "joined_recording"),
-    "began_joining_breakout_room": (_JOINED_FOUR, "joining_breakout_room"),
-    "began_leaving_breakout_room": (_JOINED_FOUR, "leaving_breakout_room"),
-    "joined_breakout_room": (("joining_breakout_room",), RETURN_TO_PREVIOUS),
-    "left_breakout_room": (("leaving_breakout_room",), RETURN_TO_PREVIOUS),
-    "recording_permission_denied": (
-        (
-            "joined_not_recording",
-            "joined_recording_permission_denied",
-            "joined_recording",
-            "joined_recording_paused",
-        ),
-        "joined_recording_permission_denied",
-    ),
-    "app_session_connection_requested": (("ready",), "connecting"),
-    "app_session_connected": (("connecting",), "connected"),
-    "app_session_disconnect_requested": (("connected", "connecting"), "disconnecting"),
-    "app_session_disconnected": (("disconnecting",), "post_processing"),
-}
-EVENT_TYPES = tuple(TRANSITIONS)
 # Events that begin a breakout-room detour; the state they leave is where the detour returns.
 _BREAKOUT_BEGINNINGS = ("began_joining_breakout_room", "began_leaving_breakout_room")
-
-RECORDING_STATES = ("not_started", "in_progress", "complete", "failed", "paused")
-TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
 
 
 @dataclass
@@ -203,14 +48,6 @@ class StateChange:
     event_sub_type: str | None
     created_at: datetime
     event_metadata: dict = field(default_factory=dict)
-
-
-def transition_message(event_type, state):
-    allowed, _ = TRANSITIONS[event_type]
-    return (
-        f"Event {event_type} not allowed when bot is in state {state}. "
-        f"It is only allowed in these states: {', '.join(allowed)}"
-    )
 
 
 def check_event_pair(event_type, sub_type):
@@ -302,17 +139,6 @@ def _move_recording(bot, new_state, metadata):
         if recording["transcription_state"] == "in_progress":
             failed = "transcription_errors" in metadata
             recording["transcription_state"] = "failed" if failed else "complete"
-
-
-def public_events(bot):
-    """Events as the API shows them: oldest first, `sub_type` only when there is one, no metadata."""
-    out = []
-    for event in bot["events"]:
-        item = {"type": event["type"], "created_at": format_api_datetime(event["created_at"])}
-        if event.get("sub_type") is not None:
-            item["sub_type"] = event["sub_type"]
-        out.append(item)
-    return out
 
 
 def replay(bot_id, events, *, start_state, join_at=None):

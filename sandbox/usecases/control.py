@@ -34,10 +34,10 @@ from sandbox.contract.datetimes import (
 )
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.inputs import InputError, loads_json, parse_int
+from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
 from sandbox.domain.sandbox import Unit
 from sandbox.domain.scenarios import DEFAULT_SCENARIO, step_name
-from sandbox.infra.webhooks import TRIGGERS
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
 WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py

@@ -36,7 +36,7 @@ from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetim
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.domain import lifecycle
-from sandbox.infra.webhooks import delivery_json
+from sandbox.infra.webhooks.outbox import delivery_json
 from sandbox.usecases import control, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import sandbox

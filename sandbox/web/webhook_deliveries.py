@@ -12,7 +12,7 @@ Both authenticate with the project's API key exactly as the Attendee API does (`
 from flask import Blueprint, request
 
 from sandbox.contract.errors import AttendeeError
-from sandbox.infra.webhooks import delivery_json
+from sandbox.infra.webhooks.outbox import delivery_json
 from sandbox.web.pipeline import authenticate, sandbox
 from sandbox.web.responses import error_response, json_response
 
