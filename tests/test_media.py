@@ -13,21 +13,24 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from freezegun import freeze_time
 
+from sandbox.contract.media_checks import BLOB_TOO_LARGE_ERROR
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the package is not installed in the test virtualenv
     sys.path.insert(0, str(ROOT))
 
-from sandbox.infra.media import (  # noqa: E402
-    BLOB_TOO_LARGE_ERROR,
+from sandbox.contract.media_checks import (
     MAX_BLOB_BYTES,
-    MEDIA_TYPES,
     MP3_DECODE_ERROR,
-    MediaUrlRefused,
     decode_base64_lenient,
     is_valid_jpeg,
     is_valid_png,
-    media_file_path,
     mp3_decode_error,
+)
+from sandbox.infra.media import (
+    MEDIA_TYPES,
+    MediaUrlRefused,
+    media_file_path,
     sign_recording_url,
     verify_recording_url,
 )

@@ -29,6 +29,12 @@ from datetime import timedelta
 
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.media_checks import (
+    BLOB_TOO_LARGE_ERROR,
+    MAX_BLOB_BYTES,
+    mp3_decode_error,
+    mp3_frames,
+)
 from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.contract.messages import GALLERY_BODY_NOT_AN_OBJECT, NO_PARTICIPANT
 from sandbox.contract.requests.bots import NON_CAPTION_PROVIDERS
@@ -43,12 +49,6 @@ from sandbox.contract.requests.commands import (
 )
 from sandbox.contract.validators import is_valid_url
 from sandbox.domain.lifecycle import JOINED_STATES
-from sandbox.infra.media import (
-    BLOB_TOO_LARGE_ERROR,
-    MAX_BLOB_BYTES,
-    mp3_decode_error,
-    mp3_frames,
-)
 
 # --------------------------------------------------------------------------------------------------
 # The sandbox's model of playback (the real server's flags `ENABLE_ZOOM_VIDEO_OUTPUT` and

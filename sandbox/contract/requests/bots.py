@@ -36,13 +36,17 @@ from sandbox.contract.drf import (
     documents,
 )
 from sandbox.contract.errors import AttendeeError, FieldErrors
+from sandbox.contract.media_checks import (
+    decode_base64_lenient,
+    is_valid_jpeg,
+    is_valid_png,
+)
 from sandbox.contract.meeting_urls import (
     InvalidMeetingUrl,
     meeting_platform,
     normalize_meeting_url,
 )
 from sandbox.contract.validators import first_surrogate, outside_bmp
-from sandbox.infra.media import decode_base64_lenient, is_valid_jpeg, is_valid_png
 
 # --------------------------------------------------------------------------------------------------
 # Constants of the real server

@@ -18,8 +18,8 @@ from sandbox.contract.drf import (
     documents,
 )
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.media_checks import decode_base64_lenient
 from sandbox.contract.requests.bots import BOT_IMAGE, BotChatMessage, BotImage, load
-from sandbox.infra.media import decode_base64_lenient
 
 AUDIO_CONTENT_TYPES = ("audio/mp3",)
 
