@@ -16,6 +16,7 @@ from sandbox.contract.datetimes import to_stored
 from sandbox.domain.ids import IdFactory
 from sandbox.infra.fixtures import load_fixtures
 from sandbox.infra.store import TinyDBStore
+from sandbox.usecases import bots
 
 DEFAULT_PROJECT = "proj_sbx0Default00001"
 CREATE_BODY = {"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bench Bot"}
@@ -27,7 +28,7 @@ def created_bot_settings():
     sb = app.extensions["sandbox"]
     try:
         project = sb.store.get("projects", DEFAULT_PROJECT)
-        bot, _ = sb.create_bot(project, dict(CREATE_BODY))
+        bot, _ = bots.create_bot(sb, project, dict(CREATE_BODY))
         return copy.deepcopy(bot.get("settings") or {})
     except Exception:  # noqa: BLE001 - a benchmark still runs while create is being written
         return {}

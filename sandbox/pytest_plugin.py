@@ -434,9 +434,7 @@ def attendee_sandbox_settings():
 def attendee_sandbox(tmp_path_factory, attendee_sandbox_settings):
     """The sandbox server, started once per test session on 127.0.0.1 and a free port."""
     from sandbox import create_app
-    from sandbox.web.server import (
-        create_server,  # serve's server: the same limits and timeouts
-    )
+    from sandbox.web.server import create_server  # serve's server: the same limits and timeouts
 
     data_path = tmp_path_factory.mktemp("attendee-sandbox") / "data.json"
     settings = {**attendee_sandbox_settings, "data_path": data_path, "background_steps": True, "testing": False}

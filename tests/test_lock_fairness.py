@@ -19,6 +19,7 @@ from freezegun import freeze_time
 from sandbox import create_app
 from sandbox.domain.sandbox import BUSY_PROJECT_RETRY_SECONDS
 from sandbox.infra.store import MemoryStore
+from sandbox.usecases import bots
 from tests.conftest import AUTH, SECOND_AUTH, SECOND_KEY, SEED_BOT
 from tests.control_helpers import SECOND_PROJECT, capture_webhooks, post_json
 from tests.test_reliability import Served
@@ -34,7 +35,7 @@ def add_bots_in_motion(sb, count):
     """`count` new bots in the second project, each with the default scenario's scripted steps pending
     (copies of one bot created through the use case, so the data is what the API would have made)."""
     project = sb.store.get("projects", SECOND_PROJECT)
-    template, _ = sb.create_bot(project, dict(CREATE_BODY))
+    template, _ = bots.create_bot(sb, project, dict(CREATE_BODY))
     ids = [template["id"]]
     for _ in range(count - 1):
         bot = copy.deepcopy(template)
@@ -167,7 +168,7 @@ def busy_project(make_app, frozen):
     project = sb.store.get("projects", SECOND_PROJECT)
     ids = []
     for _ in range(200):
-        ids.append(sb.create_bot(project, dict(CREATE_BODY))[0]["id"])
+        ids.append(bots.create_bot(sb, project, dict(CREATE_BODY))[0]["id"])
         frozen.tick(0.01)
     return app, sb, ids
 

@@ -19,7 +19,8 @@ import pytest
 import requests
 
 from sandbox.config import Settings
-from sandbox.web.server import DelayedRequests, LendingDispatcher
+from sandbox.domain.faults import DelayedRequests
+from sandbox.web.server import LendingDispatcher
 from tests.conftest import AUTH, DEFAULT_KEY, SECOND_AUTH
 from tests.test_cli import start_server
 from tests.test_reliability import prepare_data, servers  # noqa: F401 - fixture

@@ -10,7 +10,7 @@ import pytest
 from sandbox.contract.webhooks import envelope
 from sandbox.infra.webhooks.signing import encode_body, sign
 from sandbox.pytest_plugin import verify_signature
-from sandbox.usecases import control, meeting
+from sandbox.usecases import bots, control, meeting
 from tests.conftest import AUTH, FIXTURE_BOTS
 
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
@@ -95,7 +95,7 @@ def stored(make_app):
     app = make_app(testing=False, background_steps=False)  # as served: a failure would be a 500 page
     sb = app.extensions["sandbox"]
     project = control.create_project(sb, {"name": "Team \udc80", "webhooks": [HOOK]})
-    bot, _ = sb.create_bot(project, {"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bot"})
+    bot, _ = bots.create_bot(sb, project, {"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bot"})
     control.advance_clock(sb, project, {"seconds": 60})
     stored_bot = sb.store.get("bots", bot["id"])
     stored_bot["bot_name"] = "Bot \ud801"

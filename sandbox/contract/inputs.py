@@ -10,9 +10,11 @@ through `parse_int`, so no input reaches Python's limits (the recursion limit, t
 import json
 import math
 
+from sandbox.contract.errors import SandboxInputError
+
 MAX_DIGITS = 30  # more digits than any range the sandbox checks (and far below int()'s 4,300)
 
-__all__ = ["InputError", "find_lone_surrogate", "loads_json", "parse_int"]
+__all__ = ["InputError", "check_fields", "find_lone_surrogate", "is_int", "is_number", "loads_json", "parse_int", "query_int"]
 
 
 class InputError(ValueError):
@@ -109,3 +111,33 @@ def _int_range(minimum, maximum):
     if maximum is not None:
         return f"an integer <= {maximum}"
     return "an integer"
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def query_int(text, message, minimum=None, maximum=None):
+    """An integer of a control-plane query string or form, or a 400 with `message` (which names it and its
+    range): never Python's own errors, whatever the digits."""
+    try:
+        return parse_int(text, "value", minimum=minimum, maximum=maximum)
+    except InputError:
+        raise SandboxInputError(message) from None
+
+
+def check_fields(body, allowed, required=()):
+    """The body must be an object with only `allowed` keys and every `required` one."""
+    if not isinstance(body, dict):
+        raise SandboxInputError("The body must be a JSON object")
+    unknown = [key for key in body if key not in allowed]
+    if unknown:
+        raise SandboxInputError(f"Unknown field(s): {', '.join(unknown)}. Allowed fields: {', '.join(allowed)}")
+    missing = [key for key in required if key not in body]
+    if missing:
+        raise SandboxInputError(f"Missing required field(s): {', '.join(missing)}")
+    return body

@@ -127,3 +127,33 @@ VOICE_AGENT_URL_NOT_ALLOWED = (
 ASYNC_NO_CLOSED_CAPTIONS = "Meeting closed captions are not available for async transcription."
 ASYNC_NO_DEEPGRAM_CALLBACK = "Deepgram callback is not available for async transcription."
 ASYNC_NO_PROVIDER = "Please specify a transcription provider."
+
+
+# --------------------------------------------------------------------------------------------------
+# The bot views' own checks (bots_api_views.py, bots_api_utils.py)
+# --------------------------------------------------------------------------------------------------
+
+ZOOM_CREDENTIALS_REQUIRED = (
+    "Zoom App credentials are required to create a Zoom bot. "
+    "Please add Zoom credentials at https://{domain}/projects/{project_id}/credentials"
+)
+EXTERNAL_STORAGE_CREDENTIALS_REQUIRED = (
+    "External media storage credentials are required to upload recordings to an external storage bucket. "
+    "Please add external media storage credentials at https://{domain}/projects/{project_id}/credentials."
+)
+CONCURRENCY_LIMIT = (
+    "You have exceeded the maximum number of concurrent bots ({limit}) for your account. "
+    "Please reach out to customer support to increase the limit."
+)
+DEDUPLICATION_CONFLICT = (
+    "Deduplication key already in use. A bot in a non-terminal state with this deduplication key already exists. "
+    "Please use a different deduplication key or wait for that bot to terminate."
+)
+PATCH_ONLY_WHEN_SCHEDULED = (
+    "Bot is in state {state} but join_at, meeting_url, bot_name, bot_image and recording_settings "
+    "can only be updated when in the scheduled state"
+)
+DELETE_ONLY_WHEN_SCHEDULED = "Bot is in state {state} but can only be deleted when in scheduled state"
+DATA_DELETE_NOT_ALLOWED = "Bot is not in a state where the data deleted event can be created"
+CANNOT_PAUSE = "Bot is in state {state} and cannot pause recording"
+CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."

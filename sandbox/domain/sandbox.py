@@ -23,71 +23,13 @@ from sandbox.contract.datetimes import (
 )
 from sandbox.contract.errors import AttendeeError, BotNotFound, SandboxWasReset
 from sandbox.contract.jsonb import jsonb_order
-from sandbox.contract.meeting_urls import STORED_MAX_LENGTH, meeting_platform
-from sandbox.contract.requests.bots import (
-    check_bot_insert,
-    check_bot_webhooks,
-    check_patch_bot_storage,
-    create_db_error,
-    parse_create_bot,
-    parse_patch_bot,
-)
 from sandbox.domain import lifecycle, scenarios
 from sandbox.infra.store import StoreReplaced
 
-ZOOM_CREDENTIALS_REQUIRED = (
-    "Zoom App credentials are required to create a Zoom bot. "
-    "Please add Zoom credentials at https://{domain}/projects/{project_id}/credentials"
-)
-EXTERNAL_STORAGE_CREDENTIALS_REQUIRED = (
-    "External media storage credentials are required to upload recordings to an external storage bucket. "
-    "Please add external media storage credentials at https://{domain}/projects/{project_id}/credentials."
-)
-CONCURRENCY_LIMIT = (
-    "You have exceeded the maximum number of concurrent bots ({limit}) for your account. "
-    "Please reach out to customer support to increase the limit."
-)
-DEDUPLICATION_CONFLICT = (
-    "Deduplication key already in use. A bot in a non-terminal state with this deduplication key already exists. "
-    "Please use a different deduplication key or wait for that bot to terminate."
-)
-UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
-SCENARIO_METADATA_KEY = "sandbox_scenario"
-PATCH_ONLY_WHEN_SCHEDULED = (
-    "Bot is in state {state} but join_at, meeting_url, bot_name, bot_image and recording_settings "
-    "can only be updated when in the scheduled state"
-)
-DELETE_ONLY_WHEN_SCHEDULED = "Bot is in state {state} but can only be deleted when in scheduled state"
-DATA_DELETE_NOT_ALLOWED = "Bot is not in a state where the data deleted event can be created"
-CANNOT_PAUSE = "Bot is in state {state} and cannot pause recording"
-CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."
 LOCK_ORDER = "a project's lock is taken before the store lock, never while holding it"
 # When the background runner finds a due bot's project busy (its bulk work catches the bot up anyway),
 # it looks again after this many seconds rather than waiting for that project.
 BUSY_PROJECT_RETRY_SECONDS = 0.05
-
-# What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
-BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages")
-KEPT_DELIVERY_TRIGGER = "bot.state_change"
-REMOVER_PREFIX = "remover_"
-# The settings a created bot keeps (preamble: the stored bot document).
-STORED_SETTINGS = (
-    "recording_settings",
-    "transcription_settings",
-    "zoom_settings",
-    "google_meet_settings",
-    "teams_settings",
-    "automatic_leave_settings",
-    "voice_agent_settings",
-    "bot_chat_message",
-    "bot_image",
-    "websocket_settings",
-    "rtmp_settings",
-    "callback_settings",
-    "external_media_storage_settings",
-    "debug_settings",
-)
-
 
 class NullOutbox:
     """Where state changes go when no webhook dispatcher is attached."""
@@ -260,11 +202,11 @@ class Sandbox:
             try:
                 yield unit
             except AttendeeError:
-                self._commit(unit)
+                self.commit(unit)
                 raise
-            self._commit(unit)
+            self.commit(unit)
 
-    def _commit(self, unit):
+    def commit(self, unit):
         """Save the bot, then hand its emissions to the outbox (which only enqueues), in event order."""
         if unit.deleted:
             self.store.delete("bots", unit.bot["id"])
@@ -272,7 +214,7 @@ class Sandbox:
         else:
             if unit.dirty or unit.changes:
                 self.store.put("bots", unit.bot)
-            self._track_due(unit.project, unit.bot)
+            self.track_due(unit.project, unit.bot)
         for trigger, data in unit.emissions:
             self.outbox.emit(unit.project["id"], unit.bot["id"], trigger, data)
         unit.emissions = []
@@ -321,7 +263,7 @@ class Sandbox:
         return applied
 
     # -- the background runner -------------------------------------------------------------------------
-    def _track_due(self, project, bot):
+    def track_due(self, project, bot):
         steps = bot.get("pending_steps")
         if steps:
             offset = project.get("clock_offset_seconds", 0.0)
@@ -336,7 +278,7 @@ class Sandbox:
             self._due.clear()
             for project in self.store.scan("projects", ""):
                 for bot in self.store.scan("bots", project["id"]):
-                    self._track_due(project, bot)
+                    self.track_due(project, bot)
 
     def run_due_steps(self):
         """Apply every step that is due now, for bots nobody has read; returns seconds until the next one.
@@ -375,125 +317,8 @@ class Sandbox:
             wait = self.run_due_steps()
             self._wake.wait(timeout=60.0 if wait is None else min(wait + 0.001, 60.0))
 
-    # -- bot use cases ---------------------------------------------------------------------------------
-    def get_bot(self, project, bot_id):
-        with self.bot_unit(project, bot_id) as unit:
-            return unit.bot
-
-    def leave(self, project, bot_id):
-        """POST /leave (6.6): leave_requested/user_requested, then the scenario's post-processing."""
-        with self.bot_unit(project, bot_id) as unit:
-            self.apply(unit, "leave_requested", "user_requested", at=self.now(project))
-            return unit.bot
-
-    def create_bot(self, project, body):
-        """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
-
-        1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
-        3. field validation (`parse_create_bot`), then the sandbox's own check of `sandbox_scenario`;
-        4. a Zoom URL needs the project's Zoom credentials; 5. external storage needs credentials the
-        sandbox's projects never have; 6. the concurrency limit; 7. the "transaction": row errors,
-        deduplication conflict, the chat message to a participant, the bot-level webhooks.
-
-        An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
-        script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
-        `join_requested`), applied lazily like every scripted step. Returns `(bot, echo_metadata)`: the
-        real server echoes a scheduled bot's metadata in input order, because it does not re-read it.
-        """
-        now = self.now(project)
-        parsed = parse_create_bot(
-            body,
-            now=now,
-            voice_agents_enabled=self.settings.enable_voice_agents,
-            require_https_webhooks=self.settings.require_https_webhooks,
-            db_checks=False,
-        )
-        scenario = self._scenario_for_new_bot(project, parsed["metadata"])
-        urls = [hook.get("url", "") for hook in parsed["webhooks"]]
-        reaches_sandbox = {url: self.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
-        credentials_link = {"domain": self.settings.site_domain, "project_id": project["id"]}
-        if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
-            raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
-        if parsed["external_media_storage_settings"]:
-            raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
-        with self.bulk_work(project["id"]) as generation:
-            self._catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
-            with self.store.lock:
-                return self._insert_bot(project, parsed, scenario, now, reaches_sandbox)
-
-    def _insert_bot(self, project, parsed, scenario, now, reaches_sandbox):
-        """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
-        limit = self.settings.concurrent_bots_limit
-        summaries = self.store.summaries("bots", project["id"]).values()
-        in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
-        if in_meeting >= limit:
-            raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
-        # Step 7, in the order the real server's transaction fails: the bot row, its unique
-        # deduplication index, the chat message request, the webhook subscriptions.
-        check_bot_insert({**parsed, "bot_chat_message": None})
-        if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
-            raise create_db_error()
-        key = parsed["deduplication_key"]
-        if key is not None and any(
-            held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries
-        ):
-            raise AttendeeError(DEDUPLICATION_CONFLICT)
-        check_bot_insert(parsed)
-        check_bot_webhooks(
-            parsed["webhooks"], require_https=self.settings.require_https_webhooks, reaches_sandbox=reaches_sandbox
-        )
-
-        bot = self._new_bot(project, parsed, scenario, now)
-        unit = Unit(self, project, bot)
-        if parsed["join_at"] is None:
-            self.apply(unit, "join_requested", at=now, metadata={"source": "api"})
-        else:
-            bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], platform_key(bot), now)
-            unit.dirty = True
-        self._commit(unit)
-        return bot, parsed["join_at"] is not None
-
-    def _scenario_for_new_bot(self, project, metadata):
-        """The scenario a new bot follows: its metadata's `sandbox_scenario`, else its project's."""
-        name = (metadata or {}).get(SCENARIO_METADATA_KEY)
-        if name is None:
-            name = project.get("scenario") or scenarios.DEFAULT_SCENARIO
-        if name not in self.scenarios:
-            known = ", ".join(sorted(self.scenarios))
-            raise AttendeeError(UNKNOWN_SCENARIO.format(name=name, known=known))
-        return name
-
-    def _new_bot(self, project, parsed, scenario, now):
-        """The stored bot document of a new bot (`ready` or `scheduled`, no events yet)."""
-        join_at = parsed["join_at"]
-        settings = {name: parsed[name] for name in STORED_SETTINGS}
-        return {
-            "id": self.ids.new("bot"),
-            "project_id": project["id"],
-            "created_at": to_stored(now),
-            "bot_name": parsed["bot_name"],
-            "meeting_url": parsed["meeting_url"],
-            "platform": parsed["platform"],
-            "state": "scheduled" if join_at is not None else "ready",
-            "events": [],
-            "recording": {
-                "id": self.ids.new("rec"),
-                "state": "not_started",
-                "transcription_state": "not_started",
-                "format": parsed["recording_settings"].get("format") or "mp4",
-                "file": None,
-            },
-            "join_at": to_stored(join_at) if join_at is not None else None,
-            "deduplication_key": parsed["deduplication_key"],
-            "metadata": parsed["metadata"],
-            "scenario": scenario,
-            "pending_steps": [],
-            "breakout_return_state": None,
-            "settings": settings,
-            "webhooks": [{"url": hook["url"], "triggers": list(hook["triggers"])} for hook in parsed["webhooks"]],
-        }
-
-    def _catch_up_due_bots(self, project, generation):
+    # -- bringing a project's bots up to date (bulk work) -------------------------------------------
+    def catch_up_due_bots(self, project, generation):
         """Apply the due steps of the project's bots that have any (the due index knows them), so that the
         store's summaries of the project's bots are current. Bulk work: callers hold the project's lock."""
         wall_now = self.clock.wall_now()
@@ -503,15 +328,15 @@ class Sandbox:
             with self.store.turn(generation):
                 bot = self.store.get("bots", bot_id)
                 if bot is not None and bot["project_id"] == project["id"]:
-                    self._catch_up_stored(project, bot, now)
+                    self.catch_up_stored(project, bot, now)
 
-    def _catch_up_stored(self, project, bot, now):
+    def catch_up_stored(self, project, bot, now):
         """Apply a stored bot's due steps and save it (callers hold the store lock)."""
         unit = Unit(self, project, bot)
         self.catch_up(unit, now)
-        self._commit(unit)
+        self.commit(unit)
 
-    def _current_bots(self, project, generation):
+    def current_bots(self, project, generation):
         """Every bot of the project, oldest first, each brought up to date (its due steps applied and saved).
 
         Bulk work: callers hold the project's lock, so the bots read here are the latest (only the
@@ -523,172 +348,10 @@ class Sandbox:
             steps = bot.get("pending_steps")
             if steps and parse_stored_datetime(steps[0]["due"]) <= now:
                 with self.store.turn(generation):
-                    self._catch_up_stored(project, bot, now)
+                    self.catch_up_stored(project, bot, now)
             bots.append(bot)
         return sorted(bots, key=lambda bot: parse_stored_datetime(bot["created_at"]))
 
-    def list_bots(
-        self, project, *, meeting_url=None, deduplication_key=None, states=None, join_at_after=None, join_at_before=None
-    ):
-        """GET /bots (6.1, 4): the project's bots, up to date, filtered (AND), oldest first.
-
-        `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
-        strict, and a bot without join_at never matches them (SQL NULL comparisons).
-        """
-        with self.bulk_work(project["id"]) as generation:
-            bots = self._current_bots(project, generation)
-
-        def keep(bot):
-            if meeting_url and bot["meeting_url"] != meeting_url:
-                return False
-            if deduplication_key and bot.get("deduplication_key") != deduplication_key:
-                return False
-            if states and bot["state"] not in states:
-                return False
-            if join_at_after is not None or join_at_before is not None:
-                if not bot.get("join_at"):
-                    return False
-                join_at = parse_stored_datetime(bot["join_at"])
-                if join_at_after is not None and not join_at > join_at_after:
-                    return False
-                if join_at_before is not None and not join_at < join_at_before:
-                    return False
-            return True
-
-        return [bot for bot in bots if keep(bot)]
-
-    def patch_bot(self, project, bot_id, read_body):
-        """PATCH /bots/{id} (6.4). `read_body()` is called after the bot lookup, as the real view reads the
-        body only then (so an unknown bot is a 404 whatever the body).
-
-        join_at, meeting_url, bot_name, bot_image and recording_settings only change while `scheduled`;
-        sending the stored join_at/meeting_url/bot_name again is not a change. metadata is replaced in
-        any state. A scheduled bot whose join_at or meeting_url changed gets its way in planned again.
-        Returns `(bot, echo_metadata)`: PATCH responses echo the metadata that was sent, in input order.
-        """
-        with self.bot_unit(project, bot_id) as unit:
-            bot = unit.bot
-            now = self.now(project)
-            changes = parse_patch_bot(read_body(), now=now)
-            moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
-            moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
-            renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
-            always_a_change = "bot_image" in changes or "recording_settings" in changes
-            scheduled_only = moves_join or moves_url or renames or always_a_change
-            if scheduled_only and bot["state"] != "scheduled":
-                raise AttendeeError(PATCH_ONLY_WHEN_SCHEDULED.format(state=bot["state"]))
-            check_patch_bot_storage(changes)
-            settings = bot.setdefault("settings", {})
-            if "join_at" in changes:
-                bot["join_at"] = to_stored(changes["join_at"])
-            if "meeting_url" in changes:
-                bot["meeting_url"] = changes["meeting_url"]
-                bot["platform"] = meeting_platform(changes["meeting_url"])
-            if "metadata" in changes:
-                bot["metadata"] = changes["metadata"]
-            if "bot_name" in changes:
-                bot["bot_name"] = changes["bot_name"]
-            if "bot_image" in changes:
-                settings["bot_image"] = changes["bot_image"]
-            if "recording_settings" in changes:
-                settings["recording_settings"] = changes["recording_settings"]
-                bot["recording"]["format"] = changes["recording_settings"].get("format") or "mp4"
-            if bot["state"] == "scheduled" and (moves_join or moves_url):
-                join_at = parse_stored_datetime(bot["join_at"])
-                bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, platform_key(bot), now)
-            unit.dirty = True
-            return bot, "metadata" in changes
-
-    def delete_bot(self, project, bot_id):
-        """DELETE /bots/{id} (6.5): only a scheduled bot, hard-deleted; no webhook; its key is free again."""
-        with self.bot_unit(project, bot_id) as unit:
-            if unit.bot["state"] != "scheduled":
-                raise AttendeeError(DELETE_ONLY_WHEN_SCHEDULED.format(state=unit.bot["state"]))
-            unit.deleted = True
-
-    def delete_data(self, project, bot_id):
-        """POST /delete_data (6.17): from `ended` or `fatal_error` only (its own message, not the
-        transition table's). Deletes the bot's utterances (real-time and async: one table), participants,
-        their events, chat messages, the recording file and audio chunks, and the webhook delivery records
-        of every trigger but bot.state_change; scrubs `remover_*` keys from event metadata and from the
-        stored state-change payloads. Keeps metadata, events and the recording and transcription states.
-        Then `data_deleted`, whose webhook follows."""
-        with self.bot_unit(project, bot_id) as unit:
-            bot = unit.bot
-            allowed, _ = lifecycle.TRANSITIONS["data_deleted"]
-            if bot["state"] not in allowed:
-                raise AttendeeError(DATA_DELETE_NOT_ALLOWED)
-            for table in BOT_DATA_TABLES:
-                for doc in self.store.scan(table, bot["id"]):
-                    self.store.delete(table, doc["id"])
-            # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
-            for delivery_id, (of_bot, trigger) in self.store.summaries("deliveries", project["id"]).items():
-                if of_bot != bot["id"]:
-                    continue
-                if trigger != KEPT_DELIVERY_TRIGGER:
-                    self.store.delete("deliveries", delivery_id)
-                else:
-                    delivery = self.store.get("deliveries", delivery_id)
-                    if _scrub_removers(delivery):
-                        self.store.put("deliveries", delivery)
-            bot["recording"]["file"] = None
-            bot["recording"].pop("audio_chunks", None)  # the per-speaker audio async transcriptions need
-            for event in bot["events"]:
-                for key in [k for k in event.get("metadata") or {} if k.startswith(REMOVER_PREFIX)]:
-                    del event["metadata"][key]
-            unit.dirty = True
-            self.apply(unit, "data_deleted", at=self.now(project))
-            return bot
-
-    def pause_recording(self, project, bot_id):
-        """POST /pause_recording (6.18): only from `joined_recording`. The sandbox's bot obeys at once, so
-        the answer is always the bot in `joined_recording_paused` (recording `paused`), never the real
-        server's `Unable to pause recording` timeout."""
-        with self.bot_unit(project, bot_id) as unit:
-            if unit.bot["state"] != "joined_recording":
-                raise AttendeeError(CANNOT_PAUSE.format(state=unit.bot["state"]))
-            self.apply(unit, "recording_paused", at=self.now(project))
-            return unit.bot
-
-    def resume_recording(self, project, bot_id):
-        """POST /resume_recording (6.19): only from `joined_recording_paused`; answered at once, with the
-        bot back in `joined_recording` (recording `in_progress`). Its message ends with a period."""
-        with self.bot_unit(project, bot_id) as unit:
-            if unit.bot["state"] != "joined_recording_paused":
-                raise AttendeeError(CANNOT_RESUME.format(state=unit.bot["state"]))
-            self.apply(unit, "recording_resumed", at=self.now(project))
-            return unit.bot
-
-
-def bot_platform(bot):
-    """`zoom`, `google_meet` or `teams`; fixture bots may not store it, so it is derived from the URL."""
-    return bot.get("platform") or meeting_platform(bot["meeting_url"])
-
-
-def platform_key(bot):
-    """The key of `scenarios.PLATFORM_LEAD_SECONDS`: Zoom splits by SDK (native unless `sdk: web`)."""
-    platform = bot_platform(bot)
-    if platform == "zoom":
-        zoom_settings = (bot.get("settings") or {}).get("zoom_settings") or {}
-        return "zoom_web" if zoom_settings.get("sdk") == "web" else "zoom_native"
-    return platform
-
-
-def _scrub_removers(value):
-    """Remove `remover_*` keys from every `event_metadata` object inside `value`; True if any went."""
-    removed = False
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "event_metadata" and isinstance(item, dict):
-                for name in [k for k in item if k.startswith(REMOVER_PREFIX)]:
-                    del item[name]
-                    removed = True
-            else:
-                removed = _scrub_removers(item) or removed
-    elif isinstance(value, list):
-        for item in value:
-            removed = _scrub_removers(item) or removed
-    return removed
 
 
 # -- scripted actions that are not events ------------------------------------------------------------

@@ -35,9 +35,7 @@ from sandbox.contract.media_checks import (
     mp3_decode_error,
     mp3_frames,
 )
-from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.contract.messages import GALLERY_BODY_NOT_AN_OBJECT, NO_PARTICIPANT
-from sandbox.contract.requests.bots import NON_CAPTION_PROVIDERS
 from sandbox.contract.requests.commands import (
     parse_chat_message,
     parse_output_audio,
@@ -48,6 +46,7 @@ from sandbox.contract.requests.commands import (
     parse_voice_agent_settings_patch,
 )
 from sandbox.contract.validators import is_valid_url
+from sandbox.domain import bot as bot_model
 from sandbox.domain.lifecycle import JOINED_STATES
 
 # --------------------------------------------------------------------------------------------------
@@ -95,49 +94,6 @@ VOICE_AGENT_NOT_RESERVED = (
     "Voice agent resources were not reserved. You must create the bot with "
     "voice_agent_settings.reserve_resources set to true."
 )
-
-# --------------------------------------------------------------------------------------------------
-# Reading a bot's settings (fixture bots may have `settings: {}`)
-# --------------------------------------------------------------------------------------------------
-
-
-def platform_of(bot):
-    """`zoom`, `google_meet` or `teams` (fixture bots may lack the stored `platform`), else None."""
-    if bot.get("platform"):
-        return bot["platform"]
-    try:
-        return meeting_platform(bot.get("meeting_url") or "")
-    except InvalidMeetingUrl:
-        return None
-
-
-def _settings(bot, name):
-    return (bot.get("settings") or {}).get(name) or {}
-
-
-def uses_zoom_web_sdk(bot):
-    return _settings(bot, "zoom_settings").get("sdk", "native") == "web"
-
-
-def recording_view(bot):
-    return _settings(bot, "recording_settings").get("view") or "speaker_view"
-
-
-def transcribes_with_closed_captions(bot):
-    """The default recording's provider is closed captions: the real server picks the first provider
-    key present (others before `meeting_closed_captions`); with none, Zoom's native SDK uses Deepgram
-    and everything else closed captions (7.2)."""
-    settings = _settings(bot, "transcription_settings")
-    if any(provider in settings for provider in NON_CAPTION_PROVIDERS):
-        return False
-    if "meeting_closed_captions" in settings:
-        return True
-    return not (platform_of(bot) == "zoom" and not uses_zoom_web_sdk(bot))
-
-
-def voice_agent_resources_reserved(bot):
-    return bool(_settings(bot, "voice_agent_settings").get("reserve_resources", False))
-
 
 # --------------------------------------------------------------------------------------------------
 # Media timing
@@ -310,7 +266,7 @@ def output_video(sb, project, bot_id, read_body):
     """POST /output_video (6.16): Bot 404, body, Zoom refused, joined state, nothing playing."""
     with sb.bot_unit(project, bot_id) as unit:
         request = parse_output_video(read_body())
-        if platform_of(unit.bot) == "zoom" and not zoom_video_output_enabled(sb):
+        if bot_model.platform(unit.bot) == "zoom" and not zoom_video_output_enabled(sb):
             raise AttendeeError(VIDEO_NOT_SUPPORTED)
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         now = sb.now(project)
@@ -324,7 +280,7 @@ def output_video(sb, project, bot_id, read_body):
 def admit_from_waiting_room(sb, project, bot_id):
     """POST /admit_from_waiting_room (6.20): Bot 404, Zoom only, joined state. The body is ignored."""
     with sb.bot_unit(project, bot_id) as unit:
-        if platform_of(unit.bot) != "zoom":
+        if bot_model.platform(unit.bot) != "zoom":
             raise AttendeeError(ADMIT_NOT_SUPPORTED)
         _require_joined(unit.bot, CANNOT_ADMIT)
         _record(unit, "admit_from_waiting_room", sb.now(project))
@@ -335,11 +291,11 @@ def change_gallery_view_page(sb, project, bot_id, read_body):
     the body's `direction` (default `next`; any other value means previous)."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
-        if platform_of(bot) != "zoom":
+        if bot_model.platform(bot) != "zoom":
             raise AttendeeError(GALLERY_NOT_SUPPORTED)
-        if not uses_zoom_web_sdk(bot):
+        if not bot_model.uses_zoom_web_sdk(bot):
             raise AttendeeError(GALLERY_WEB_SDK_ONLY)
-        if recording_view(bot) != "gallery_view":
+        if bot_model.recording_view(bot) != "gallery_view":
             raise AttendeeError(GALLERY_VIEW_ONLY)
         _require_joined(bot, CANNOT_CHANGE_GALLERY)
         data = read_body()
@@ -356,7 +312,7 @@ def update_transcription_settings(sb, project, bot_id, read_body):
         data = read_body()
         bot = unit.bot
         _require_joined(bot, CANNOT_UPDATE_TRANSCRIPTION)
-        if not transcribes_with_closed_captions(bot):
+        if not bot_model.transcribes_with_closed_captions(bot):
             raise AttendeeError(NOT_CLOSED_CAPTIONS)
         value = parse_transcription_settings_patch(data)
         settings = bot.setdefault("settings", {})
@@ -382,7 +338,7 @@ def update_voice_agent_settings(sb, project, bot_id, read_body):
         data = read_body()
         bot = unit.bot
         _require_joined(bot, CANNOT_UPDATE_VOICE_AGENT)
-        if not voice_agent_resources_reserved(bot):
+        if not bot_model.voice_agent_resources_reserved(bot):
             raise AttendeeError(VOICE_AGENT_NOT_RESERVED)
         values = parse_voice_agent_settings_patch(data, allowlist=voice_agent_allowlist(sb))
         agent = bot["settings"]["voice_agent_settings"]

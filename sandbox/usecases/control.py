@@ -19,23 +19,19 @@ parse JSON and call these functions.
 
 import heapq
 import hmac
-import itertools
-import math
-import threading
-from collections import deque
-from dataclasses import dataclass
 from datetime import timedelta
-from http import HTTPStatus
 
 from sandbox.contract.datetimes import (
     format_api_datetime,
     parse_stored_datetime,
     to_stored,
 )
-from sandbox.contract.errors import AttendeeError, SandboxInputError
-from sandbox.contract.inputs import InputError, loads_json, parse_int
+from sandbox.contract.errors import SandboxInputError
+from sandbox.contract.inputs import check_fields, is_int, is_number
 from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
+from sandbox.domain.faults import FaultRegistry
+from sandbox.domain.journal import RequestJournal
 from sandbox.domain.sandbox import Unit
 from sandbox.domain.scenarios import DEFAULT_SCENARIO, step_name
 
@@ -44,13 +40,6 @@ WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in 
 MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
-MAX_DELAY_MS = 60_000
-FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
-API_PREFIX = "/api/v1/"
-JOURNAL_BODY_LIMIT = 4096  # bytes of a request body kept whole in the journal (and all it keeps of a longer one)
-JOURNAL_BODY_PREVIEW = 1024  # characters shown of a longer one
-JOURNAL_JSON_DEPTH = 100  # a kept body nested deeper is shown as text
-DEFAULT_JOURNAL_PAGE = 100
 
 
 def attach(sandbox):
@@ -60,36 +49,6 @@ def attach(sandbox):
 
 
 # -- small validators ----------------------------------------------------------------------------------
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def query_int(text, message, minimum=None, maximum=None):
-    """An integer of a control-plane query string or form, or a 400 with `message` (which names it and its
-    range): never Python's own errors, whatever the digits."""
-    try:
-        return parse_int(text, "value", minimum=minimum, maximum=maximum)
-    except InputError:
-        raise SandboxInputError(message) from None
-
-
-def check_fields(body, allowed, required=()):
-    """The body must be an object with only `allowed` keys and every `required` one."""
-    if not isinstance(body, dict):
-        raise SandboxInputError("The body must be a JSON object")
-    unknown = [key for key in body if key not in allowed]
-    if unknown:
-        raise SandboxInputError(f"Unknown field(s): {', '.join(unknown)}. Allowed fields: {', '.join(allowed)}")
-    missing = [key for key in required if key not in body]
-    if missing:
-        raise SandboxInputError(f"Missing required field(s): {', '.join(missing)}")
-    return body
 
 
 def check_admin(settings, header_value):
@@ -230,7 +189,7 @@ def advance_clock(sb, project, body):
     """
     check_fields(body, ("seconds",), required=("seconds",))
     seconds = body["seconds"]
-    if not _is_number(seconds) or seconds < 0:
+    if not is_number(seconds) or seconds < 0:
         raise SandboxInputError("seconds must be a number >= 0 (the clock only moves forward)")
     if seconds > MAX_ADVANCE_SECONDS:
         raise SandboxInputError(f"seconds must be at most {MAX_ADVANCE_SECONDS} (ten years)")
@@ -245,7 +204,7 @@ def advance_clock(sb, project, body):
         target = sb.now(project)
         events = _apply_due_steps(sb, project, target, generation)
         for bot in sb.store.scan("bots", project["id"]):
-            sb._track_due(project, bot)  # their wall-clock due times moved with the offset
+            sb.track_due(project, bot)  # their wall-clock due times moved with the offset
         return clock_view(sb, project), events
 
 
@@ -269,7 +228,7 @@ def _apply_due_steps(sb, project, target, generation):
                 continue
             unit = Unit(sb, project, bot)
             sb.catch_up(unit, target, limit=1)
-            sb._commit(unit)
+            sb.commit(unit)
         applied.extend(describe_change(change) for change in unit.changes)
         if bot.get("pending_steps"):
             heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), creation_order[bot_id], bot_id))
@@ -331,7 +290,7 @@ def advance_bot(sb, project, bot_id, body):
     steps = body.get("steps", 1)
     if steps == "all":
         steps = MAX_MANUAL_STEPS
-    elif not _is_int(steps) or steps < 1:
+    elif not is_int(steps) or steps < 1:
         raise SandboxInputError('steps must be a positive integer or "all"')
     applied = []
     with sb.bot_unit(project, bot_id) as unit:
@@ -396,280 +355,10 @@ def scenario_catalogue(sb):
 # -- path patterns (faults, journal filters) -----------------------------------------------------------
 
 
-def path_matches(pattern, path):
-    """`*` matches exactly one non-empty path segment; everything else matches itself."""
-    want, have = pattern.split("/"), path.split("/")
-    if len(want) != len(have):
-        return False
-    return all(w == h or (w == "*" and h != "") for w, h in zip(want, have))
-
-
 # -- the request journal -------------------------------------------------------------------------------
 
 
-def _journal_entry(raw):
-    entry_id, method, path, query, status, time, duration_ms, body = raw
-    return {
-        "id": entry_id,
-        "method": method,
-        "path": path,
-        "query": query,
-        "status": status,
-        "time": format_api_datetime(time),
-        "duration_ms": round(duration_ms, 3),
-        **journal_body(body),
-    }
-
-
-class RequestJournal:
-    """Each project's `/api/v1` requests, newest last in memory, at most `limit` per project."""
-
-    def __init__(self, limit):
-        self.limit = max(1, int(limit))
-        self._entries = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def record(self, project_id, *, method, path, query, status, time, duration_ms, body):
-        """Keep the raw facts only: entries are built when somebody reads the journal, not on every request.
-
-        `body` is (its first JOURNAL_BODY_LIMIT bytes, its whole length or None when unknown): what a project
-        can make the journal hold is bounded by SANDBOX_JOURNAL_LIMIT entries of at most that many bytes.
-        """
-        with self._lock:
-            raw = (next(self._ids), method, path, query, status, time, duration_ms, body)
-            self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(raw)
-
-    def entries(self, project_id, query):
-        """Newest first, filtered by `method`, `path` (with `*` segments), `status`, at most `limit`."""
-        method, path, status, limit = self._filters(query)
-        with self._lock:
-            raws = list(self._entries.get(project_id, ()))
-        matching = [
-            raw
-            for raw in reversed(raws)
-            if (method is None or raw[1] == method)
-            and (path is None or path_matches(path, raw[2]))
-            and (status is None or raw[4] == status)
-        ]
-        return {"count": len(matching), "results": [_journal_entry(raw) for raw in matching[:limit]]}
-
-    def _filters(self, query):
-        unknown = [key for key in query if key not in ("method", "path", "status", "limit")]
-        if unknown:
-            raise SandboxInputError(f"Unknown filter(s): {', '.join(unknown)}. Filters: method, path, status, limit")
-        method = query.get("method")
-        method = method.upper() if method else None
-        status = query.get("status")
-        if status is not None:
-            status = query_int(status, "status must be an HTTP status code such as 404", 100, 599)
-        limit = query.get("limit")
-        if limit is None:
-            limit = DEFAULT_JOURNAL_PAGE
-        else:
-            limit = query_int(limit, f"limit must be a positive integer (at most {self.limit} entries are kept)", 1)
-        return method, query.get("path") or None, status, limit
-
-    def clear(self, project_id):
-        with self._lock:
-            removed = len(self._entries.pop(project_id, ()))
-        return removed
-
-    def clear_all(self):
-        with self._lock:
-            self._entries.clear()
-
-
-def journal_body(sample):
-    """A request body as the journal shows it: JSON decoded when it is JSON, text otherwise; a long one cut,
-    with its whole length in bytes (None when it was never known: a body of unknown length over the limit)."""
-    raw, length = sample
-    if not raw and length == 0:
-        return {"body": None}
-    if length is None or length > JOURNAL_BODY_LIMIT:
-        preview = raw[: JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW]
-        return {"body": preview, "body_truncated": True, "body_length": length}
-    text = raw.decode("utf-8", "replace")
-    try:
-        return {"body": loads_json(text, max_depth=JOURNAL_JSON_DEPTH)}
-    except ValueError:
-        return {"body": text}
-
-
 # -- fault injection ----------------------------------------------------------------------------------
-
-FAULT_FIELDS = ("method", "path", "status", "body", "headers", "delay_ms", "times", "retry_after")
-
-
-def throttle_body(seconds):
-    """The real throttle's 429 (contract 1.7), for a fault that mimics it."""
-    unit = "second" if seconds == 1 else "seconds"
-    return {"detail": f"Request was throttled. Expected available in {seconds} {unit}."}
-
-
-@dataclass
-class Fault:
-    id: str
-    method: str
-    path: str
-    status: int | None
-    body: object
-    headers: dict
-    delay_ms: int
-    times: int | None
-    created_at: str
-    remaining: int | None = None
-    hits: int = 0
-
-    def public(self):
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "body": self.body,
-            "headers": self.headers,
-            "delay_ms": self.delay_ms,
-            "times": self.times,
-            "remaining": self.remaining,
-            "hits": self.hits,
-            "created_at": self.created_at,
-        }
-
-
-@dataclass
-class FaultHit:
-    """What the dispatcher needs to answer a matched request (see `fault_response` in api/dispatch.py)."""
-
-    status: int | None
-    body: object
-    headers: dict
-    delay_ms: int
-
-
-class FaultRegistry:
-    """Per-project injected faults; the first live fault that matches a request answers it."""
-
-    def __init__(self, sb):
-        self.sb = sb
-        self._faults = {}
-        self._lock = threading.Lock()
-
-    def add(self, project, body):
-        check_fields(body, FAULT_FIELDS, required=("path",))
-        method = body.get("method", "*")
-        if not isinstance(method, str) or method.upper() not in FAULT_METHODS:
-            raise SandboxInputError(f"method must be one of {', '.join(FAULT_METHODS)}")
-        method = method.upper()
-        path = body["path"]
-        if not isinstance(path, str) or not path.startswith(API_PREFIX):
-            raise SandboxInputError("path must be an /api/v1/... path; * matches one path segment")
-        if "?" in path:
-            raise SandboxInputError("path matches the path only: leave out the query string")
-        status = body.get("status")
-        if status is not None and (not _is_int(status) or not 100 <= status <= 599):
-            raise SandboxInputError("status must be an HTTP status code from 100 to 599, or null for a delay only")
-        delay_ms = body.get("delay_ms", 0)
-        if not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS:
-            raise SandboxInputError(f"delay_ms must be an integer from 0 to {MAX_DELAY_MS}")
-        if status is None and delay_ms == 0:
-            raise SandboxInputError("A fault needs a status, a delay_ms, or both")
-        times = body.get("times", 1)
-        if times is not None and (not _is_int(times) or times < 1):
-            raise SandboxInputError("times must be a positive integer, or null for every matching request")
-        headers = body.get("headers", {})
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and k and "\n" not in k + v for k, v in headers.items()
-        ):
-            raise SandboxInputError("headers must be an object of header names to string values")
-        if "retry_after" in body and status != 429:
-            raise SandboxInputError("retry_after only applies to a 429 fault")
-        if status is None and "body" in body:
-            raise SandboxInputError("body needs a status: a fault without one only delays the request")
-        if status == 429 and "body" not in body:
-            retry_after = body.get("retry_after", 60)
-            if not _is_int(retry_after) or retry_after < 0:
-                raise SandboxInputError("retry_after must be a whole number of seconds >= 0")
-            response_body = throttle_body(retry_after)
-            headers = {"Retry-After": str(retry_after), **headers}
-        elif status is not None:
-            phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Injected"
-            response_body = body.get("body", {"error": f"Injected fault: {status} {phrase}".strip()})
-        else:
-            response_body = None
-        fault = Fault(
-            id=self.sb.ids.new("flt"),
-            method=method,
-            path=path,
-            status=status,
-            body=response_body,
-            headers=dict(headers),
-            delay_ms=delay_ms,
-            times=times,
-            remaining=times,
-            created_at=format_api_datetime(self.sb.now(project)),
-        )
-        with self._lock:
-            self._faults.setdefault(project["id"], []).append(fault)
-        return fault.public()
-
-    def list(self, project_id):
-        with self._lock:
-            return [f.public() for f in self._faults.get(project_id, [])]
-
-    def get(self, project_id, fault_id):
-        with self._lock:
-            for fault in self._faults.get(project_id, []):
-                if fault.id == fault_id:
-                    return fault.public()
-        raise FaultNotFound()
-
-    def remove(self, project_id, fault_id):
-        with self._lock:
-            faults = self._faults.get(project_id, [])
-            for index, fault in enumerate(faults):
-                if fault.id == fault_id:
-                    del faults[index]
-                    return
-        raise FaultNotFound()
-
-    def clear(self, project_id):
-        with self._lock:
-            return len(self._faults.pop(project_id, []))
-
-    def clear_all(self):
-        with self._lock:
-            self._faults.clear()
-
-    def match(self, project_id, method, path):
-        """The dispatcher's question, before any state change: does a live fault answer this request?
-
-        A GET fault also matches HEAD (the real server serves HEAD as GET). A fault is used up after
-        `times` matches and then removed.
-        """
-        with self._lock:
-            faults = self._faults.get(project_id)
-            if not faults:
-                return None
-            for index, fault in enumerate(faults):
-                if fault.method not in ("*", method) and not (fault.method == "GET" and method == "HEAD"):
-                    continue
-                if not path_matches(fault.path, path):
-                    continue
-                fault.hits += 1
-                if fault.remaining is not None:
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        del faults[index]
-                return FaultHit(fault.status, fault.body, dict(fault.headers), fault.delay_ms)
-        return None
-
-
-class FaultNotFound(AttendeeError):
-    status = 404
-
-    def __init__(self):
-        super().__init__("Fault not found")
 
 
 __all__ = [

@@ -48,6 +48,7 @@ from sandbox.contract.datetimes import (
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.requests.transcripts import validate_async_transcription_settings
+from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
 from sandbox.infra import media
 
@@ -87,11 +88,6 @@ MEDIA_KEY_ID = "media_signing_key"
 # ------------------------------------------------------------------------------------------------------
 # Small helpers
 # ------------------------------------------------------------------------------------------------------
-
-
-def recording_settings(bot):
-    """The bot's `recording_settings` (fixture bots may have none: every flag then defaults to off)."""
-    return (bot.get("settings") or {}).get("recording_settings") or {}
 
 
 def _table_docs(sb, table, bot_id):
@@ -281,7 +277,7 @@ def participant_event_in(unit, at, uuid, *, event_type, event_data=None, timesta
             participant["is_host"] = bool(is_host["after"])
             unit.sandbox.store.put(PARTICIPANTS, participant)
         return dump_participant(participant)
-    if event_type in SPEECH_EVENT_TYPES and not recording_settings(unit.bot).get(
+    if event_type in SPEECH_EVENT_TYPES and not bot_model.setting(unit.bot, "recording_settings").get(
         "record_participant_speech_start_stop_events"
     ):
         return dropped("recording_settings.record_participant_speech_start_stop_events is off", participant)
@@ -363,7 +359,7 @@ def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None
     unit.emit("transcript.update", transcript_update_data(utterance, participant))
     if recording.get("transcription_state") == "not_started":
         recording["transcription_state"] = "in_progress"  # 5.6: the first utterance saved while recording
-    if recording_settings(bot).get("record_async_transcription_audio_chunks"):
+    if bot_model.setting(bot, "recording_settings").get("record_async_transcription_audio_chunks"):
         recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
     unit.dirty = True
     return dump_utterance(utterance, participant)
@@ -377,7 +373,7 @@ def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_da
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(sender_uuid))
     state = (bot.get("recording") or {}).get("state")
-    when_paused = recording_settings(bot).get("record_chat_messages_when_paused")
+    when_paused = bot_model.setting(bot, "recording_settings").get("record_chat_messages_when_paused")
     if not (state == "in_progress" or (state == "paused" and when_paused)):
         reason = f"no recording is in progress (recording_state {state})"
         if state == "paused":
@@ -798,7 +794,7 @@ def create_async_transcription(sb, project, bot_id, read_body):
         bot = unit.bot
         if not async_transcription_enabled(project):
             raise AttendeeError("Async transcription is not enabled for your account.")
-        if not recording_settings(bot).get("record_async_transcription_audio_chunks"):
+        if not bot_model.setting(bot, "recording_settings").get("record_async_transcription_audio_chunks"):
             raise AttendeeError(
                 "Cannot generate async transcription because you did not enable "
                 "recording_settings.record_async_transcription_audio_chunks when you created the bot."

@@ -73,11 +73,11 @@ def create_app(config=None):
 
 def _attach_extensions(app, sandbox):
     """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
+    from sandbox.domain.throttle import ProjectPostThrottle
     from sandbox.infra import retention
     from sandbox.infra.webhooks import outbox as webhooks
     from sandbox.usecases import control, meeting
     from sandbox.web import server as serving
-    from sandbox.web.pipeline import ProjectPostThrottle
 
     settings = sandbox.settings
     sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)

@@ -12,14 +12,8 @@ from sandbox.contract.errors import AttendeeError
 from sandbox.contract.pagination import paginate, request_url
 from sandbox.contract.responses import dump_bot
 from sandbox.domain.lifecycle import BOT_STATES
-from sandbox.web.pipeline import (
-    ALL_METHODS,
-    PARSES,
-    RENDERS,
-    AttendeeRoute,
-    request_data,
-    sandbox,
-)
+from sandbox.usecases import bots
+from sandbox.web.pipeline import ALL_METHODS, PARSES, RENDERS, AttendeeRoute, request_data, sandbox
 from sandbox.web.responses import SECURITY_HEADERS, empty_response, json_response
 
 try:  # what the real server's view classes are called, for OPTIONS
@@ -116,28 +110,28 @@ def _basic_auth_refusal(header):
 @ROUTES["{id}"].handler("GET")
 def get_bot(project, object_id):
     """GET /api/v1/bots/{id} (6.3): the bot object, or Bot 404."""
-    return json_response(200, dump_bot(sandbox().get_bot(project, object_id)))
+    return json_response(200, dump_bot(bots.get_bot(sandbox(), project, object_id)))
 
 
 @ROUTES["leave"].handler("POST")
 def leave_bot(project, object_id):
     """POST /api/v1/bots/{id}/leave (6.6): body ignored; 200 with the bot already `leaving`, else the
     transition table's 400; post-processing follows by the bot's scenario."""
-    return json_response(200, dump_bot(sandbox().leave(project, object_id)))
+    return json_response(200, dump_bot(bots.leave(sandbox(), project, object_id)))
 
 
 @ROUTES["{id}"].handler("PATCH")
 def patch_bot(project, object_id):
     """PATCH /api/v1/bots/{id} (6.4): the body is read after the bot lookup; metadata is echoed in the
     order it was sent."""
-    bot, echo = sandbox().patch_bot(project, object_id, request_data)
+    bot, echo = bots.patch_bot(sandbox(), project, object_id, request_data)
     return json_response(200, dump_bot(bot, echo_metadata=echo))
 
 
 @ROUTES["{id}"].handler("DELETE")
 def delete_bot(project, object_id):
     """DELETE /api/v1/bots/{id} (6.5): a scheduled bot only; empty 200."""
-    sandbox().delete_bot(project, object_id)
+    bots.delete_bot(sandbox(), project, object_id)
     return empty_response(200)
 
 
@@ -147,7 +141,7 @@ def delete_bot(project, object_id):
 @ROUTES[""].handler("POST")
 def create_bot(project):
     """POST /api/v1/bots (6.2, 7): JSON or form bodies; 201 with the new bot."""
-    bot, echo = sandbox().create_bot(project, request_data())
+    bot, echo = bots.create_bot(sandbox(), project, request_data())
     return json_response(201, dump_bot(bot, echo_metadata=echo))
 
 
@@ -168,7 +162,8 @@ def list_bots(project):
             raise AttendeeError(f"Invalid state: {state}. Valid states are: {', '.join(BOT_STATES)}")
     join_at_after = parse_filter_datetime("join_at_after", _query_value("join_at_after"))
     join_at_before = parse_filter_datetime("join_at_before", _query_value("join_at_before"))
-    bots = sandbox().list_bots(
+    listed = bots.list_bots(
+        sandbox(),
         project,
         meeting_url=meeting_url,
         deduplication_key=deduplication_key,
@@ -176,7 +171,7 @@ def list_bots(project):
         join_at_after=join_at_after,
         join_at_before=join_at_before,
     )
-    page, next_url, previous_url = paginate(bots, lambda bot: bot["created_at"], request_url(request))
+    page, next_url, previous_url = paginate(listed, lambda bot: bot["created_at"], request_url(request))
     return json_response(200, {"next": next_url, "previous": previous_url, "results": [dump_bot(b) for b in page]})
 
 
@@ -186,16 +181,16 @@ def list_bots(project):
 @ROUTES["delete_data"].handler("POST")
 def delete_bot_data(project, object_id):
     """POST /api/v1/bots/{id}/delete_data (6.17): body ignored; 200 with the bot in `data_deleted`."""
-    return json_response(200, dump_bot(sandbox().delete_data(project, object_id)))
+    return json_response(200, dump_bot(bots.delete_data(sandbox(), project, object_id)))
 
 
 @ROUTES["pause_recording"].handler("POST")
 def pause_recording(project, object_id):
     """POST /api/v1/bots/{id}/pause_recording (6.18): body ignored; the bot pauses at once."""
-    return json_response(200, dump_bot(sandbox().pause_recording(project, object_id)))
+    return json_response(200, dump_bot(bots.pause_recording(sandbox(), project, object_id)))
 
 
 @ROUTES["resume_recording"].handler("POST")
 def resume_recording(project, object_id):
     """POST /api/v1/bots/{id}/resume_recording (6.19): body ignored; the bot resumes at once."""
-    return json_response(200, dump_bot(sandbox().resume_recording(project, object_id)))
+    return json_response(200, dump_bot(bots.resume_recording(sandbox(), project, object_id)))

@@ -17,10 +17,12 @@ from datetime import timedelta
 
 from flask import Blueprint, g, request
 
+from sandbox.contract import inputs
 from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.errors import AttendeeError, BodyTooLarge, SandboxInputError
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.contract.responses import dump_bot
+from sandbox.domain import journal
 from sandbox.usecases import control, meeting
 from sandbox.web.guards import body_sample, control_body_too_large_message, read_body
 from sandbox.web.pipeline import authenticate, sandbox
@@ -150,7 +152,7 @@ def add_participant(object_id):
     """POST /sandbox/bots/{id}/participants {"name", "uuid"?, "user_uuid"?, "is_host"?}: a participant joins
     (a `join` participant event); 201 with the participant as GET /participants shows it."""
     project = authenticate()
-    body = control.check_fields(body_object(), PARTICIPANT_FIELDS, required=("name",))
+    body = inputs.check_fields(body_object(), PARTICIPANT_FIELDS, required=("name",))
     if not isinstance(body["name"], str):
         raise SandboxInputError("name must be a string")
     _check_uuid(body, "uuid", optional=True)
@@ -164,7 +166,7 @@ def participant_event(object_id, uuid):
     201 with the stored event; 200 with the participant for `update` (never stored), or with
     `{"dropped": true, ...}` for a speech event the bot's settings do not record."""
     project = authenticate()
-    body = control.check_fields(body_object(), PARTICIPANT_EVENT_FIELDS, required=("event_type",))
+    body = inputs.check_fields(body_object(), PARTICIPANT_EVENT_FIELDS, required=("event_type",))
     item = meeting.participant_event(sandbox(), project, object_id, uuid, **body)
     return ok(item, 200 if body["event_type"] == "update" or item.get("dropped") else 201)
 
@@ -174,7 +176,7 @@ def add_utterance(object_id):
     "source_id"?}: 201 with the utterance as GET /transcript shows it (the same `source_id` again replaces
     it); 200 `{"dropped": true, ...}` while no recording is in progress (the speaker is still created)."""
     project = authenticate()
-    body = control.check_fields(body_object(), UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
+    body = inputs.check_fields(body_object(), UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
     _check_uuid(body, "speaker_uuid")
     return _stored_or_dropped(meeting.add_utterance(sandbox(), project, object_id, **body))
 
@@ -184,7 +186,7 @@ def add_chat_message(object_id):
     "source_id"?}: 201 with the message as GET /chat_messages shows it; 200 `{"dropped": true, ...}` when
     the real server would not store it."""
     project = authenticate()
-    body = control.check_fields(body_object(), CHAT_FIELDS, required=("sender_uuid", "text"))
+    body = inputs.check_fields(body_object(), CHAT_FIELDS, required=("sender_uuid", "text"))
     _check_uuid(body, "sender_uuid")
     return _stored_or_dropped(meeting.add_chat_message(sandbox(), project, object_id, **body))
 
@@ -193,7 +195,7 @@ def recording_file(object_id):
     """POST /sandbox/bots/{id}/recording_file {"start_timestamp_ms"?}: the recording file exists from now on
     (GET /recording answers its URL); 201 with `{"uploaded_at", "start_timestamp_ms"}`."""
     project = authenticate()
-    body = control.check_fields(body_object(), RECORDING_FILE_FIELDS)
+    body = inputs.check_fields(body_object(), RECORDING_FILE_FIELDS)
     item = meeting.upload_recording(sandbox(), project, object_id, **body)
     return ok({**item, "uploaded_at": format_api_datetime(item["uploaded_at"])}, 201)
 
@@ -253,7 +255,7 @@ def _journal_record(response):
                 status=response.status_code,
                 time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
                 duration_ms=duration_ms,
-                body=body_sample(control.JOURNAL_BODY_LIMIT),
+                body=body_sample(journal.JOURNAL_BODY_LIMIT),
             )
     except Exception:  # the journal must never break a request
         pass

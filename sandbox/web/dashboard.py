@@ -32,12 +32,13 @@ from flask import (
     url_for,
 )
 
+from sandbox.contract import inputs
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.domain import lifecycle
 from sandbox.infra.webhooks.outbox import delivery_json
-from sandbox.usecases import control, meeting
+from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import sandbox
 
@@ -208,9 +209,9 @@ def _clock_context(project):
 
 def _bots_context(project):
     sb = sandbox()
-    bots = sb.list_bots(project)
-    bots.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
-    return {"bots": [bot_summary(bot) for bot in bots]}
+    listed = bots.list_bots(sb, project)
+    listed.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
+    return {"bots": [bot_summary(bot) for bot in listed]}
 
 
 def bot_summary(bot):
@@ -235,7 +236,7 @@ def _bot_context(project, bot_id):
     """Everything the bot page shows, read through the same use cases as the API (Bot 404 first)."""
     sb = sandbox()
     steps = control.bot_steps(sb, project, bot_id)  # brings the bot up to date
-    bot = sb.get_bot(project, bot_id)
+    bot = bots.get_bot(sb, project, bot_id)
     docs = sb.outbox.list_deliveries(project, bot_id=bot_id) if hasattr(sb.outbox, "list_deliveries") else []
     deliveries = [
         {**delivery_json(doc), "tone": DELIVERY_TONES.get(doc["status"], "idle"), "summary": delivery_summary(doc)}
@@ -349,7 +350,7 @@ def create_bot():
     if scenario and scenario != (project.get("scenario") or sandbox().scenario_of({}).name):
         body["metadata"] = {"sandbox_scenario": scenario}
     try:
-        bot, _ = sandbox().create_bot(project, body)
+        bot, _ = bots.create_bot(sandbox(), project, body)
     except AttendeeError as error:
         return _failed(error, url_for(".home"))
     target = url_for(".bot", bot_id=bot["id"])
@@ -377,7 +378,7 @@ def leave(bot_id):
     project = _require_project()
     back = url_for(".bot", bot_id=bot_id)
     try:
-        sandbox().leave(project, bot_id)
+        bots.leave(sandbox(), project, bot_id)
     except AttendeeError as error:
         return _failed(error, back)
     return _done("Leave requested", back)
@@ -416,7 +417,7 @@ def add_utterance(bot_id):
     form = request.form
     text = (form.get("text") or "").strip()
     try:
-        duration_ms = control.query_int(
+        duration_ms = inputs.query_int(
             form.get("duration_ms") or "2000", "duration_ms must be a whole number of milliseconds", 0
         )
     except AttendeeError as error:

@@ -7,14 +7,10 @@ wrong method before anything else, so each route is registered for every method 
 dispatches itself.
 """
 
-import math
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 
-from sandbox.config import parse_rate
 from sandbox.contract.errors import (
     AttendeeError,
     DetailError,
@@ -137,43 +133,6 @@ def authenticate():
 
 
 # -- throttling (1.7) ---------------------------------------------------------------------------------
-
-
-class Throttled(DetailError):
-    def __init__(self, wait):
-        seconds = math.ceil(wait)
-        unit = "second" if seconds == 1 else "seconds"
-        super().__init__(
-            f"Request was throttled. Expected available in {seconds} {unit}.",
-            status=429,
-            headers={"Retry-After": str(seconds)},
-        )
-
-
-class ProjectPostThrottle:
-    """DRF's SimpleRateThrottle keyed by project: a sliding window over the last period, shared by every
-    throttled view of a project; every POST that reaches it counts, whatever its outcome (11.27)."""
-
-    def __init__(self, clock, rate, disabled=False):
-        self.clock = clock
-        self.num_requests, self.duration = parse_rate(rate)
-        self.disabled = disabled
-        self.history = {}
-        self.lock = threading.Lock()
-
-    def check(self, project):
-        if self.disabled:
-            return
-        now = self.clock.wall_now().timestamp()
-        with self.lock:
-            history = self.history.setdefault(project["id"], deque())
-            while history and history[-1] <= now - self.duration:
-                history.pop()
-            if len(history) >= self.num_requests:
-                remaining = self.duration - (now - history[-1]) if history else self.duration
-                available = self.num_requests - len(history) + 1
-                raise Throttled(remaining / available if available > 0 else remaining)
-            history.appendleft(now)
 
 
 # -- request bodies (1.4) -----------------------------------------------------------------------------

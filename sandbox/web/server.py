@@ -34,7 +34,6 @@ import socket
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from functools import partial
 from http import HTTPStatus
 
@@ -45,8 +44,9 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import RequestEntityTooLarge, build_http_date
 
-from sandbox.contract.errors import AttendeeError, BodyTooLarge
+from sandbox.contract.errors import BodyTooLarge
 from sandbox.domain.clock import monotonic
+from sandbox.domain.faults import DelayedRequests
 
 IDENT = "attendee-sandbox"  # the Server header
 CHECK_INTERVAL = 1  # seconds: waitress's loop wakes at least this often, and so do the timeout checks
@@ -203,64 +203,6 @@ class LendingDispatcher(ThreadedTaskDispatcher):
         with self._lending:
             self.closed = True  # a delayed request ending now must not start threads again
         return super().shutdown(cancel_pending=cancel_pending, timeout=timeout)
-
-
-class TooManyDelayedRequests(AttendeeError):
-    status = 429
-
-
-class DelayedRequests:
-    """`sandbox.delayed_requests`: how many requests fault delays hold right now, per project and in all.
-
-    `hold(project_id, seconds)` sleeps for a fault's delay, on a thread the server lends meanwhile when
-    it can (`lender`, set by `create_server`). Over a limit it raises a 429 at once instead: the fault
-    still counts the request as a hit, and nothing of the request is run.
-    """
-
-    def __init__(self, settings):
-        self.per_project = settings.delayed_requests_per_project
-        self.limit = settings.delayed_requests_limit
-        self.lender = None
-        self.held = {}
-        self.total = 0
-        self._lock = threading.Lock()
-
-    def hold(self, project_id, seconds):
-        with self._place(project_id, seconds):
-            lent = self.lender is not None and self.lender.lend()
-            try:
-                time.sleep(seconds)
-            finally:
-                if lent:
-                    self.lender.give_back()
-
-    @contextmanager
-    def _place(self, project_id, seconds):
-        with self._lock:
-            if self.total >= self.limit:
-                raise self._refusal(f"the sandbox already holds {self.limit}", "SANDBOX_DELAYED_REQUESTS_LIMIT", seconds)
-            if self.held.get(project_id, 0) >= self.per_project:
-                raise self._refusal(
-                    f"this project already has {self.per_project}", "SANDBOX_DELAYED_REQUESTS_PER_PROJECT", seconds
-                )
-            self.total += 1
-            self.held[project_id] = self.held.get(project_id, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.total -= 1
-                self.held[project_id] -= 1
-                if not self.held[project_id]:
-                    del self.held[project_id]
-
-    @staticmethod
-    def _refusal(who, setting, seconds):
-        return TooManyDelayedRequests(
-            f"Too many delayed requests: {who} requests held by fault delays ({setting}); "
-            "this request was not run",
-            headers={"Retry-After": str(max(1, math.ceil(seconds)))},
-        )
 
 
 def attach(sandbox):

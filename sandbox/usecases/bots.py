@@ -1,0 +1,295 @@
+"""The bots API's use cases: create, list, get, PATCH, DELETE, leave, delete_data, pause and resume
+(docs/contract/bots-endpoints.md).
+
+Each is a function of `(sb, project, ...)`: it runs the real view's checks in the real view's order,
+changes the bot through `sb.apply` (the one state machine) inside a unit of work (`sb.bot_unit`), and
+returns what the answer shows. The body has already been parsed and validated by the web layer.
+"""
+
+from sandbox.contract.datetimes import parse_stored_datetime, to_stored
+from sandbox.contract.errors import AttendeeError
+from sandbox.contract.meeting_urls import STORED_MAX_LENGTH, meeting_platform
+from sandbox.contract.messages import (
+    CANNOT_PAUSE,
+    CANNOT_RESUME,
+    CONCURRENCY_LIMIT,
+    DATA_DELETE_NOT_ALLOWED,
+    DEDUPLICATION_CONFLICT,
+    DELETE_ONLY_WHEN_SCHEDULED,
+    EXTERNAL_STORAGE_CREDENTIALS_REQUIRED,
+    PATCH_ONLY_WHEN_SCHEDULED,
+    ZOOM_CREDENTIALS_REQUIRED,
+)
+from sandbox.contract.requests.bots import (
+    check_bot_insert,
+    check_bot_webhooks,
+    check_patch_bot_storage,
+    create_db_error,
+    parse_create_bot,
+    parse_patch_bot,
+)
+from sandbox.domain import bot as bot_model
+from sandbox.domain import lifecycle, scenarios
+from sandbox.domain.bot import new_bot
+from sandbox.domain.sandbox import Unit
+
+UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
+SCENARIO_METADATA_KEY = "sandbox_scenario"  # the metadata key that picks a bot's scenario
+# What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
+BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages")
+KEPT_DELIVERY_TRIGGER = "bot.state_change"
+REMOVER_PREFIX = "remover_"
+
+
+def get_bot(sb, project, bot_id):
+    with sb.bot_unit(project, bot_id) as unit:
+        return unit.bot
+
+
+def leave(sb, project, bot_id):
+    """POST /leave (6.6): leave_requested/user_requested, then the scenario's post-processing."""
+    with sb.bot_unit(project, bot_id) as unit:
+        sb.apply(unit, "leave_requested", "user_requested", at=sb.now(project))
+        return unit.bot
+
+
+def create_bot(sb, project, body):
+    """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
+
+    1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
+    3. field validation (`parse_create_bot`), then the sandbox's own check of `sandbox_scenario`;
+    4. a Zoom URL needs the project's Zoom credentials; 5. external storage needs credentials the
+    sandbox's projects never have; 6. the concurrency limit; 7. the "transaction": row errors,
+    deduplication conflict, the chat message to a participant, the bot-level webhooks.
+
+    An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
+    script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
+    `join_requested`), applied lazily like every scripted step. Returns `(bot, echo_metadata)`: the
+    real server echoes a scheduled bot's metadata in input order, because it does not re-read it.
+    """
+    now = sb.now(project)
+    parsed = parse_create_bot(
+        body,
+        now=now,
+        voice_agents_enabled=sb.settings.enable_voice_agents,
+        require_https_webhooks=sb.settings.require_https_webhooks,
+        db_checks=False,
+    )
+    scenario = _scenario_for_new_bot(sb, project, parsed["metadata"])
+    urls = [hook.get("url", "") for hook in parsed["webhooks"]]
+    reaches_sandbox = {url: sb.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
+    credentials_link = {"domain": sb.settings.site_domain, "project_id": project["id"]}
+    if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
+        raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
+    if parsed["external_media_storage_settings"]:
+        raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
+    with sb.bulk_work(project["id"]) as generation:
+        sb.catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
+        with sb.store.lock:
+            return _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox)
+
+
+def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
+    """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
+    limit = sb.settings.concurrent_bots_limit
+    summaries = sb.store.summaries("bots", project["id"]).values()
+    in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+    if in_meeting >= limit:
+        raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
+    # Step 7, in the order the real server's transaction fails: the bot row, its unique
+    # deduplication index, the chat message request, the webhook subscriptions.
+    check_bot_insert({**parsed, "bot_chat_message": None})
+    if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
+        raise create_db_error()
+    key = parsed["deduplication_key"]
+    if key is not None and any(held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries):
+        raise AttendeeError(DEDUPLICATION_CONFLICT)
+    check_bot_insert(parsed)
+    check_bot_webhooks(
+        parsed["webhooks"],
+        require_https=sb.settings.require_https_webhooks,
+        reaches_sandbox=reaches_sandbox,
+    )
+
+    bot = new_bot(sb.ids, project["id"], parsed, scenario=scenario, now=now)
+    unit = Unit(sb, project, bot)
+    if parsed["join_at"] is None:
+        sb.apply(unit, "join_requested", at=now, metadata={"source": "api"})
+    else:
+        bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], bot_model.platform_key(bot), now)
+        unit.dirty = True
+    sb.commit(unit)
+    return bot, parsed["join_at"] is not None
+
+
+def _scenario_for_new_bot(sb, project, metadata):
+    """The scenario a new bot follows: its metadata's `sandbox_scenario`, else its project's."""
+    name = (metadata or {}).get(SCENARIO_METADATA_KEY)
+    if name is None:
+        name = project.get("scenario") or scenarios.DEFAULT_SCENARIO
+    if name not in sb.scenarios:
+        known = ", ".join(sorted(sb.scenarios))
+        raise AttendeeError(UNKNOWN_SCENARIO.format(name=name, known=known))
+    return name
+
+
+def list_bots(
+    sb,
+    project,
+    *,
+    meeting_url=None,
+    deduplication_key=None,
+    states=None,
+    join_at_after=None,
+    join_at_before=None,
+):
+    """GET /bots (6.1, 4): the project's bots, up to date, filtered (AND), oldest first.
+
+    `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
+    strict, and a bot without join_at never matches them (SQL NULL comparisons).
+    """
+    with sb.bulk_work(project["id"]) as generation:
+        bots = sb.current_bots(project, generation)
+
+    def keep(bot):
+        if meeting_url and bot["meeting_url"] != meeting_url:
+            return False
+        if deduplication_key and bot.get("deduplication_key") != deduplication_key:
+            return False
+        if states and bot["state"] not in states:
+            return False
+        if join_at_after is not None or join_at_before is not None:
+            if not bot.get("join_at"):
+                return False
+            join_at = parse_stored_datetime(bot["join_at"])
+            if join_at_after is not None and not join_at > join_at_after:
+                return False
+            if join_at_before is not None and not join_at < join_at_before:
+                return False
+        return True
+
+    return [bot for bot in bots if keep(bot)]
+
+
+def patch_bot(sb, project, bot_id, read_body):
+    """PATCH /bots/{id} (6.4). `read_body()` is called after the bot lookup, as the real view reads the
+    body only then (so an unknown bot is a 404 whatever the body).
+
+    join_at, meeting_url, bot_name, bot_image and recording_settings only change while `scheduled`;
+    sending the stored join_at/meeting_url/bot_name again is not a change. metadata is replaced in
+    any state. A scheduled bot whose join_at or meeting_url changed gets its way in planned again.
+    Returns `(bot, echo_metadata)`: PATCH responses echo the metadata that was sent, in input order.
+    """
+    with sb.bot_unit(project, bot_id) as unit:
+        bot = unit.bot
+        now = sb.now(project)
+        changes = parse_patch_bot(read_body(), now=now)
+        moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
+        moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
+        renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
+        always_a_change = "bot_image" in changes or "recording_settings" in changes
+        scheduled_only = moves_join or moves_url or renames or always_a_change
+        if scheduled_only and bot["state"] != "scheduled":
+            raise AttendeeError(PATCH_ONLY_WHEN_SCHEDULED.format(state=bot["state"]))
+        check_patch_bot_storage(changes)
+        settings = bot.setdefault("settings", {})
+        if "join_at" in changes:
+            bot["join_at"] = to_stored(changes["join_at"])
+        if "meeting_url" in changes:
+            bot["meeting_url"] = changes["meeting_url"]
+            bot["platform"] = meeting_platform(changes["meeting_url"])
+        if "metadata" in changes:
+            bot["metadata"] = changes["metadata"]
+        if "bot_name" in changes:
+            bot["bot_name"] = changes["bot_name"]
+        if "bot_image" in changes:
+            settings["bot_image"] = changes["bot_image"]
+        if "recording_settings" in changes:
+            settings["recording_settings"] = changes["recording_settings"]
+            bot["recording"]["format"] = changes["recording_settings"].get("format") or "mp4"
+        if bot["state"] == "scheduled" and (moves_join or moves_url):
+            join_at = parse_stored_datetime(bot["join_at"])
+            bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, bot_model.platform_key(bot), now)
+        unit.dirty = True
+        return bot, "metadata" in changes
+
+
+def delete_bot(sb, project, bot_id):
+    """DELETE /bots/{id} (6.5): only a scheduled bot, hard-deleted; no webhook; its key is free again."""
+    with sb.bot_unit(project, bot_id) as unit:
+        if unit.bot["state"] != "scheduled":
+            raise AttendeeError(DELETE_ONLY_WHEN_SCHEDULED.format(state=unit.bot["state"]))
+        unit.deleted = True
+
+
+def delete_data(sb, project, bot_id):
+    """POST /delete_data (6.17): from `ended` or `fatal_error` only (its own message, not the
+    transition table's). Deletes the bot's utterances (real-time and async: one table), participants,
+    their events, chat messages, the recording file and audio chunks, and the webhook delivery records
+    of every trigger but bot.state_change; scrubs `remover_*` keys from event metadata and from the
+    stored state-change payloads. Keeps metadata, events and the recording and transcription states.
+    Then `data_deleted`, whose webhook follows."""
+    with sb.bot_unit(project, bot_id) as unit:
+        bot = unit.bot
+        allowed, _ = lifecycle.TRANSITIONS["data_deleted"]
+        if bot["state"] not in allowed:
+            raise AttendeeError(DATA_DELETE_NOT_ALLOWED)
+        for table in BOT_DATA_TABLES:
+            for doc in sb.store.scan(table, bot["id"]):
+                sb.store.delete(table, doc["id"])
+        # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
+        for delivery_id, (of_bot, trigger) in sb.store.summaries("deliveries", project["id"]).items():
+            if of_bot != bot["id"]:
+                continue
+            if trigger != KEPT_DELIVERY_TRIGGER:
+                sb.store.delete("deliveries", delivery_id)
+            else:
+                delivery = sb.store.get("deliveries", delivery_id)
+                if _scrub_removers(delivery):
+                    sb.store.put("deliveries", delivery)
+        bot["recording"]["file"] = None
+        bot["recording"].pop("audio_chunks", None)  # the per-speaker audio async transcriptions need
+        for event in bot["events"]:
+            for key in [k for k in event.get("metadata") or {} if k.startswith(REMOVER_PREFIX)]:
+                del event["metadata"][key]
+        unit.dirty = True
+        sb.apply(unit, "data_deleted", at=sb.now(project))
+        return bot
+
+
+def pause_recording(sb, project, bot_id):
+    """POST /pause_recording (6.18): only from `joined_recording`. The sandbox's bot obeys at once, so
+    the answer is always the bot in `joined_recording_paused` (recording `paused`), never the real
+    server's `Unable to pause recording` timeout."""
+    with sb.bot_unit(project, bot_id) as unit:
+        if unit.bot["state"] != "joined_recording":
+            raise AttendeeError(CANNOT_PAUSE.format(state=unit.bot["state"]))
+        sb.apply(unit, "recording_paused", at=sb.now(project))
+        return unit.bot
+
+
+def resume_recording(sb, project, bot_id):
+    """POST /resume_recording (6.19): only from `joined_recording_paused`; answered at once, with the
+    bot back in `joined_recording` (recording `in_progress`). Its message ends with a period."""
+    with sb.bot_unit(project, bot_id) as unit:
+        if unit.bot["state"] != "joined_recording_paused":
+            raise AttendeeError(CANNOT_RESUME.format(state=unit.bot["state"]))
+        sb.apply(unit, "recording_resumed", at=sb.now(project))
+        return unit.bot
+
+
+def _scrub_removers(value):
+    """Remove `remover_*` keys from every `event_metadata` object inside `value`; True if any went."""
+    removed = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "event_metadata" and isinstance(item, dict):
+                for name in [k for k in item if k.startswith(REMOVER_PREFIX)]:
+                    del item[name]
+                    removed = True
+            else:
+                removed = _scrub_removers(item) or removed
+    elif isinstance(value, list):
+        for item in value:
+            removed = _scrub_removers(item) or removed
+    return removed
