@@ -66,6 +66,9 @@ class CapturingOutbox:
     def emit(self, project_id, bot_id, trigger, data):
         self.sent.append((project_id, bot_id, trigger, data))
 
+    def close(self):
+        pass
+
     def of(self, trigger, project_id=None):
         return [(p, b, d) for p, b, t, d in self.sent if t == trigger and (project_id is None or p == project_id)]
 

@@ -80,12 +80,12 @@ class FaultHit:
 class FaultRegistry:
     """Per-project injected faults; the first live fault that matches a request answers it."""
 
-    def __init__(self, sb):
-        self.sb = sb
+    def __init__(self, ids):
+        self.ids = ids
         self._faults = {}
         self._lock = threading.Lock()
 
-    def add(self, project, body):
+    def add(self, project, body, now):
         check_fields(body, FAULT_FIELDS, required=("path",))
         method = body.get("method", "*")
         if not isinstance(method, str) or method.upper() not in FAULT_METHODS:
@@ -128,7 +128,7 @@ class FaultRegistry:
         else:
             response_body = None
         fault = Fault(
-            id=self.sb.ids.new("flt"),
+            id=self.ids.new("flt"),
             method=method,
             path=path,
             status=status,
@@ -137,7 +137,7 @@ class FaultRegistry:
             delay_ms=delay_ms,
             times=times,
             remaining=times,
-            created_at=format_api_datetime(self.sb.now(project)),
+            created_at=format_api_datetime(now),
         )
         with self._lock:
             self._faults.setdefault(project["id"], []).append(fault)

@@ -32,9 +32,12 @@ LOCK_ORDER = "a project's lock is taken before the store lock, never while holdi
 BUSY_PROJECT_RETRY_SECONDS = 0.05
 
 class NullOutbox:
-    """Where state changes go when no webhook dispatcher is attached."""
+    """Where state changes go until the webhook outbox is built."""
 
     def emit(self, project_id, bot_id, trigger, data):
+        pass
+
+    def close(self):
         pass
 
 
@@ -51,16 +54,6 @@ def state_change_data(change):
         }
     )
 
-
-class NoFaults:
-    """The fault-injection registry when none is attached: nothing ever matches.
-
-    `match(project_id, method, path)` returns None or an object with `status` (None: only delay),
-    `body`, `headers` and `delay_ms`; the control plane (sandbox/usecases/control.py) provides the real one.
-    """
-
-    def match(self, project_id, method, path):
-        return None
 
 
 class ProjectLocks:
@@ -115,24 +108,52 @@ class Unit:
 
 
 class Sandbox:
-    def __init__(self, settings, store, clock, ids, scenario_book, outbox=None):
+    """Everything a use case works with, assembled once by `sandbox.assembly.build_sandbox`.
+
+    The collaborators are declared here and given at construction: the settings, the store, the clock,
+    the id factory, the scenario book and the fixtures it was seeded from; the webhook outbox, the request
+    journal, the fault registry and the limits on delayed requests, the POST throttle, the scripted actions
+    that are not events (by name), the address the sandbox listens on, and the media signing key.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings,
+        store,
+        clock,
+        ids,
+        scenarios,
+        fixtures,
+        actions,
+        throttle,
+        journal,
+        faults,
+        delayed_requests,
+        own_address,
+        media_key,
+    ):
         self.settings = settings
         self.store = store
         self.clock = clock
         self.ids = ids
-        self.scenarios = scenario_book
-        self.outbox = outbox or NullOutbox()
-        self.faults = NoFaults()
-        self.actions = {}  # scripted action name -> fn(unit, step, at); meeting simulation registers its own
-        self.register_action("upload_recording", _upload_recording)
-        self.register_action("transcription_fails", _transcription_fails)
+        self.scenarios = scenarios  # name -> Scenario
+        self.fixtures = fixtures  # {table: [documents]}: what a reset restores
+        self.actions = actions  # scripted action name -> fn(unit, step, at)
+        self.throttle = throttle
+        self.journal = journal
+        self.faults = faults
+        self.delayed_requests = delayed_requests
+        self.own_address = own_address
+        self.media_key = media_key  # bytes: the HMAC key of recording URLs
+        self.outbox = NullOutbox()  # the webhook outbox, set once built (it needs the store and the clock)
+        self.retention = None  # the periodic prune, when SANDBOX_RETENTION_DAYS is set
+        self.last_prune = None  # the report of the latest prune
+        self.stop_event = threading.Event()  # set at shutdown: background threads end
         self._keys = None
         self._wake = threading.Event()
         self._due = {}  # bot id -> (wall-clock due time, project id): what the background runner waits for
         self._project_locks = ProjectLocks(store.lock)
-
-    def register_action(self, name, fn):
-        self.actions[name] = fn
 
     # -- projects and time ---------------------------------------------------------------------------
     def project_for_key(self, api_key):
@@ -150,19 +171,23 @@ class Sandbox:
         return self.store.scan("projects", "")[0]
 
     def reset(self):
-        """Restore the fixtures and drop everything else (the store replaces everything in one step)."""
+        """Restore the fixtures and forget everything else: projects, bots, deliveries (the store replaces
+        everything in one step), injected faults, the request journal and the throttle's counts."""
         with self.store.lock:
             self.store.replace_all(self.fixtures)
             self.projects_changed()
             self.rebuild_due_index()
+        self.faults.clear_all()
+        self.journal.clear_all()
+        self.throttle.clear()
 
     def shutdown(self):
         """Stop the background runner and flush the store (SIGTERM, tests' teardown)."""
-        stop = getattr(self, "stop_event", None)
-        if stop is not None:
-            stop.set()
-            self._wake.set()
-        getattr(self.outbox, "close", lambda: None)()  # the webhook workers, before the store closes
+        self.stop_event.set()
+        self._wake.set()
+        if self.retention is not None:
+            self.retention.stop()
+        self.outbox.close()  # the webhook workers, before the store closes
         self.store.close()
 
     def now(self, project):
@@ -354,10 +379,10 @@ class Sandbox:
 
 
 
-# -- scripted actions that are not events ------------------------------------------------------------
+# -- scripted actions of the bot itself (the meeting's own are in usecases/meeting.py) -----------------
 
 
-def _upload_recording(unit, step, at):
+def upload_recording(unit, step, at):
     """The bot's upload during post-processing: from here the recording file exists (6.10)."""
     recording = unit.bot["recording"]
     if recording.get("format") == "none" or recording.get("file") or recording["state"] == "not_started":
@@ -374,6 +399,9 @@ def _first_recording_ms(bot):
     return None
 
 
-def _transcription_fails(unit, step, at):
+def transcription_fails(unit, step, at):
     unit.bot["recording"].setdefault("transcription_failure_reasons", []).append(step["reason"])
     unit.dirty = True
+
+
+BOT_ACTIONS = {"upload_recording": upload_recording, "transcription_fails": transcription_fails}

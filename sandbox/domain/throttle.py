@@ -33,6 +33,10 @@ class ProjectPostThrottle:
         self.history = {}
         self.lock = threading.Lock()
 
+    def clear(self):
+        with self.lock:
+            self.history.clear()
+
     def check(self, project):
         if self.disabled:
             return

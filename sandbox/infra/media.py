@@ -24,6 +24,7 @@ time ("expired": refused once ``now`` is past the expiry second).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -214,3 +215,26 @@ def media_file_path(fmt: str, fixtures_dir: Path) -> Path:
 # --------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------
+# The signing key
+# --------------------------------------------------------------------------------------
+
+#: Where the key is kept in the data file, so that a URL keeps working across a restart until it expires.
+MEDIA_KEY_TABLE = "sandbox_meta"
+MEDIA_KEY_ID = "media_signing_key"
+
+
+def load_media_key(store, seed=None) -> bytes:
+    """The data file's key, else a new one: derived from the seed for reproducible runs (without drawing
+    from the id generator), random otherwise."""
+    stored = store.get(MEDIA_KEY_TABLE, MEDIA_KEY_ID)
+    if stored is not None:
+        return base64.b64decode(stored["key"])
+    if seed is not None:
+        return hashlib.sha256(f"attendee-sandbox-media-key:{seed}".encode()).digest()
+    return secrets.token_bytes(32)
+
+
+def media_key_document(key: bytes) -> dict:
+    """The key as the document the data file keeps (it is part of what a reset restores)."""
+    return {"id": MEDIA_KEY_ID, "key": base64.b64encode(key).decode()}

@@ -137,7 +137,7 @@ def fixture_bot_ids(fixtures):
 def prune_sandbox(sb, days=None):
     """Prune a running sandbox by its setting (or `days`); the fixture bots are kept."""
     days = sb.settings.retention_days if days is None else days
-    keep = fixture_bot_ids(getattr(sb, "fixtures", None))
+    keep = fixture_bot_ids(sb.fixtures)
     report = prune(sb.store, sb.clock, days, keep=keep, project_lock=sb.project_lock)
     sb.last_prune = report
     return report
@@ -163,8 +163,7 @@ class PeriodicPrune:
 
     def _run(self):
         while not self.wake.wait(self.interval):
-            stop = getattr(self.sb, "stop_event", None)
-            if stop is not None and stop.is_set():
+            if self.sb.stop_event.is_set():
                 return
             try:
                 prune_sandbox(self.sb)
@@ -173,14 +172,3 @@ class PeriodicPrune:
                 return
 
 
-def attach(sandbox):
-    """At start-up: prune once when `retention_days` is set, then keep pruning in the background."""
-    sandbox.last_prune = None
-    sandbox.retention = None
-    days = sandbox.settings.retention_days
-    if days is None:
-        return
-    check_days(days)
-    prune_sandbox(sandbox)
-    if sandbox.settings.background_steps and not sandbox.settings.testing:
-        sandbox.retention = PeriodicPrune(sandbox).start()

@@ -313,6 +313,7 @@ class MemoryStore(Store):
         self.lock = HandoverLock()
         self.tables = MemoryTables()
         self.generation = 0
+        self.is_new = True  # nothing to load: the caller seeds it
 
     def get(self, table, key):
         with self.lock:

@@ -42,11 +42,6 @@ MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far fr
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
 
 
-def attach(sandbox):
-    """Hook this module into the use cases (called once by create_app)."""
-    sandbox.faults = FaultRegistry(sandbox)
-    sandbox.journal = RequestJournal(sandbox.settings.journal_limit)
-
 
 # -- small validators ----------------------------------------------------------------------------------
 
@@ -159,18 +154,8 @@ def _check_project_webhooks(webhooks, require_https, own_address):
 
 def reset(sb):
     """POST /sandbox/reset: the fixtures again; every other project, bot, journal entry and fault is gone."""
-    with sb.store.lock:
-        sb.reset()
-        sb.faults.clear_all()
-        sb.journal.clear_all()
-        throttle = getattr(sb, "throttle", None)
-        if throttle is not None and hasattr(throttle, "history"):
-            with throttle.lock:
-                throttle.history.clear()
-        return {
-            "projects": len(sb.fixtures.get("projects", [])),
-            "bots": len(sb.fixtures.get("bots", [])),
-        }
+    sb.reset()
+    return {"projects": len(sb.fixtures.get("projects", [])), "bots": len(sb.fixtures.get("bots", []))}
 
 
 # -- the clock ----------------------------------------------------------------------------------------
@@ -362,7 +347,6 @@ def scenario_catalogue(sb):
 
 
 __all__ = [
-    "attach",
     "advance_bot",
     "advance_clock",
     "bot_steps",

@@ -33,9 +33,6 @@ participant event changes host status and is never stored; speech events are sto
 No Flask here: the HTTP layer (sandbox/web/bot_data.py) parses requests and serializes what these return.
 """
 
-import base64
-import hashlib
-import secrets
 from pathlib import Path
 
 from sandbox.contract.datetimes import (
@@ -81,8 +78,6 @@ ASYNC_TRANSCRIPTION_SECONDS = 60
 _ZOOM_UUID_BASE = 1 << 24
 _ZOOM_UUID_STEP = 1024
 
-MEDIA_KEY_TABLE = "sandbox_meta"
-MEDIA_KEY_ID = "media_signing_key"
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -674,25 +669,6 @@ def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
 # ------------------------------------------------------------------------------------------------------
 
 
-def media_key(sb):
-    """The HMAC key of recording URLs: made once per sandbox and kept in its data file, so a URL keeps working
-    across a restart until it expires (a reset drops the stored copy; the next signing puts it back)."""
-    stored = sb.store.get(MEDIA_KEY_TABLE, MEDIA_KEY_ID)
-    if stored is None:
-        sb.store.put(MEDIA_KEY_TABLE, {"id": MEDIA_KEY_ID, "key": base64.b64encode(sb.media_key).decode()})
-    return sb.media_key
-
-
-def _initial_media_key(sb):
-    stored = sb.store.get(MEDIA_KEY_TABLE, MEDIA_KEY_ID)
-    if stored is not None:
-        return base64.b64decode(stored["key"])
-    seed = getattr(sb.settings, "seed", None)
-    if seed is not None:  # reproducible runs: derived from the seed, without drawing from the id generator
-        return hashlib.sha256(f"attendee-sandbox-media-key:{seed}".encode()).digest()
-    return secrets.token_bytes(32)
-
-
 def recording_url(sb, project, bot_id, base_url):
     """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s."""
     with sb.bot_unit(project, bot_id) as unit:
@@ -702,7 +678,7 @@ def recording_url(sb, project, bot_id, base_url):
         if not file or fmt not in media.MEDIA_TYPES:
             raise AttendeeError("No recording file found for bot", status=404)
         url = media.sign_recording_url(
-            base_url, unit.bot["id"], recording["id"], fmt, sb.now(project), media_key(sb)
+            base_url, unit.bot["id"], recording["id"], fmt, sb.now(project), sb.media_key
         )
         return {"url": url, "start_timestamp_ms": file.get("start_timestamp_ms")}
 
@@ -941,22 +917,19 @@ def _step_chat_message(unit, step, at):
     )
 
 
-def attach(sandbox):
-    """Register the meeting's scripted actions and make the recording URLs' signing key (once per sandbox)."""
-    sandbox.register_action("participant_joins", _step_participant_joins)
-    sandbox.register_action("participant_event", _step_participant_event)
-    sandbox.register_action("utterance", _step_utterance)
-    sandbox.register_action("chat_message", _step_chat_message)
-    sandbox.register_action(ASYNC_COMPLETION_ACTION, _async_completes)
-    sandbox.media_key = _initial_media_key(sandbox)
-    media_key(sandbox)
-
+# The meeting's scripted actions (steps that are not bot events), by the name scenarios use.
+MEETING_ACTIONS = {
+    "participant_joins": _step_participant_joins,
+    "participant_event": _step_participant_event,
+    "utterance": _step_utterance,
+    "chat_message": _step_chat_message,
+    ASYNC_COMPLETION_ACTION: _async_completes,
+}
 
 __all__ = [
     "add_chat_message",
     "add_participant",
     "add_utterance",
-    "attach",
     "chat_message_in",
     "create_async_transcription",
     "delete_transcript",

@@ -1,23 +1,16 @@
-"""The application factory.
-
-`create_app(config)`: it reads the settings, opens the store (loading the
-bundled fixtures into a new data file), builds the use cases and registers the blueprints.
+"""The application factory: `create_app(config)` builds the sandbox (`sandbox.assembly.build_sandbox`) and
+serves it with the blueprints of `sandbox.web`, answering as the real server does on every route.
 """
 
 import sys
-import threading
 import traceback
 from http import HTTPStatus
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.assembly import build_sandbox
 from sandbox.config import load_settings
-from sandbox.domain.clock import Clock
-from sandbox.domain.ids import IdFactory
-from sandbox.domain.sandbox import Sandbox
-from sandbox.infra.fixtures import load_fixtures, load_scenario_book
-from sandbox.infra.store import MemoryStore, TinyDBStore
 
 __all__ = ["create_app"]
 
@@ -39,21 +32,7 @@ def create_app(config=None):
     app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
     app.config["TESTING"] = settings.testing
 
-    scenario_book = load_scenario_book(settings.fixtures_dir)
-    fixtures = load_fixtures(settings.fixtures_dir, scenario_book)  # validated before anything is opened
-    # A TinyDBStore holds the data file's lock until closed: a second process on the file is refused.
-    store = MemoryStore() if settings.in_memory else TinyDBStore(settings.data_path, fsync=settings.fsync)
-    try:
-        if getattr(store, "is_new", True):
-            store.replace_all(fixtures)
-        clock = Clock()
-        sandbox = Sandbox(settings, store, clock, IdFactory(settings.seed), scenario_book)
-        sandbox.fixtures = fixtures
-        _attach_extensions(app, sandbox)
-        sandbox.rebuild_due_index()
-    except BaseException:
-        store.close()  # let go of the data file: nothing will serve it
-        raise
+    sandbox = build_sandbox(settings)
     app.extensions["sandbox"] = sandbox
 
     from sandbox.web import register_blueprints
@@ -63,26 +42,7 @@ def create_app(config=None):
     # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
     app.before_request(lambda: sandbox.own_address.learn(request.environ))
 
-    if settings.background_steps and not settings.testing:
-        sandbox.stop_event = threading.Event()
-        thread = threading.Thread(target=sandbox.run_background, args=(sandbox.stop_event,), daemon=True)
-        thread.name = "sandbox-scripted-steps"
-        thread.start()
     return app
-
-
-def _attach_extensions(app, sandbox):
-    """Each domain module hooks itself into the use cases (scripted actions, the webhook outbox, ...)."""
-    from sandbox.domain.throttle import ProjectPostThrottle
-    from sandbox.infra import retention
-    from sandbox.infra.webhooks import outbox as webhooks
-    from sandbox.usecases import control, meeting
-    from sandbox.web import server as serving
-
-    settings = sandbox.settings
-    sandbox.throttle = ProjectPostThrottle(sandbox.clock, settings.throttle_rate, settings.disable_rate_limiting)
-    for module in (meeting, webhooks, control, retention, serving):
-        module.attach(sandbox)
 
 
 def _register_error_handlers(app):

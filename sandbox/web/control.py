@@ -279,7 +279,8 @@ def _is_api_path(path):
 def faults_create():
     """POST /sandbox/faults: the next matching /api/v1 requests of this project wait and/or answer as told."""
     project = authenticate()
-    return ok(sandbox().faults.add(project, body_object()), 201)
+    sb = sandbox()
+    return ok(sb.faults.add(project, body_object(), sb.now(project)), 201)
 
 
 def faults_list():

@@ -46,7 +46,6 @@ from waitress.utilities import RequestEntityTooLarge, build_http_date
 
 from sandbox.contract.errors import BodyTooLarge
 from sandbox.domain.clock import monotonic
-from sandbox.domain.faults import DelayedRequests
 
 IDENT = "attendee-sandbox"  # the Server header
 CHECK_INTERVAL = 1  # seconds: waitress's loop wakes at least this often, and so do the timeout checks
@@ -204,10 +203,6 @@ class LendingDispatcher(ThreadedTaskDispatcher):
             self.closed = True  # a delayed request ending now must not start threads again
         return super().shutdown(cancel_pending=cancel_pending, timeout=timeout)
 
-
-def attach(sandbox):
-    """Hook this module into the use cases (called once by create_app)."""
-    sandbox.delayed_requests = DelayedRequests(sandbox.settings)
 
 
 # -- the server -----------------------------------------------------------------------------------------------

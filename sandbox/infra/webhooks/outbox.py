@@ -46,7 +46,6 @@ from sandbox.contract.datetimes import (
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.webhooks import PROJECT_ONLY_TRIGGERS, TRIGGERS, envelope
 from sandbox.domain.clock import monotonic as _monotonic
-from sandbox.infra.own_address import OwnAddress
 from sandbox.infra.webhooks.signing import encode_body, request_headers, sign
 from sandbox.infra.webhooks.transport import AttemptResult, post
 
@@ -196,10 +195,12 @@ class DeliveryNotFound(AttendeeError):
 class DeliveryOutbox:
     """`sandbox.outbox`: records deliveries, works them off on worker threads, and answers the log."""
 
-    def __init__(self, sandbox):
-        self.sandbox = sandbox
-        self.store = sandbox.store
-        settings = sandbox.settings
+    def __init__(self, *, store, clock, ids, settings, own_address):
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+        self.settings = settings
+        self.own_address = own_address
         self.timeout = settings.webhook_timeout  # one attempt's whole budget, as DELIVER_WEBHOOK_REQUEST_TIMEOUT
         self.backoff_scale = 1.0  # tests may shorten the backoff; 1.0 is the real server's
         self.transport = post
@@ -217,14 +218,14 @@ class DeliveryOutbox:
             subscriptions = select_subscriptions(project, bot, trigger)
             created = []
             for subscription in subscriptions:
-                now = to_stored(self.sandbox.clock.wall_now())
+                now = to_stored(self.clock.wall_now())
                 doc = {
-                    "id": self.sandbox.ids.new("whd"),
+                    "id": self.ids.new("whd"),
                     "project_id": project_id,
                     "bot_id": bot_id,
                     "trigger": trigger,
                     "url": subscription["url"],
-                    "idempotency_key": self.sandbox.ids.uuid4(),
+                    "idempotency_key": self.ids.uuid4(),
                     "payload": data,
                     "signature": None,
                     "status": "pending",
@@ -245,7 +246,7 @@ class DeliveryOutbox:
 
     def requeue_pending(self):
         """At start-up: queue again every delivery the store still has as pending, in recorded order."""
-        wall_now = self.sandbox.clock.wall_now()
+        wall_now = self.clock.wall_now()
         with self.store.lock:
             pending = [
                 doc
@@ -304,9 +305,9 @@ class DeliveryOutbox:
                 data = encode_body(body)
             except ValueError as exc:  # NaN or infinity: python-requests refuses to send it
                 return self._settle(doc, AttemptResult(error=f"InvalidJSONError: {exc}"), signature, 0.0, final=True)
-        started = self.sandbox.clock.wall_now()
+        started = self.clock.wall_now()
         clock_start = _monotonic()
-        itself = self.sandbox.own_address.reached_by(doc["url"])  # outside the lock: it may resolve a name
+        itself = self.own_address.reached_by(doc["url"])  # outside the lock: it may resolve a name
         if itself is None:
             result = self.transport(doc["url"], data, request_headers(signature, len(data)), self.timeout)
         else:
@@ -335,7 +336,7 @@ class DeliveryOutbox:
             return "The project no longer exists"
         if bot is None:
             return "The bot no longer exists"
-        if self.sandbox.settings.require_https_webhooks and not doc["url"].lower().startswith("https://"):
+        if self.settings.require_https_webhooks and not doc["url"].lower().startswith("https://"):
             return "Webhook URL must start with https:// (require_https_webhooks is on)"
         secret = project.get("webhook_secret")
         try:
@@ -347,7 +348,7 @@ class DeliveryOutbox:
 
     def _settle(self, doc, result, signature, elapsed, started=None, final=False):
         """Under the store lock: record the attempt and decide what happens next."""
-        at = started or self.sandbox.clock.wall_now()
+        at = started or self.clock.wall_now()
         doc["attempts"].append(
             {
                 "attempted_at": to_stored(at),
@@ -370,8 +371,8 @@ class DeliveryOutbox:
         else:
             attempts_this_round = len(doc["attempts"]) - (doc.get("max_attempts", MAX_ATTEMPTS) - MAX_ATTEMPTS)
             ceiling = min(BACKOFF_CAP, 2.0 ** (attempts_this_round - 1))
-            retry_in = self.sandbox.ids.uniform(0.0, ceiling) * self.backoff_scale
-            doc["next_attempt_at"] = to_stored(self.sandbox.clock.wall_now() + timedelta(seconds=retry_in))
+            retry_in = self.ids.uniform(0.0, ceiling) * self.backoff_scale
+            doc["next_attempt_at"] = to_stored(self.clock.wall_now() + timedelta(seconds=retry_in))
         self.store.put("deliveries", doc)
         return retry_in
 
@@ -407,7 +408,7 @@ class DeliveryOutbox:
                 )
             doc["status"] = "pending"
             doc["max_attempts"] = len(doc["attempts"]) + MAX_ATTEMPTS
-            doc["next_attempt_at"] = to_stored(self.sandbox.clock.wall_now())
+            doc["next_attempt_at"] = to_stored(self.clock.wall_now())
             self.store.put("deliveries", doc)
         self._queue(doc)
         return doc
@@ -456,9 +457,3 @@ def delivery_json(doc):
     }
 
 
-def attach(sandbox):
-    """Hook this module into the use cases (called once by create_app): `sandbox.outbox` is the dispatcher,
-    and deliveries a previous run left pending are queued again."""
-    sandbox.own_address = OwnAddress(sandbox.settings)
-    sandbox.outbox = DeliveryOutbox(sandbox)
-    sandbox.outbox.requeue_pending()
