@@ -24,7 +24,7 @@ from sandbox.contract.datetimes import (
 from sandbox.contract.errors import AttendeeError, BotNotFound, SandboxWasReset
 from sandbox.contract.jsonb import jsonb_order
 from sandbox.domain import lifecycle, scenarios
-from sandbox.infra.store import StoreReplaced
+from sandbox.domain.store import StoreReplaced
 
 LOCK_ORDER = "a project's lock is taken before the store lock, never while holding it"
 # When the background runner finds a due bot's project busy (its bulk work catches the bot up anyway),

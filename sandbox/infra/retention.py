@@ -26,7 +26,7 @@ from datetime import timedelta
 from sandbox.config import ConfigError
 from sandbox.contract.datetimes import parse_stored_datetime
 from sandbox.domain.lifecycle import POST_MEETING_STATES
-from sandbox.infra.store import StoreReplaced
+from sandbox.domain.store import StoreReplaced
 
 # Tables whose documents belong to one bot (scoped by `bot_id`) and go with it.
 BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages", "async_transcriptions")

@@ -31,12 +31,13 @@ import json
 import os
 import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
 from filelock import Timeout as FileLockTimeout
 from tinydb.storages import JSONStorage
+
+from sandbox.domain.store import HandoverLock, Store
 
 # The field that says which scope a document of each table belongs to (lists are per scope).
 SCOPE_FIELDS = {
@@ -63,9 +64,6 @@ FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700  # the data file's folder, when the store creates it
 # The table every sandbox data file has documents in (see the module docstring).
 REQUIRED_TABLE = "projects"
-# How long bulk work waits for the threads that were waiting for the lock to take their turn before it
-# goes on anyway (a waiter gets the lock within microseconds; this only bounds a pathological case).
-HANDOVER_WAIT_SECONDS = 0.1
 NOT_A_DATA_FILE = (
     "{path}: not a sandbox data file ({reason}); it was left untouched: "
     "give another --data file, or replace it with the fixtures (attendee-sandbox reset)"
@@ -91,10 +89,6 @@ class DataFileInUse(StoreError):
         self.path = path
         self.holder = holder  # the sidecar's JSON object, or None when it cannot be read
         super().__init__(f"{path} is in use by a running sandbox ({describe_holder(holder)})")
-
-
-class StoreReplaced(Exception):
-    """`replace_all` (a reset) ran while bulk work had let go of the lock: what it read is stale."""
 
 
 def describe_holder(holder):
@@ -129,120 +123,6 @@ def write_private(path, data):
     finally:
         os.close(fd)
     os.replace(tmp, path)
-
-
-class HandoverLock:
-    """The store's lock: re-entrant like `threading.RLock`, and able to hand itself over to waiting threads.
-
-    `RLock` is not fair: a thread that releases it and takes it again at once almost always gets it back
-    before a waiting thread has even woken up, so bulk work that only released the lock between items would
-    still starve everyone else. Threads that find the lock taken are counted while they wait, and
-    `let_waiters_in()` - called by bulk work between two items, without the lock - returns once each
-    thread that was waiting has taken it (bounded by HANDOVER_WAIT_SECONDS). Taking a free lock costs one
-    non-blocking acquire, as before.
-    """
-
-    def __init__(self):
-        self._lock = threading.RLock()
-        self._turns = threading.Condition(threading.Lock())
-        self._waiting = 0  # threads blocked in acquire()
-        self._served = 0  # acquisitions by threads that had to wait
-
-    def acquire(self, blocking=True, timeout=-1):
-        if self._lock.acquire(False):
-            return True
-        if not blocking:
-            return False
-        with self._turns:
-            self._waiting += 1
-        acquired = False
-        try:
-            acquired = self._lock.acquire(True, timeout)
-            return acquired
-        finally:
-            with self._turns:
-                self._waiting -= 1
-                if acquired:
-                    self._served += 1
-                    self._turns.notify_all()
-
-    def release(self):
-        self._lock.release()
-
-    __enter__ = acquire
-
-    def __exit__(self, *exc_info):
-        self._lock.release()
-
-    def held(self):
-        """True when the calling thread holds the lock."""
-        return self._lock._is_owned()
-
-    def let_waiters_in(self, timeout=HANDOVER_WAIT_SECONDS):
-        """Return once every thread waiting for the lock now has had its turn (a no-op if none waits).
-
-        A thread that holds the lock cannot hand it over (its caller relies on holding it): no-op too.
-        """
-        if not self._waiting or self.held():
-            return
-        with self._turns:
-            target = self._served + self._waiting
-            self._turns.wait_for(lambda: self._served >= target, timeout)
-
-
-class Store:
-    """The interface every storage implements. Documents are JSON objects with an `id`."""
-
-    lock: HandoverLock
-    generation = 0  # how many times replace_all swapped everything (bulk work checks it in `turn`)
-
-    @contextmanager
-    def turn(self, generation):
-        """One item of bulk work under the lock, taken after the threads waiting for it have had theirs.
-
-        Bulk work (thousands of bots) takes the lock once per item rather than once for all, so that other
-        projects' requests get in between items. `generation` is `self.generation` as the work began:
-        StoreReplaced when a reset replaced everything meanwhile.
-        """
-        self.lock.let_waiters_in()
-        with self.lock:
-            if self.generation != generation:
-                raise StoreReplaced()
-            yield
-
-    def get(self, table, key):
-        """The document, as a fresh dict the caller may change, or None."""
-        raise NotImplementedError
-
-    def put(self, table, doc):
-        raise NotImplementedError
-
-    def delete(self, table, key):
-        raise NotImplementedError
-
-    def scan(self, table, scope):
-        """Every document of one scope (a project's bots, a bot's utterances, ...), in insertion order."""
-        raise NotImplementedError
-
-    def count(self, table, scope):
-        raise NotImplementedError
-
-    def summaries(self, table, scope):
-        """`{id: (field, ...)}` of `SUMMARY_FIELDS[table]` for every document of one scope."""
-        raise NotImplementedError
-
-    def replace_all(self, tables):
-        """Atomically replace everything with `{table: [docs]}` (fixtures, reset)."""
-        raise NotImplementedError
-
-    def checkpoint(self):
-        """Make the data file hold everything (a no-op where there is no file)."""
-
-    def set_holder_url(self, url):
-        """Record the address the process holding the data file serves on (a no-op where there is no file)."""
-
-    def close(self):
-        """Flush everything and release the files."""
 
 
 def _scope_of(table, doc):
