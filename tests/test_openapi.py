@@ -296,7 +296,7 @@ def test_module_reads_no_file_and_takes_its_vocabulary_from_the_domain():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "re", "typing", "sandbox"}
-    assert "from sandbox.domain import lifecycle" in source and "from sandbox.contract.webhooks import TRIGGERS" in source
+    assert "from sandbox.contract import states" in source and "from sandbox.contract.webhooks import TRIGGERS" in source
     for needle in ("/shared", "attendee-openapi", ".yml", ".yaml", "open("):
         assert needle not in source, needle
 

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from sandbox.contract.webhooks import TRIGGERS
-from sandbox.domain import lifecycle
+from sandbox.contract import states
 
 __all__ = [
     "API_PREFIX",
@@ -49,22 +49,22 @@ SECURITY_SCHEME = "Token"
 # --------------------------------------------------------------------------------------------------
 
 #: The vocabulary comes from the state machine and the webhooks, so the document cannot drift from them.
-APP_SESSION_STATES = lifecycle.APP_SESSION_STATES
+APP_SESSION_STATES = states.APP_SESSION_STATES
 #: Bot states a bot can be in (contract 5.1), in the server's order. These are also the published enum.
-BOT_STATES = tuple(state for state in lifecycle.BOT_STATES if state not in APP_SESSION_STATES)
+BOT_STATES = tuple(state for state in states.BOT_STATES if state not in APP_SESSION_STATES)
 #: Event sub-types by event type (contract 5.3). Events not listed here never carry a sub-type.
 EVENT_SUB_TYPES = {
-    event: tuple(sub for sub in subs if sub is not None) for event, subs in lifecycle.SUB_TYPES.items()
+    event: tuple(sub for sub in subs if sub is not None) for event, subs in states.SUB_TYPES.items()
 }
 #: Event types of bots; the app-session events never occur on bots.
-EVENT_TYPES = tuple(event for event in lifecycle.EVENT_TYPES if not event.startswith("app_session"))
+EVENT_TYPES = tuple(event for event in states.EVENT_TYPES if not event.startswith("app_session"))
 
 #: Event sub-types that must be present on their event (every one but `leave_requested`, where legacy
 #: events have none).
-_SUB_TYPE_REQUIRED = tuple(event for event, subs in lifecycle.SUB_TYPES.items() if None not in subs)
+_SUB_TYPE_REQUIRED = tuple(event for event, subs in states.SUB_TYPES.items() if None not in subs)
 
-RECORDING_STATES = lifecycle.RECORDING_STATES
-TRANSCRIPTION_STATES = lifecycle.TRANSCRIPTION_STATES
+RECORDING_STATES = states.RECORDING_STATES
+TRANSCRIPTION_STATES = states.TRANSCRIPTION_STATES
 ASYNC_TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
 WEBHOOK_TRIGGERS = TRIGGERS
 
