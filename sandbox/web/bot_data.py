@@ -9,6 +9,14 @@ expiring URL that GET /recording hands out (the real server's is an S3 presigned
 from flask import Blueprint, request, send_file
 
 from sandbox.contract.pagination import paginate, request_url
+from sandbox.contract.responses import (
+    ASYNC_TRANSCRIPTION,
+    CHAT_MESSAGE_PAGE,
+    PARTICIPANT_EVENT_PAGE,
+    PARTICIPANT_PAGE,
+    RECORDING,
+    TRANSCRIPT,
+)
 from sandbox.infra.media import REASON_BAD_SIGNATURE, REASON_EXPIRED, MediaUrlRefused
 from sandbox.usecases import meeting
 from sandbox.web.bots import ROUTES
@@ -30,14 +38,15 @@ def get_transcript(project, object_id):
         updated_after=request.args.get("updated_after"),
         async_transcription_id=request.args.get("async_transcription_id"),
     )
-    return json_response(200, items)
+    return json_response(200, TRANSCRIPT.dump(items))
 
 
 @ROUTES["transcript"].handler("POST")
 def create_async_transcription(project, object_id):
     """POST /transcript (6.8): 200 (not 201) with the new async transcription; the body is read only after the
     bot's checks, as the real view does."""
-    return json_response(200, meeting.create_async_transcription(sandbox(), project, object_id, request_object))
+    created = meeting.create_async_transcription(sandbox(), project, object_id, request_object)
+    return json_response(200, ASYNC_TRANSCRIPTION.dump(created))
 
 
 @ROUTES["transcript"].handler("DELETE")
@@ -56,23 +65,23 @@ def delete_transcript(project, object_id):
 def get_recording(project, object_id):
     """GET /recording (6.10): a new signed URL of the sandbox's media route on every call, at the sandbox's
     public URL (SANDBOX_PUBLIC_URL, else the request's allowed host)."""
-    return json_response(200, meeting.recording_url(sandbox(), project, object_id, public_base_url()))
+    return json_response(200, RECORDING.dump(meeting.recording_url(sandbox(), project, object_id, public_base_url())))
 
 
 # -- paginated lists -----------------------------------------------------------------------------------
 
 
-def _page(rows):
-    """`rows` are `(created_at, item)` pairs, oldest first: one cursor page of them."""
-    page, next_url, previous_url = paginate(rows, lambda row: row[0], request_url(request))
-    return json_response(200, {"next": next_url, "previous": previous_url, "results": [item for _, item in page]})
+def _page(rows, schema):
+    """`rows` are domain items, oldest first: one cursor page of them."""
+    page, next_url, previous_url = paginate(rows, lambda row: row["created_at"] if isinstance(row, dict) else row.created_at, request_url(request))
+    return json_response(200, schema.dump({"next": next_url, "previous": previous_url, "results": page}))
 
 
 @ROUTES["chat_messages"].handler("GET")
 def list_chat_messages(project, object_id):
     """GET /chat_messages (6.11): `updated_after` filters on the creation time, strictly."""
     rows = meeting.list_chat_messages(sandbox(), project, object_id, updated_after=request.args.get("updated_after"))
-    return _page(rows)
+    return _page(rows, CHAT_MESSAGE_PAGE)
 
 
 @ROUTES["participant_events"].handler("GET")
@@ -81,7 +90,7 @@ def list_participant_events(project, object_id):
     rows = meeting.list_participant_events(
         sandbox(), project, object_id, after=request.args.get("after"), before=request.args.get("before")
     )
-    return _page(rows)
+    return _page(rows, PARTICIPANT_EVENT_PAGE)
 
 
 @ROUTES["participants"].handler("GET")
@@ -90,7 +99,7 @@ def list_participants(project, object_id):
     rows = meeting.list_participants(
         sandbox(), project, object_id, is_host=request.args.get("is_host"), participant_id=request.args.get("id")
     )
-    return _page(rows)
+    return _page(rows, PARTICIPANT_PAGE)
 
 
 # -- the recording download (the sandbox's stand-in for S3) ----------------------------------------------

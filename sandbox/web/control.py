@@ -18,11 +18,10 @@ from datetime import timedelta
 from flask import Blueprint, g, request
 
 from sandbox.contract import inputs
-from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.errors import AttendeeError, BodyTooLarge, SandboxInputError
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
-from sandbox.contract.responses import dump_bot
-from sandbox.domain import journal
+from sandbox.contract import responses as shapes
+from sandbox.contract.responses import JOURNAL_BODY_LIMIT
 from sandbox.usecases import control, meeting
 from sandbox.web.guards import body_sample, control_body_too_large_message, read_body
 from sandbox.web.pipeline import authenticate, sandbox
@@ -76,8 +75,8 @@ def admin():
     control.check_admin(sandbox().settings, request.headers.get("X-Sandbox-Admin-Token"))
 
 
-def ok(body, status=200):
-    return json_response(status, body)
+def ok(body, status=200, schema=None):
+    return json_response(status, body if schema is None else schema.dump(body))
 
 
 # -- projects and reset (sandbox-wide) -------------------------------------------------------------------
@@ -87,18 +86,18 @@ def create_project():
     """POST /sandbox/projects: a new isolated project; 201 with its id, name, API key and webhook secret."""
     admin()
     project = control.create_project(sandbox(), body_object())
-    return ok(control.public_project(project), 201)
+    return ok(project, 201, shapes.PROJECT)
 
 
 def reset():
     """POST /sandbox/reset: restore the fixtures and clear everything else."""
     admin()
-    return ok({"reset": True, **control.reset(sandbox())})
+    return ok(control.reset(sandbox()), 200, shapes.RESET)
 
 
 def scenarios():
     """GET /sandbox/scenarios: the scenario catalogue (names, descriptions, which events start steps)."""
-    return ok(control.scenario_catalogue(sandbox()))
+    return ok(control.scenario_catalogue(sandbox()), 200, shapes.SCENARIO_CATALOGUE)
 
 
 # -- the project's clock --------------------------------------------------------------------------------
@@ -106,14 +105,13 @@ def scenarios():
 
 def get_clock():
     """GET /sandbox/clock: the project's now and its offset from the wall clock."""
-    return ok(control.clock_view(sandbox(), authenticate()))
+    return ok(control.clock_view(sandbox(), authenticate()), 200, shapes.CLOCK)
 
 
 def advance_clock():
     """POST /sandbox/clock/advance {"seconds": N}: the new clock and the events applied on the way."""
     project = authenticate()
-    clock, events = control.advance_clock(sandbox(), project, body_object())
-    return ok({**clock, "events": events})
+    return ok(control.advance_clock(sandbox(), project, body_object()), 200, shapes.CLOCK_ADVANCED)
 
 
 # -- driving a bot ---------------------------------------------------------------------------------------
@@ -122,21 +120,18 @@ def advance_clock():
 def bot_events(object_id):
     """POST /sandbox/bots/{id}/events {"type", "sub_type"?, "metadata"?}: apply the event; the bot."""
     project = authenticate()
-    return ok(dump_bot(control.inject_event(sandbox(), project, object_id, body_object())))
+    return ok(control.inject_event(sandbox(), project, object_id, body_object()), 200, shapes.BOT)
 
 
 def bot_advance(object_id):
     """POST /sandbox/bots/{id}/advance {"steps": N | "all"}: apply the next pending steps now."""
     project = authenticate()
-    sb = sandbox()
-    bot, applied = control.advance_bot(sb, project, object_id, body_object())
-    pending = [control.public_step(step) for step in bot.get("pending_steps") or []]
-    return ok({"bot": dump_bot(bot), "applied": applied, "pending_steps": pending})
+    return ok(control.advance_bot(sandbox(), project, object_id, body_object()), 200, shapes.BOT_ADVANCED)
 
 
 def bot_steps(object_id):
     """GET /sandbox/bots/{id}/steps: the bot's scenario and its pending steps."""
-    return ok(control.bot_steps(sandbox(), authenticate(), object_id))
+    return ok(control.bot_steps(sandbox(), authenticate(), object_id), 200, shapes.BOT_STEPS)
 
 
 # -- the meeting's course (sandbox/usecases/meeting.py does the work) ------------------------------------------------
@@ -158,7 +153,7 @@ def add_participant(object_id):
     _check_uuid(body, "uuid", optional=True)
     if not isinstance(body.get("is_host", False), bool):
         raise SandboxInputError("is_host must be true or false")
-    return ok(meeting.add_participant(sandbox(), project, object_id, **body), 201)
+    return ok(meeting.add_participant(sandbox(), project, object_id, **body), 201, shapes.PARTICIPANT)
 
 
 def participant_event(object_id, uuid):
@@ -168,7 +163,11 @@ def participant_event(object_id, uuid):
     project = authenticate()
     body = inputs.check_fields(body_object(), PARTICIPANT_EVENT_FIELDS, required=("event_type",))
     item = meeting.participant_event(sandbox(), project, object_id, uuid, **body)
-    return ok(item, 200 if body["event_type"] == "update" or item.get("dropped") else 201)
+    if isinstance(item, shapes.Dropped):
+        return ok(item, 200, shapes.DROPPED)
+    if isinstance(item, shapes.Attributed):
+        return ok(item, 201, shapes.PARTICIPANT_EVENT)
+    return ok(item, 200, shapes.PARTICIPANT)
 
 
 def add_utterance(object_id):
@@ -178,7 +177,7 @@ def add_utterance(object_id):
     project = authenticate()
     body = inputs.check_fields(body_object(), UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
     _check_uuid(body, "speaker_uuid")
-    return _stored_or_dropped(meeting.add_utterance(sandbox(), project, object_id, **body))
+    return _stored_or_dropped(meeting.add_utterance(sandbox(), project, object_id, **body), shapes.UTTERANCE)
 
 
 def add_chat_message(object_id):
@@ -188,7 +187,7 @@ def add_chat_message(object_id):
     project = authenticate()
     body = inputs.check_fields(body_object(), CHAT_FIELDS, required=("sender_uuid", "text"))
     _check_uuid(body, "sender_uuid")
-    return _stored_or_dropped(meeting.add_chat_message(sandbox(), project, object_id, **body))
+    return _stored_or_dropped(meeting.add_chat_message(sandbox(), project, object_id, **body), shapes.CHAT_MESSAGE)
 
 
 def recording_file(object_id):
@@ -196,8 +195,7 @@ def recording_file(object_id):
     (GET /recording answers its URL); 201 with `{"uploaded_at", "start_timestamp_ms"}`."""
     project = authenticate()
     body = inputs.check_fields(body_object(), RECORDING_FILE_FIELDS)
-    item = meeting.upload_recording(sandbox(), project, object_id, **body)
-    return ok({**item, "uploaded_at": format_api_datetime(item["uploaded_at"])}, 201)
+    return ok(meeting.upload_recording(sandbox(), project, object_id, **body), 201, shapes.RECORDING_FILE)
 
 
 def _check_uuid(body, name, optional=False):
@@ -208,11 +206,11 @@ def _check_uuid(body, name, optional=False):
         raise SandboxInputError(f"{name} must be a non-empty string")
 
 
-def _stored_or_dropped(item):
+def _stored_or_dropped(item, schema):
     """201 with the stored item; 200 `{"dropped": true, ...}` when the real server would not have stored it."""
-    if item.get("dropped"):
-        return ok(item, 200)
-    return ok(item, 201)
+    if isinstance(item, shapes.Dropped):
+        return ok(item, 200, shapes.DROPPED)
+    return ok(item, 201, schema)
 
 
 # -- the request journal ---------------------------------------------------------------------------------
@@ -221,13 +219,13 @@ def _stored_or_dropped(item):
 def requests_list():
     """GET /sandbox/requests?method=&path=&status=&limit=: the project's /api/v1 requests, newest first."""
     project = authenticate()
-    return ok(sandbox().journal.entries(project["id"], request.args.to_dict()))
+    return ok(sandbox().journal.entries(project["id"], request.args.to_dict()), 200, shapes.JOURNAL)
 
 
 def requests_clear():
     """DELETE /sandbox/requests: forget the project's journal."""
     project = authenticate()
-    return ok({"deleted": sandbox().journal.clear(project["id"])})
+    return ok(sandbox().journal.clear(project["id"]), 200, shapes.DELETED)
 
 
 def _journal_start():
@@ -255,7 +253,7 @@ def _journal_record(response):
                 status=response.status_code,
                 time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
                 duration_ms=duration_ms,
-                body=body_sample(journal.JOURNAL_BODY_LIMIT),
+                body=body_sample(JOURNAL_BODY_LIMIT),
             )
     except Exception:  # the journal must never break a request
         pass
@@ -280,28 +278,28 @@ def faults_create():
     """POST /sandbox/faults: the next matching /api/v1 requests of this project wait and/or answer as told."""
     project = authenticate()
     sb = sandbox()
-    return ok(sb.faults.add(project, body_object(), sb.now(project)), 201)
+    return ok(sb.faults.add(project, body_object(), sb.now(project)), 201, shapes.FAULT)
 
 
 def faults_list():
     project = authenticate()
-    return ok({"results": sandbox().faults.list(project["id"])})
+    return ok(sandbox().faults.list(project["id"]), 200, shapes.FAULT_LIST)
 
 
 def faults_clear():
     project = authenticate()
-    return ok({"deleted": sandbox().faults.clear(project["id"])})
+    return ok(sandbox().faults.clear(project["id"]), 200, shapes.DELETED)
 
 
 def fault_get(fault_id):
     project = authenticate()
-    return ok(sandbox().faults.get(project["id"], fault_id))
+    return ok(sandbox().faults.get(project["id"], fault_id), 200, shapes.FAULT)
 
 
 def fault_delete(fault_id):
     project = authenticate()
     sandbox().faults.remove(project["id"], fault_id)
-    return ok({"deleted": 1})
+    return ok(1, 200, shapes.DELETED)
 
 
 ROUTES = (

@@ -14,7 +14,7 @@ The script refreshes the live parts by fetching the same fragments the pages are
 
 Signing in stores the API key in a cookie scoped to `/sandbox/ui` (HttpOnly, SameSite=Strict); a POST
 whose `Origin` is another site is refused. Every action calls the same use cases as the Attendee API and
-the control API (`sandbox.service`, `sandbox.control`, `sandbox.meeting`), so what the dashboard does is
+the control API (`sandbox.usecases`), so what the dashboard does is
 what an API call would do, and it sends the same webhooks.
 """
 
@@ -37,7 +37,7 @@ from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetim
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.domain import lifecycle
-from sandbox.infra.webhooks.outbox import delivery_json
+from sandbox.contract import responses as shapes
 from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import sandbox
@@ -204,7 +204,7 @@ def _page_context(project):
 def _clock_context(project):
     sb = sandbox()
     stored = sb.store.get("projects", project["id"]) or project
-    return {"clock": control.clock_view(sb, stored)}
+    return {"clock": shapes.CLOCK.dump(control.clock_view(sb, stored))}
 
 
 def _bots_context(project):
@@ -239,12 +239,12 @@ def _bot_context(project, bot_id):
     bot = bots.get_bot(sb, project, bot_id)
     docs = sb.outbox.list_deliveries(project, bot_id=bot_id) if hasattr(sb.outbox, "list_deliveries") else []
     deliveries = [
-        {**delivery_json(doc), "tone": DELIVERY_TONES.get(doc["status"], "idle"), "summary": delivery_summary(doc)}
+        {**shapes.DELIVERY.dump(doc), "tone": DELIVERY_TONES.get(doc["status"], "idle"), "summary": delivery_summary(doc)}
         for doc in docs
     ]
-    participants = [item for _, item in meeting.list_participants(sb, project, bot_id)]
+    participants = shapes.PARTICIPANT.dump(meeting.list_participants(sb, project, bot_id), many=True)
     try:
-        transcript = meeting.get_transcript(sb, project, bot_id)
+        transcript = shapes.TRANSCRIPT.dump(meeting.get_transcript(sb, project, bot_id))
     except AttendeeError:
         transcript = []
     names = {p["uuid"]: p["name"] for p in participants}
@@ -259,7 +259,7 @@ def _bot_context(project, bot_id):
         "bot": bot_summary(bot),
         "metadata": bot.get("metadata"),
         "timeline": timeline(bot),
-        "pending_steps": steps["pending_steps"],
+        "pending_steps": shapes.STEP.dump(steps["pending_steps"], many=True),
         "deliveries": list(reversed(deliveries)),
         "participants": participants,
         "transcript": [{**u, "speaker": u.get("speaker_name") or names.get(u["speaker_uuid"]) or u["speaker_uuid"]}
@@ -366,11 +366,11 @@ def advance_clock():
     except ValueError:
         return _failed(AttendeeError("seconds must be a number"), back)
     try:
-        _, events = control.advance_clock(sandbox(), project, {"seconds": value})
+        events = control.advance_clock(sandbox(), project, {"seconds": value})["events"]
     except AttendeeError as error:
         return _failed(error, back)
     label = f"{value:g} s" if value < 60 else f"{value / 60:g} min"
-    applied = ", ".join(event["event_type"] for event in events) or "no scripted step was due"
+    applied = ", ".join(event.event_type for event in events) or "no scripted step was due"
     return _done(f"Clock advanced {label}: {applied}", back)
 
 
@@ -430,8 +430,8 @@ def add_utterance(bot_id):
         )
     except AttendeeError as error:
         return _failed(error, back)
-    if isinstance(item, dict) and item.get("dropped"):
-        return _failed(AttendeeError(f"Not stored: {item.get('reason') or 'the recording is not in progress'}"), back)
+    if isinstance(item, shapes.Dropped):
+        return _failed(AttendeeError(f"Not stored: {item.reason or 'the recording is not in progress'}"), back)
     return _done("Utterance added", back)
 
 

@@ -12,7 +12,7 @@ Both authenticate with the project's API key exactly as the Attendee API does (`
 from flask import Blueprint, request
 
 from sandbox.contract.errors import AttendeeError
-from sandbox.infra.webhooks.outbox import delivery_json
+from sandbox.contract.responses import DELIVERY, DELIVERY_LIST
 from sandbox.web.pipeline import authenticate, sandbox
 from sandbox.web.responses import error_response, json_response
 
@@ -42,7 +42,7 @@ def list_deliveries():
         docs = _outbox().list_deliveries(project, **filters)
     except AttendeeError as error:
         return error_response(error)
-    return json_response(200, {"count": len(docs), "results": [delivery_json(doc) for doc in docs]})
+    return json_response(200, DELIVERY_LIST.dump(docs))
 
 
 def redeliver(delivery_id):
@@ -51,4 +51,4 @@ def redeliver(delivery_id):
         doc = _outbox().redeliver(project, delivery_id)
     except AttendeeError as error:
         return error_response(error)
-    return json_response(202, delivery_json(doc))
+    return json_response(202, DELIVERY.dump(doc))
