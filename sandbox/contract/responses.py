@@ -751,3 +751,6 @@ FAULT = FaultSchema()
 FAULT_LIST = FaultListSchema()
 DELIVERY = DeliverySchema()
 DELIVERY_LIST = DeliveryListSchema()
+
+#: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
+AS_SENT = {BOT: BOT_AS_SENT}

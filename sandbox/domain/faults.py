@@ -14,9 +14,9 @@ from http import HTTPStatus
 
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.inputs import check_fields, is_int
+from sandbox.contract.requests.control import MAX_DELAY_MS
 from sandbox.domain.journal import path_matches
 
-MAX_DELAY_MS = 60_000
 
 
 FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")

@@ -27,6 +27,7 @@ from sandbox.contract.datetimes import (
 )
 from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.inputs import check_fields, is_int, is_number
+from sandbox.contract.requests.control import MAX_ADVANCE_SECONDS, MAX_PROJECT_WEBHOOKS
 from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
 from sandbox.domain.faults import FaultRegistry
@@ -36,8 +37,6 @@ from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
 WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
-MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
-MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
 
 

@@ -45,7 +45,6 @@ from sandbox.contract.datetimes import (
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.responses import CHAT_MESSAGE, PARTICIPANT_EVENT, Attributed, Dropped
-from sandbox.contract.requests.transcripts import validate_async_transcription_settings
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
 from sandbox.infra import media
@@ -601,8 +600,9 @@ def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
 # ------------------------------------------------------------------------------------------------------
 
 
-def recording_url(sb, project, bot_id, base_url):
-    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s."""
+def recording_url(sb, project, bot_id, request):
+    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s, at
+    the sandbox's public URL (`request.public_url`: SANDBOX_PUBLIC_URL, else the request's allowed host)."""
     with sb.bot_unit(project, bot_id) as unit:
         recording = _require_recording(unit.bot)
         file = recording.get("file")
@@ -610,7 +610,7 @@ def recording_url(sb, project, bot_id, base_url):
         if not file or fmt not in media.MEDIA_TYPES:
             raise AttendeeError("No recording file found for bot", status=404)
         url = media.sign_recording_url(
-            base_url, unit.bot["id"], recording["id"], fmt, sb.now(project), sb.media_key
+            request.public_url, unit.bot["id"], recording["id"], fmt, sb.now(project), sb.media_key
         )
         return {"url": url, "start_timestamp_ms": file.get("start_timestamp_ms")}
 
@@ -693,9 +693,9 @@ def _async_completes(unit, step, at):
         _finish_async(unit, transcription, at)
 
 
-def create_async_transcription(sb, project, bot_id, read_body):
-    """POST /transcript (6.8), checks in the real view's order; `read_body()` is called only at check 8 (the body
-    is parsed lazily, 1.4). Returns the new transcription as it was created (`not_started`); it then moves to
+def create_async_transcription(sb, project, bot_id, body):
+    """POST /transcript (6.8), checks in the real view's order; the body (a `Body` of
+    `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new transcription as it was created (`not_started`); it then moves to
     `in_progress` at once (webhook) and to `complete` 60 s later (webhook), by a scripted step of the bot. Its
     utterances are a copy of the real-time ones, made when it starts."""
     with sb.bot_unit(project, bot_id) as unit:
@@ -721,9 +721,7 @@ def create_async_transcription(sb, project, bot_id, read_body):
             raise AttendeeError(
                 f"You cannot have more than {MAX_ASYNC_TRANSCRIPTIONS} async transcriptions per bot."
             )
-        body = read_body()
-        value = body.get("transcription_settings") if isinstance(body, dict) else None
-        settings = validate_async_transcription_settings(value)
+        settings = body.validated()
 
         at = sb.now(project)
         transcription = _new_doc(

@@ -36,11 +36,12 @@ from sandbox.contract import inputs
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
+from sandbox.contract.requests.bots import CREATE_BOT_BODY
 from sandbox.domain import lifecycle
 from sandbox.contract import responses as shapes
 from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
-from sandbox.web.pipeline import sandbox
+from sandbox.web.pipeline import parse_body, request_facts, sandbox
 
 COOKIE = "attendee_sandbox_key"
 PREFIX = "/sandbox/ui"
@@ -251,7 +252,7 @@ def _bot_context(project, bot_id):
     recording = None
     if (bot.get("recording") or {}).get("file"):
         try:
-            recording = meeting.recording_url(sb, project, bot_id, public_base_url())
+            recording = meeting.recording_url(sb, project, bot_id, request_facts())
             recording["format"] = bot["recording"].get("format") or "mp4"
         except AttendeeError:
             recording = None
@@ -350,7 +351,8 @@ def create_bot():
     if scenario and scenario != (project.get("scenario") or sandbox().scenario_of({}).name):
         body["metadata"] = {"sandbox_scenario": scenario}
     try:
-        bot, _ = bots.create_bot(sandbox(), project, body)
+        sb = sandbox()
+        bot = bots.create_bot(sb, project, parse_body(CREATE_BOT_BODY, body, sb, project))
     except AttendeeError as error:
         return _failed(error, url_for(".home"))
     target = url_for(".bot", bot_id=bot["id"])
