@@ -567,7 +567,7 @@ class DroppedSchema(Schema):
         name = "SandboxDropped"
         description = "What the real server would not have stored (the participant is created anyway)."
 
-    dropped = fields.Constant(True, metadata=doc(type="boolean", enum=[True]))
+    dropped = fields.Constant(True)
     reason = fields.String()
     participant = fields.Nested(ParticipantSchema)
 

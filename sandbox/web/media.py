@@ -5,6 +5,7 @@ server's is an S3 presigned URL). Not a row of the endpoint table: it answers a 
 
 from flask import Blueprint, request, send_file
 
+from sandbox.contract.openapi import error, path_param, string
 from sandbox.infra.media import REASON_BAD_SIGNATURE, REASON_EXPIRED, MediaUrlRefused
 from sandbox.usecases import meeting
 from sandbox.web.pipeline import sandbox
@@ -41,3 +42,36 @@ def make_blueprint():
         "/sandbox/media/<path:file_name>", endpoint="recording", view_func=download_recording, methods=["GET"]
     )
     return bp
+
+
+def openapi_paths():
+    """The route in the OpenAPI document (`GET /api/schema`): not a row of the endpoint table (it answers a
+    file), so it says here what it answers."""
+    return {
+        "/sandbox/media/{file_name}": {
+            "get": {
+                "operationId": "sandbox_media",
+                "summary": "A recording file, by its signed URL",
+                "description": "The URL GET /api/v1/bots/{id}/recording gives, valid 1800 s (the query string "
+                "carries X-Sandbox-Expires, X-Sandbox-Nonce and X-Sandbox-Signature). Range requests work.",
+                "parameters": [
+                    path_param("file_name", "`<bot_id>-<recording_id>.<mp4|mp3>`."),
+                    {"name": "X-Sandbox-Expires", "in": "query", "required": True, "schema": {"type": "integer"}},
+                    {"name": "X-Sandbox-Nonce", "in": "query", "required": True, "schema": string()},
+                    {"name": "X-Sandbox-Signature", "in": "query", "required": True, "schema": string()},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The file.",
+                        "content": {
+                            "video/mp4": {"schema": string(format="binary")},
+                            "audio/mpeg": {"schema": string(format="binary")},
+                        },
+                    },
+                    "206": {"description": "Part of the file (a Range request)."},
+                    "403": error("A tampered, malformed or expired URL."),
+                    "404": error("The file is gone (the bot's data was deleted)."),
+                },
+            }
+        },
+    }
