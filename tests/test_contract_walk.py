@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from sandbox.contract.openapi import build_openapi
 from sandbox.contract.endpoints import ATTENDEE, ENDPOINTS
+from sandbox.contract.openapi import build_openapi
 from tests.conftest import AUTH, FIXTURE_BOTS, SEED_BOT
 from tests.openapi_check import assert_valid_response
 

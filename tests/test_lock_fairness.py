@@ -17,9 +17,9 @@ import requests
 from freezegun import freeze_time
 
 from sandbox import create_app
+from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.domain.sandbox import BUSY_PROJECT_RETRY_SECONDS
 from sandbox.infra.store import MemoryStore
-from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.usecases import bots
 from tests.conftest import AUTH, SECOND_AUTH, SECOND_KEY, SEED_BOT
 from tests.control_helpers import SECOND_PROJECT, capture_webhooks, post_json

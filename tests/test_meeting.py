@@ -10,8 +10,8 @@ from freezegun import freeze_time
 
 from sandbox.config import default_fixtures_dir
 from sandbox.contract.errors import SandboxInputError
-from sandbox.infra.fixtures import FixtureError, load_fixtures
 from sandbox.contract.responses import PARTICIPANT, Dropped
+from sandbox.infra.fixtures import FixtureError, load_fixtures
 from sandbox.usecases import meeting
 from tests.conftest import AUTH
 from tests.meeting_support import (

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.contract.webhooks import envelope
 from sandbox.infra.webhooks.signing import encode_body, sign
 from sandbox.pytest_plugin import verify_signature
-from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.usecases import bots, control, meeting
 from tests.conftest import AUTH, FIXTURE_BOTS
 

@@ -399,7 +399,8 @@ ENDPOINTS = (
         description="Metadata and events are kept. The request body is ignored.",
     )}),
     bot_route("pause_recording", "Pause Recording", {"POST": bot_action(
-        "bots.pause_recording", "pauseRecording", "Pause the bot's recording.", "The bot, now `joined_recording_paused`.",
+        "bots.pause_recording", "pauseRecording", "Pause the bot's recording.",
+        "The bot, now `joined_recording_paused`.",
         "The bot cannot pause recording, or did not within about a second.",
     )}, throttled=True),
     bot_route("resume_recording", "Resume Recording", {"POST": bot_action(
@@ -465,7 +466,8 @@ ENDPOINTS = (
         "project or per bot (metadata `sandbox_scenario`).",
     )}, kind=CONTROL, auth=OPEN),
     Endpoint("/sandbox/clock", {"GET": Operation(
-        "control.clock_view", "sandbox_clock", "The project's clock", shapes.CLOCK, returns="Now, on the project's clock.",
+        "control.clock_view", "sandbox_clock", "The project's clock", shapes.CLOCK,
+        returns="Now, on the project's clock.",
     )}, kind=CONTROL),
     Endpoint("/sandbox/clock/advance", {"POST": Operation(
         "control.advance_clock", "sandbox_advance_clock", "Time travel", shapes.CLOCK_ADVANCED,
@@ -494,7 +496,8 @@ ENDPOINTS = (
         errors={404: BOT_404},
     )}),
     Endpoint("/sandbox/bots/<object_id>/participants/<uuid>/events", {"POST": Operation(
-        "meeting.participant_event", "sandbox_participant_event", "A participant event (join, leave, speech, host change)",
+        "meeting.participant_event", "sandbox_participant_event",
+        "A participant event (join, leave, speech, host change)",
         (
             Answer(Attributed, 201, shapes.PARTICIPANT_EVENT, "The stored participant event."),
             Answer(dict, 200, shapes.PARTICIPANT, "`update`: the participant (never stored)."),

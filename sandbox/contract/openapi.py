@@ -25,7 +25,6 @@ import re
 from marshmallow import fields
 
 from sandbox.contract import endpoints as table
-from sandbox.contract import responses as shapes
 from sandbox.contract.endpoints import ADMIN_TOKEN, ATTENDEE, CONTROL, OPEN, PROJECT_TOKEN
 from sandbox.contract.responses import (  # noqa: F401 - the vocabulary the document names
     ASYNC_TRANSCRIPTION_STATES,
@@ -265,6 +264,10 @@ ERROR_SCHEMAS = {
 # --------------------------------------------------------------------------------------------------
 
 
+def _request_body(rule, components):
+    return {"required": rule.required, "content": {JSON: {"schema": components.body(rule)}}}
+
+
 def _answers(operation, components):
     """The success answers of an operation, by status."""
     if operation.response is None:
@@ -346,7 +349,7 @@ def _attendee_operation(endpoint, method, operation, components):
     if parameters:
         doc["parameters"] = parameters
     if operation.body is not None:
-        doc["requestBody"] = {"required": operation.body.required, "content": {JSON: {"schema": components.body(operation.body)}}}
+        doc["requestBody"] = _request_body(operation.body, components)
     throttled = method == "POST" and endpoint.throttled
     responses = {
         **_answers(operation, components),
@@ -381,7 +384,8 @@ def _head_of(get):
 
 
 def _options(template):
-    words = ["bot" if part == "{object_id}" else part for part in template[len(API_PREFIX + "/bots"):].split("/") if part]
+    parts = template[len(API_PREFIX + "/bots"):].split("/")
+    words = ["bot" if part == "{object_id}" else part for part in parts if part]
     return {
         "operationId": "options" + "".join(w.capitalize() for p in words or ["bots"] for w in p.split("_")),
         "summary": "Describe the view (DRF metadata).",
@@ -436,7 +440,7 @@ def _control_operation(endpoint, method, operation, components):
     if parameters:
         doc["parameters"] = parameters
     if operation.body is not None:
-        doc["requestBody"] = {"required": operation.body.required, "content": {JSON: {"schema": components.body(operation.body)}}}
+        doc["requestBody"] = _request_body(operation.body, components)
     responses = {**_answers(operation, components)}
     if operation.body is not None or operation.query:
         responses["400"] = error(BAD_INPUT)

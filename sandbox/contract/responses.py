@@ -533,7 +533,10 @@ class StepSchema(Schema):
 
     @post_dump(pass_original=True)
     def _name_first_then_its_fields(self, data, step, **kwargs):
-        out = {"event": step["event"], "sub_type": step.get("sub_type")} if "event" in step else {"action": step["action"]}
+        if "event" in step:
+            out = {"event": step["event"], "sub_type": step.get("sub_type")}
+        else:
+            out = {"action": step["action"]}
         out.update((key, value) for key, value in step.items() if key not in self.NAMED)
         out["due"] = data["due"]
         if "applied" in step:

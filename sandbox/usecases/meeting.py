@@ -695,9 +695,10 @@ def _async_completes(unit, step, at):
 
 def create_async_transcription(sb, project, bot_id, body):
     """POST /transcript (6.8), checks in the real view's order; the body (a `Body` of
-    `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new transcription as it was created (`not_started`); it then moves to
-    `in_progress` at once (webhook) and to `complete` 60 s later (webhook), by a scripted step of the bot. Its
-    utterances are a copy of the real-time ones, made when it starts."""
+    `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new
+    transcription as it was created (`not_started`); it then moves to `in_progress` at once (webhook) and to
+    `complete` 60 s later (webhook), by a scripted step of the bot. Its utterances are a copy of the real-time
+    ones, made when it starts."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
         if not async_transcription_enabled(project):

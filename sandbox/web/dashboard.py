@@ -33,13 +33,13 @@ from flask import (
 )
 
 from sandbox.contract import inputs
+from sandbox.contract import responses as shapes
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.contract.openapi import json_content, path_param, query_param, string
 from sandbox.contract.requests.bots import CREATE_BOT_BODY
 from sandbox.domain import lifecycle
-from sandbox.contract import responses as shapes
 from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import parse_body, request_facts, sandbox

@@ -38,8 +38,6 @@ from sandbox.contract.drf import (
     documents,
 )
 from sandbox.contract.errors import AttendeeError, FieldErrors
-from sandbox.contract.requests import BodyRule
-from sandbox.contract.states import APP_SESSION_STATES, BOT_STATES
 from sandbox.contract.media_checks import (
     decode_base64_lenient,
     is_valid_jpeg,
@@ -50,6 +48,8 @@ from sandbox.contract.meeting_urls import (
     meeting_platform,
     normalize_meeting_url,
 )
+from sandbox.contract.requests import BodyRule
+from sandbox.contract.states import APP_SESSION_STATES, BOT_STATES
 from sandbox.contract.validators import first_surrogate, outside_bmp
 
 # --------------------------------------------------------------------------------------------------

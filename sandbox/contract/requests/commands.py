@@ -188,7 +188,9 @@ TRANSCRIPTION_SETTINGS_BODY = BodyRule(
 )
 VOICE_AGENT_SETTINGS_BODY = BodyRule(
     "VoiceAgentSettingsPatchRequest",
-    lambda data, context: parse_voice_agent_settings_patch(data, allowlist=context.settings.voice_agent_url_prefix_allowlist),
+    lambda data, context: parse_voice_agent_settings_patch(
+        data, allowlist=context.settings.voice_agent_url_prefix_allowlist
+    ),
     PatchVoiceAgentSettings,
 )
 
