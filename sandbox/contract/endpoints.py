@@ -213,8 +213,9 @@ DATETIME = {"type": "string", "format": "date-time"}
 CURSOR = Param("cursor", "Opaque pagination cursor taken from `next` or `previous`.", arg="")
 
 
-def after_time(name, description):
-    return Param(name, description + " ISO 8601; a time without offset is UTC.", DATETIME)
+def after_time(name, description, check=None):
+    """A time filter; `check` parses it before the use case runs (else the use case parses it itself)."""
+    return Param(name, description + " ISO 8601; a time without offset is UTC.", DATETIME, check=check)
 
 
 LIST_BOTS_QUERY = (
@@ -228,18 +229,8 @@ LIST_BOTS_QUERY = (
         many=True,
         check=bot_bodies.check_states,
     ),
-    Param(
-        "join_at_after",
-        "Only bots whose `join_at` is strictly after this time. ISO 8601; a time without offset is UTC.",
-        DATETIME,
-        check=parse_filter_datetime,
-    ),
-    Param(
-        "join_at_before",
-        "Only bots whose `join_at` is strictly before this time. ISO 8601; a time without offset is UTC.",
-        DATETIME,
-        check=parse_filter_datetime,
-    ),
+    after_time("join_at_after", "Only bots whose `join_at` is strictly after this time.", parse_filter_datetime),
+    after_time("join_at_before", "Only bots whose `join_at` is strictly before this time.", parse_filter_datetime),
 )
 ASYNC_ID = Param("async_transcription_id", "Use this async transcription instead of the real-time one.")
 
@@ -448,7 +439,7 @@ ENDPOINTS = (
         ),
         errors={400: "Invalid `is_host`."},
     )}, serializer=shapes.PARTICIPANT),
-    # ---- the sandbox's control plane (README, "Control plane") ----
+    # ---- the sandbox's control plane (README, "Controlling the sandbox") ----
     Endpoint("/sandbox/projects", {"POST": Operation(
         "control.create_project", "sandbox_create_project", "Create an isolated project", shapes.PROJECT,
         status=201, returns="The project, with its credentials.", body=control_bodies.PROJECT_BODY,

@@ -51,7 +51,7 @@ class Fault:
 
 @dataclass
 class FaultHit:
-    """What the dispatcher needs to answer a matched request (see `fault_response` in api/dispatch.py)."""
+    """What the dispatcher needs to answer a matched request (see `fault_response` in sandbox/web/pipeline.py)."""
 
     status: int | None
     body: object
