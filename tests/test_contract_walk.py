@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from sandbox.contract.endpoints import ATTENDEE, ENDPOINTS
 from sandbox.contract.openapi import build_openapi
-from sandbox.web.bots import ROUTES
 from tests.conftest import AUTH, FIXTURE_BOTS, SEED_BOT
 from tests.openapi_check import assert_valid_response
 
@@ -95,6 +95,12 @@ WALK = [
 # voice_agent_settings needs a Zoom web-SDK bot in gallery view / a bot created with reserved resources,
 # which tests/test_bot_settings_commands.py builds.
 NO_SUCCESS_WITH_FIXTURES = {"change_gallery_view_page", "voice_agent_settings"}
+# Every Attendee route of the endpoint table, by its suffix after /api/v1/bots ("" and "{id}" for the bot).
+ROUTES = [
+    endpoint.rule.removeprefix("/api/v1/bots").removeprefix("/").replace("<object_id>", "{id}").removeprefix("{id}/")
+    for endpoint in ENDPOINTS
+    if endpoint.kind == ATTENDEE
+]
 
 
 @pytest.fixture

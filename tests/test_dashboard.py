@@ -338,7 +338,7 @@ def test_participants_and_utterances_show_on_their_tabs(ui, sandbox):
     joined = ui.post(f"{UI}/bots/bot_sbxJoinedRec0000/participants", data={"name": "Dana", "is_host": "1"}, headers=JSON)
     assert joined.json == {"ok": True, "message": "Dana joined the meeting"}
     project = sandbox.project_for_key(DEFAULT_KEY)
-    [dana] = [p for _, p in meeting.list_participants(sandbox, project, "bot_sbxJoinedRec0000") if p["name"] == "Dana"]
+    [dana] = [p for p in meeting.list_participants(sandbox, project, "bot_sbxJoinedRec0000") if p["name"] == "Dana"]
     html = page(ui.get(f"{UI}/bots/bot_sbxJoinedRec0000"))
     assert {"value": dana["uuid"]} in [a for t, a in html.tags if t == "option"]  # a speaker to pick
     said = ui.post(

@@ -68,9 +68,9 @@ QUERY_KEYS = ["cursor", "states", "meeting_url", "deduplication_key", "join_at_a
 def _rules():
     """{rule: the methods it answers} for every /api/v1 and /sandbox route (the Attendee API's routes are
     registered for every method and dispatch themselves: their handlers say which methods they serve)."""
-    from sandbox.web.bots import ROUTES
+    from sandbox.contract.endpoints import ATTENDEE, ENDPOINTS
 
-    handled = {f"/api/v1{route.rule}": set(route.handlers) for route in ROUTES.values() if route.handlers}
+    handled = {endpoint.rule: set(endpoint.operations) for endpoint in ENDPOINTS if endpoint.kind == ATTENDEE}
     app = create_app({"in_memory": True, "testing": True})
     try:
         rules = {}

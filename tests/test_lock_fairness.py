@@ -17,6 +17,7 @@ import requests
 from freezegun import freeze_time
 
 from sandbox import create_app
+from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.domain.sandbox import BUSY_PROJECT_RETRY_SECONDS
 from sandbox.infra.store import MemoryStore
 from sandbox.usecases import bots
@@ -31,11 +32,16 @@ GET_PAUSE = 0.005  # seconds between two GETs of the other project
 MIN_SAMPLES = 50
 
 
+def create_body(sb, project):
+    """CREATE_BODY as the endpoint hands it to the use case: parsed and validated."""
+    return parse_create_bot(dict(CREATE_BODY), now=sb.now(project), db_checks=False)
+
+
 def add_bots_in_motion(sb, count):
     """`count` new bots in the second project, each with the default scenario's scripted steps pending
     (copies of one bot created through the use case, so the data is what the API would have made)."""
     project = sb.store.get("projects", SECOND_PROJECT)
-    template, _ = bots.create_bot(sb, project, dict(CREATE_BODY))
+    template = bots.create_bot(sb, project, create_body(sb, project))
     ids = [template["id"]]
     for _ in range(count - 1):
         bot = copy.deepcopy(template)
@@ -168,7 +174,7 @@ def busy_project(make_app, frozen):
     project = sb.store.get("projects", SECOND_PROJECT)
     ids = []
     for _ in range(200):
-        ids.append(bots.create_bot(sb, project, dict(CREATE_BODY))[0]["id"])
+        ids.append(bots.create_bot(sb, project, create_body(sb, project))["id"])
         frozen.tick(0.01)
     return app, sb, ids
 

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from sandbox.config import default_fixtures_dir
 from sandbox.contract.errors import SandboxInputError
+from sandbox.contract.responses import PARTICIPANT, Dropped
 from sandbox.infra.fixtures import FixtureError, load_fixtures
 from sandbox.usecases import meeting
 from tests.conftest import AUTH
@@ -57,7 +58,7 @@ def test_a_joining_participant_fires_join_leave_with_the_serializer_object_in_js
 def test_add_participant_returns_the_participant_as_the_api_shows_it(client, sandbox):
     with freeze_time(T0) as frozen:
         bot_id = recording_bot(client, frozen)
-        item = meeting.add_participant(sandbox, project(sandbox), bot_id, name="Alice", user_uuid="u-1")
+        item = PARTICIPANT.dump(meeting.add_participant(sandbox, project(sandbox), bot_id, name="Alice", user_uuid="u-1"))
     assert list(item) == ["id", "name", "uuid", "user_uuid", "is_host"]
     assert item == get(client, bot_id, "participants").json["results"][0]
 
@@ -70,7 +71,7 @@ def test_ids_have_the_real_prefixes_and_16_characters(client, sandbox):
     event = get(client, bot_id, "participant_events").json["results"][0]
     assert re.fullmatch(r"par_[A-Za-z0-9]{16}", par["id"])
     assert re.fullmatch(r"pe_[A-Za-z0-9]{16}", event["id"])
-    assert re.fullmatch(r"msg_[A-Za-z0-9]{16}", msg["id"])
+    assert re.fullmatch(r"msg_[A-Za-z0-9]{16}", msg.doc["id"])
 
 
 def test_participant_uuids_default_to_numeric_ids_like_zooms(client, sandbox):
@@ -130,8 +131,8 @@ def test_speech_events_are_not_stored_without_record_participant_speech_start_st
         bot_id = recording_bot(client, frozen)
         meeting.add_participant(sandbox, project(sandbox), bot_id, name="Alice", uuid="7")
         item = meeting.participant_event(sandbox, project(sandbox), bot_id, "7", event_type="speech_start")
-    assert item["dropped"] is True
-    assert item["reason"] == "recording_settings.record_participant_speech_start_stop_events is off"
+    assert isinstance(item, Dropped)
+    assert item.reason == "recording_settings.record_participant_speech_start_stop_events is off"
     assert [e["event_type"] for e in get(client, bot_id, "participant_events").json["results"]] == ["join"]
     assert hooks.of("participant_events.speech_start_stop") == []
 
@@ -147,7 +148,7 @@ def test_speech_events_are_stored_and_sent_with_record_participant_speech_start_
     types = [e["event_type"] for e in get(client, bot_id, "participant_events").json["results"]]
     assert types == ["join", "speech_start", "speech_stop"]
     assert [d["event_type"] for d in hooks.of("participant_events.speech_start_stop")] == ["speech_start", "speech_stop"]
-    assert hooks.of("participant_events.speech_start_stop")[0]["id"] == start["id"]
+    assert hooks.of("participant_events.speech_start_stop")[0]["id"] == start.doc["id"]
     assert [d["event_type"] for d in hooks.of("participant_events.join_leave")] == ["join"]
 
 
@@ -208,8 +209,8 @@ def test_an_utterance_starts_its_duration_before_it_is_saved_unless_a_timestamp_
         given = meeting.add_utterance(
             sandbox, project(sandbox), bot_id, speaker_uuid="7", text="b", duration_ms=1000, timestamp_ms=1796040000000
         )
-    assert saved["timestamp_ms"] == 1796040003000 - 1000
-    assert given["timestamp_ms"] == 1796040000000
+    assert saved.doc["timestamp_ms"] == 1796040003000 - 1000
+    assert given.doc["timestamp_ms"] == 1796040000000
 
 
 def test_the_first_saved_utterance_moves_transcription_state_to_in_progress(client, sandbox):
@@ -252,8 +253,8 @@ def test_an_utterance_while_no_recording_is_in_progress_is_dropped_but_the_speak
     item = meeting.add_utterance(
         sandbox, project(sandbox), JOINED_NOT_RECORDING_BOT, speaker_uuid="9", text="Not recorded", duration_ms=900
     )
-    assert item["dropped"] is True
-    assert item["reason"] == "no recording is in progress (recording_state not_started)"
+    assert isinstance(item, Dropped)
+    assert item.reason == "no recording is in progress (recording_state not_started)"
     assert get(client, JOINED_NOT_RECORDING_BOT, "transcript").json == []
     assert [p["uuid"] for p in get(client, JOINED_NOT_RECORDING_BOT, "participants").json["results"]] == ["9"]
     assert hooks.of("transcript.update") == []
@@ -263,7 +264,7 @@ def test_an_utterance_while_no_recording_is_in_progress_is_dropped_but_the_speak
 
 def test_an_utterance_while_the_recording_is_paused_is_dropped(client, sandbox):
     item = meeting.add_utterance(sandbox, project(sandbox), PAUSED_BOT, speaker_uuid="9", text="x", duration_ms=1)
-    assert item["reason"] == "no recording is in progress (recording_state paused)"
+    assert item.reason == "no recording is in progress (recording_state paused)"
 
 
 # -- chat messages --------------------------------------------------------------------------------
@@ -282,14 +283,14 @@ def test_a_chat_message_fires_chat_messages_update_in_jsonb_order(client, sandbo
     assert hooks.raw("chat_messages.update") == [
         '{"id":"%s","to":"only_bot","text":"hi bot","timestamp":1796040005,"sender_name":"Alice",'
         '"sender_uuid":"16778240","timestamp_ms":1796040005000,"additional_data":{"a":2,"zz":1},'
-        '"sender_user_uuid":null}' % item["id"]
+        '"sender_user_uuid":null}' % item.doc["id"]
     ]
 
 
 def test_a_chat_message_while_not_recording_is_dropped_but_the_sender_is_created(client, sandbox):
     hooks = record_webhooks(sandbox)
     item = meeting.add_chat_message(sandbox, project(sandbox), JOINED_NOT_RECORDING_BOT, sender_uuid="9", text="x")
-    assert item["dropped"] is True
+    assert isinstance(item, Dropped)
     assert get(client, JOINED_NOT_RECORDING_BOT, "chat_messages").json["results"] == []
     assert [p["uuid"] for p in get(client, JOINED_NOT_RECORDING_BOT, "participants").json["results"]] == ["9"]
     assert hooks.of("chat_messages.update") == []
@@ -297,7 +298,7 @@ def test_a_chat_message_while_not_recording_is_dropped_but_the_sender_is_created
 
 def test_a_chat_message_while_paused_is_dropped_without_record_chat_messages_when_paused(client, sandbox):
     item = meeting.add_chat_message(sandbox, project(sandbox), PAUSED_BOT, sender_uuid="16778240", text="x")
-    assert item["reason"] == (
+    assert item.reason == (
         "no recording is in progress (recording_state paused) and "
         "recording_settings.record_chat_messages_when_paused is off"
     )
@@ -309,7 +310,7 @@ def test_a_chat_message_while_paused_is_kept_with_record_chat_messages_when_paus
         assert client.post(f"/api/v1/bots/{bot_id}/pause_recording", headers=AUTH).status_code == 200
         item = meeting.add_chat_message(sandbox, project(sandbox), bot_id, sender_uuid="7", text="while paused")
     assert [m["text"] for m in get(client, bot_id, "chat_messages").json["results"]] == ["while paused"]
-    assert "dropped" not in item
+    assert not isinstance(item, Dropped)
 
 
 def test_a_chat_message_to_an_unknown_audience_is_refused(client, sandbox):

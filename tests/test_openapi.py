@@ -22,6 +22,7 @@ from sandbox.contract.openapi import (  # noqa: E402
     allowed_methods,
     build_openapi,
     find_operation,
+    openapi_document,
     response_schema,
 )
 
@@ -285,20 +286,27 @@ def test_server_url():
     assert doc["servers"][0]["url"] == "http://127.0.0.1:8000"
 
 
-def test_module_reads_no_file_and_takes_its_vocabulary_from_the_domain():
-    """Pure data: no Flask, no file read; states, events and triggers come from the state machine and the
-    webhooks, so the document cannot drift from them."""
+def test_module_reads_no_file_and_takes_its_vocabulary_from_the_contract():
+    """Generated, pure: no Flask, no file read, nothing of the domain or the web layer; states, events and
+    triggers come from the contract's state machine and webhooks, so the document cannot drift from them."""
     source = Path(oa.__file__).read_text()
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
+            imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert imported <= {"__future__", "re", "typing", "sandbox"}
-    assert "from sandbox.contract import states" in source and "from sandbox.contract.webhooks import TRIGGERS" in source
+            imported.add(node.module or "")
+    assert {name.split(".")[0] for name in imported} <= {"__future__", "re", "typing", "marshmallow", "sandbox"}
+    assert not [name for name in imported if name.startswith(("sandbox.domain", "sandbox.web", "sandbox.infra"))]
     for needle in ("/shared", "attendee-openapi", ".yml", ".yaml", "open("):
         assert needle not in source, needle
+    from sandbox.contract import states, webhooks
+
+    schemas = build_openapi()["components"]["schemas"]
+    assert schemas["BotStateEnum"]["enum"] == [s for s in states.BOT_STATES if s not in states.APP_SESSION_STATES]
+    assert schemas["RecordingStateEnum"]["enum"] == list(states.RECORDING_STATES)
+    served = openapi_document()["components"]["schemas"]["SandboxDelivery"]["properties"]["trigger"]["enum"]
+    assert served == list(webhooks.TRIGGERS)
 
 
 # ---- routes, methods and statuses -----------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from sandbox.contract.requests.bots import parse_create_bot
 from sandbox.contract.webhooks import envelope
 from sandbox.infra.webhooks.signing import encode_body, sign
 from sandbox.pytest_plugin import verify_signature
@@ -95,7 +96,8 @@ def stored(make_app):
     app = make_app(testing=False, background_steps=False)  # as served: a failure would be a 500 page
     sb = app.extensions["sandbox"]
     project = control.create_project(sb, {"name": "Team \udc80", "webhooks": [HOOK]})
-    bot, _ = bots.create_bot(sb, project, {"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bot"})
+    body = parse_create_bot({"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bot"}, now=sb.now(project))
+    bot = bots.create_bot(sb, project, body)
     control.advance_clock(sb, project, {"seconds": 60})
     stored_bot = sb.store.get("bots", bot["id"])
     stored_bot["bot_name"] = "Bot \ud801"

@@ -1,62 +1,759 @@
-"""The Bot object as the real server serializes it (contract section 3): nine fields in a fixed order."""
+"""Every object the sandbox answers with, as marshmallow schemas: the real server's serializers (the bot and
+its events, transcript utterances, the recording, chat messages, participants and their events, async
+transcriptions, the cursor page) and the control plane's own objects (project, clock, applied events, steps,
+scenario catalogue, journal entries, faults, webhook deliveries).
 
-from marshmallow import Schema, fields
+Use cases return domain data (stored documents, `StateChange`s, `Fault`s, the small tuples below); the web
+layer dumps it with the schema the endpoint table names (sandbox/contract/endpoints.py), and the OpenAPI
+document describes each schema from the same declaration (sandbox/contract/openapi.py). Every shape is one
+schema instance made at import: dumping keeps no per-request state.
 
+What the OpenAPI converter reads:
+
+* `Meta.name` (the component), `Meta.description`, and `Meta.open = True` for an object that may carry keys
+  it does not list (every other one is closed: `additionalProperties: false`);
+* a field's type, and its `metadata["openapi"]`: keywords merged into what the type says (a Method or
+  Function field says its whole schema there); `metadata["schema"]`: a schema class the value follows
+  (a reference to its component);
+* `metadata["optional"]`: the key may be absent; every other key is always present (`required`).
+
+Byte-identical output is the point: key order is declaration order, `sub_type` is omitted when absent,
+datetimes are the API's `Z` form, stored JSON objects come back in JSONB key order.
+"""
+
+from typing import NamedTuple
+
+from marshmallow import Schema, fields, missing, post_dump, pre_dump
+
+from sandbox.contract import states
 from sandbox.contract.datetimes import format_api_datetime
+from sandbox.contract.inputs import loads_json
 from sandbox.contract.jsonb import jsonb_order
+from sandbox.contract.pagination import PAGE_SIZE
+from sandbox.contract.webhooks import TRIGGERS
+
+API_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
+
+# -- the vocabulary the documents name (contract/states.py, contract/webhooks.py) ---------------------------
+
+#: Bot states (5.1) in the server's order; app-session states never occur on bots.
+BOT_STATES = tuple(state for state in states.BOT_STATES if state not in states.APP_SESSION_STATES)
+#: Event types of bots; the app-session events never occur on bots.
+EVENT_TYPES = tuple(event for event in states.EVENT_TYPES if not event.startswith("app_session"))
+#: Event sub-types by event type (5.3); events not listed never carry one.
+EVENT_SUB_TYPES = {event: tuple(sub for sub in subs if sub is not None) for event, subs in states.SUB_TYPES.items()}
+#: Events whose sub-type is always present (every one but `leave_requested`, whose legacy events have none).
+SUB_TYPE_REQUIRED = tuple(event for event, subs in states.SUB_TYPES.items() if None not in subs)
+ASYNC_TRANSCRIPTION_STATES = ("not_started", "in_progress", "complete", "failed")
+PARTICIPANT_EVENT_TYPES = ("join", "leave", "speech_start", "speech_stop")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
+
+
+def enum(values, **extra):
+    return {"type": "string", "enum": list(values), **extra}
+
+
+def nullable_enum(values, **extra):
+    # OAS 3.0.3: `nullable` only adds null to `type`; the enum must list null itself.
+    return {"type": "string", "nullable": True, "enum": [*values, None], **extra}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+#: Named enumerations of the document (components of their own).
+ENUMS = {
+    "BotStateEnum": enum(BOT_STATES, description="State of a bot."),
+    "EventTypeEnum": enum(EVENT_TYPES, description="Type of a bot event."),
+    "EventSubTypeEnum": enum(
+        [sub for subs in EVENT_SUB_TYPES.values() for sub in subs],
+        description="Sub-type of a bot event (only `could_not_join_meeting`, `fatal_error`, `leave_requested` and "
+        "`recording_permission_denied` have one).",
+    ),
+    "RecordingStateEnum": enum(states.RECORDING_STATES, description="State of the bot's recording."),
+    "TranscriptionStateEnum": enum(
+        states.TRANSCRIPTION_STATES, description="State of the bot's real-time transcription."
+    ),
+}
+
+
+def doc(description=None, optional=False, **keywords):
+    """A field's `metadata`: OpenAPI keywords (and a description) for the document, `optional` when the key
+    may be absent."""
+    openapi = dict(keywords)
+    if description:
+        openapi["description"] = description
+    return {"openapi": openapi, "optional": optional}
+
+
+def an_id(prefix, description):
+    return doc(description, pattern=f"^{prefix}_[A-Za-z0-9]{{16}}$")
+
+
+# -- what use cases return besides stored documents ---------------------------------------------------------
+
+
+class Attributed(NamedTuple):
+    """A stored participant event, utterance or chat message with the participant it belongs to: what their
+    serializers read (the participant's current name and host status)."""
+
+    doc: dict
+    participant: dict
+
+    @property
+    def created_at(self):
+        return self.doc["created_at"]
+
+
+class Dropped(NamedTuple):
+    """Meeting activity the real server would not have stored; the participant was created anyway."""
+
+    reason: str
+    participant: dict
+
+
+# -- fields -------------------------------------------------------------------------------------------------
+
+
+class ApiDateTime(fields.Field):
+    """A stored datetime (its text or an aware datetime) in the API's form: UTC with `Z`, six fractional
+    digits unless they are zero."""
+
+    OPENAPI = {"type": "string", "format": "date-time", "pattern": API_DATETIME_PATTERN}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_api_datetime(value)
+
+
+class Jsonb(fields.Field):
+    """A stored JSON object as the real server reads it back: JSONB key order, nested objects too; a missing
+    or null one is `{}` unless `null=True` keeps null."""
+
+    OPENAPI = {"type": "object"}
+
+    def __init__(self, *, null=False, **kwargs):
+        self.null = null
+        super().__init__(dump_default=None if null else dict, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None if self.null else {}
+        return jsonb_order(value)
+
+
+class Truth(fields.Field):
+    """A flag the stored document may lack or hold as null: `bool()` of it, as the serializers read it."""
+
+    OPENAPI = {"type": "boolean"}
+
+    def __init__(self, **kwargs):
+        super().__init__(dump_default=False, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return bool(value)
+
+
+def maybe(field_class=fields.String, **kwargs):
+    """A value the stored document may lack: null then (the serializers read it with `.get`)."""
+    return field_class(dump_default=None, **kwargs)
+
+
+# -- the real server's objects --------------------------------------------------------------------------------
+
+
+class OmittedIfNull(fields.Field):
+    """A value shown only when there is one: the key is left out when it is null or missing."""
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        value = obj.get(attr)
+        return missing if value is None else value
+
+
+class EventSchema(Schema):
+    """A bot event as the API shows it: `type`, `created_at` and, only when the event has one, `sub_type`
+    (never null). Its metadata is for webhooks only."""
+
+    class Meta:
+        name = "BotEvent"
+
+    type = fields.String()
+    created_at = ApiDateTime()
+    sub_type = OmittedIfNull(metadata=doc(optional=True, type="string"))
+
+    @classmethod
+    def openapi_components(cls):
+        """One closed variant per family of events, tied to its sub-types, and their union `BotEvent`."""
+        created_at = {**ApiDateTime.OPENAPI, "description": "When the event was created (UTC, `Z`)."}
+        without = [event for event in EVENT_TYPES if event not in EVENT_SUB_TYPES]
+        variants = {
+            "BotEventWithoutSubType": {
+                "type": "object",
+                "properties": {"type": enum(without, description="Event type that never has a sub-type."),
+                               "created_at": dict(created_at)},
+                "required": ["type", "created_at"],
+                "additionalProperties": False,
+                "description": "A bot event without a sub-type: the `sub_type` key is absent (never null).",
+            }
+        }
+        for event, sub_types in EVENT_SUB_TYPES.items():
+            variants["BotEvent" + "".join(part.capitalize() for part in event.split("_"))] = {
+                "type": "object",
+                "properties": {"type": enum([event]), "created_at": dict(created_at), "sub_type": enum(sub_types)},
+                "required": ["type", "created_at"] + (["sub_type"] if event in SUB_TYPE_REQUIRED else []),
+                "additionalProperties": False,
+                "description": f"A `{event}` event; its sub-type comes after `created_at`.",
+            }
+        union = {
+            "description": "One event of a bot: `type`, `created_at` and, only when the event has one, `sub_type`.",
+            "oneOf": [ref(name) for name in variants],
+        }
+        return {**variants, "BotEvent": union}
+
+
+EVENT = EventSchema()
 
 
 class BotSchema(Schema):
-    """`metadata` comes back in JSONB key order, except where the real server echoes its in-memory value
-    (the create response of a scheduled bot, PATCH responses): dump those with `context_echo=True`."""
+    """`BotSerializer` (docs/contract/bot-object.md): nine fields, always present, in this order.
 
-    id = fields.String()
-    metadata = fields.Method("dump_metadata")
-    meeting_url = fields.String()
-    state = fields.String()
-    events = fields.Method("dump_events")
-    transcription_state = fields.Method("dump_transcription_state")
-    recording_state = fields.Method("dump_recording_state")
-    join_at = fields.Method("dump_join_at")
-    deduplication_key = fields.String(allow_none=True)
+    `metadata` comes back in JSONB key order; `BOT_AS_SENT` keeps the client's order, for the answers the
+    real server builds from the object still in memory (see `Operation.as_sent`). The `drf` metadata is
+    what DRF's `SimpleMetadata` says of each field in `OPTIONS /bots` (`actions.POST`)."""
 
-    def __init__(self, *, echo_metadata=False, **kwargs):
-        super().__init__(**kwargs)
-        self.echo_metadata = echo_metadata
+    class Meta:
+        name = "Bot"
+        description = "A meeting bot. All nine fields are always present, in this order."
 
-    def dump_metadata(self, bot):
-        metadata = bot.get("metadata")
-        if metadata is None or self.echo_metadata:
-            return metadata
-        return jsonb_order(metadata)
+    as_sent = False
 
-    def dump_events(self, bot):
-        return public_events(bot)
+    id = fields.String(metadata={**an_id("bot", "Bot id."), "drf": "CharField"})
+    metadata = fields.Raw(
+        metadata={
+            **doc("Metadata given at creation or by PATCH; null when never set.", type="object", nullable=True),
+            "drf": "SerializerMethodField",
+        }
+    )
+    meeting_url = fields.String(
+        metadata={**doc("The normalized meeting URL.", minLength=1), "drf": "CharField", "read_only": True}
+    )
+    state = fields.String(metadata={"openapi": ref("BotStateEnum"), "drf": "SerializerMethodField"})
+    events = fields.Nested(
+        EventSchema, many=True, metadata={**doc("Events, oldest first."), "drf": "SerializerMethodField"}
+    )
+    transcription_state = fields.Function(
+        lambda bot: (bot.get("recording") or {}).get("transcription_state"),
+        metadata={
+            "openapi": nullable_enum(
+                states.TRANSCRIPTION_STATES,
+                description="Transcription state of the default recording (null only without one).",
+            ),
+            "drf": "SerializerMethodField",
+        },
+    )
+    recording_state = fields.Function(
+        lambda bot: (bot.get("recording") or {}).get("state"),
+        metadata={
+            "openapi": nullable_enum(
+                states.RECORDING_STATES, description="State of the default recording (null only without one)."
+            ),
+            "drf": "SerializerMethodField",
+        },
+    )
+    join_at = ApiDateTime(
+        dump_default=None,
+        metadata={**doc("When a scheduled bot joins; null for immediate bots.", nullable=True), "drf": "DateTimeField"},
+    )
+    deduplication_key = maybe(metadata={**doc("Deduplication key, or null.", nullable=True), "drf": "CharField"})
 
-    def dump_transcription_state(self, bot):
-        return (bot.get("recording") or {}).get("transcription_state")
+    @pre_dump
+    def _metadata_in_jsonb_order(self, bot, **kwargs):
+        if self.as_sent or not bot.get("metadata"):
+            return bot
+        return {**bot, "metadata": jsonb_order(bot["metadata"])}
 
-    def dump_recording_state(self, bot):
-        return (bot.get("recording") or {}).get("state")
 
-    def dump_join_at(self, bot):
-        return format_api_datetime(bot["join_at"]) if bot.get("join_at") else None
+class BotAsSentSchema(BotSchema):
+    as_sent = True
 
 
 BOT = BotSchema()
-BOT_ECHO = BotSchema(echo_metadata=True)
+BOT_AS_SENT = BotAsSentSchema()
 
 
 def dump_bot(bot, *, echo_metadata=False):
-    return (BOT_ECHO if echo_metadata else BOT).dump(bot)
+    """The bot as the API shows it (`echo_metadata`: its metadata in the order the client sent it)."""
+    return (BOT_AS_SENT if echo_metadata else BOT).dump(bot)
 
 
 def public_events(bot):
-    """Events as the API shows them: oldest first, `sub_type` only when there is one, no metadata."""
-    out = []
-    for event in bot["events"]:
-        item = {"type": event["type"], "created_at": format_api_datetime(event["created_at"])}
-        if event.get("sub_type") is not None:
-            item["sub_type"] = event["sub_type"]
-        out.append(item)
-    return out
+    """The bot's events as the API shows them, oldest first."""
+    return EVENT.dump(bot["events"], many=True)
+
+
+class TranscriptionSchema(Schema):
+    """The stored transcription of an utterance (only its text, in the sandbox: no word timings)."""
+
+    class Meta:
+        name = "Transcription"
+        open = True
+        description = "The stored transcription of an utterance."
+
+    transcript = fields.String(metadata=doc("The text; empty utterances are never listed.", minLength=1))
+    words = fields.List(fields.Dict(), metadata=doc("Word timings, when the provider gives them.", optional=True))
+
+
+class TranscriptUtteranceSchema(Schema):
+    """`TranscriptUtteranceSerializer` (6.7) of an `Attributed` utterance; `speaker_is_host` is the
+    speaker's current value."""
+
+    class Meta:
+        name = "TranscriptUtterance"
+        description = "One transcribed utterance."
+
+    speaker_name = maybe(attribute="participant.name", metadata=doc(nullable=True))
+    speaker_uuid = fields.String(attribute="participant.uuid")
+    speaker_user_uuid = maybe(attribute="participant.user_uuid", metadata=doc(nullable=True))
+    speaker_is_host = Truth(attribute="participant.is_host", metadata=doc("The speaker's current host status."))
+    timestamp_ms = fields.Integer(attribute="doc.timestamp_ms", metadata=doc("Start, in epoch milliseconds."))
+    duration_ms = fields.Integer(attribute="doc.duration_ms", metadata=doc(minimum=0))
+    transcription = Jsonb(attribute="doc.transcription", metadata={"schema": TranscriptionSchema})
+
+
+class RecordingSchema(Schema):
+    """GET /recording (6.10): a fresh signed URL and the recording's start."""
+
+    class Meta:
+        name = "Recording"
+        description = "Where to download the bot's recording."
+
+    url = fields.String(metadata=doc("Short-lived signed URL of the recording file.", minLength=1))
+    start_timestamp_ms = maybe(
+        fields.Integer, metadata=doc("Epoch milliseconds of the first media buffer, or null.", nullable=True)
+    )
+
+
+class ChatMessageSchema(Schema):
+    """`ChatMessageSerializer` (6.11) of an `Attributed` message: `timestamp` in epoch seconds,
+    `timestamp_ms` that times 1000."""
+
+    class Meta:
+        name = "ChatMessage"
+        description = "A chat message received by the bot."
+
+    id = fields.String(attribute="doc.id", metadata=an_id("msg", "Chat message id."))
+    text = fields.String(attribute="doc.text")
+    timestamp_ms = fields.Function(
+        lambda row: row.doc["timestamp"] * 1000, metadata=doc("`timestamp` times 1000.", type="integer")
+    )
+    timestamp = fields.Integer(attribute="doc.timestamp", metadata=doc("Epoch seconds."))
+    to = fields.String(attribute="doc.to", metadata={"openapi": enum(["only_bot", "everyone"])})
+    sender_name = maybe(attribute="participant.name", metadata=doc(nullable=True))
+    sender_uuid = fields.String(attribute="participant.uuid")
+    sender_user_uuid = maybe(attribute="participant.user_uuid", metadata=doc(nullable=True))
+    additional_data = Jsonb(attribute="doc.additional_data")
+
+
+class ParticipantSchema(Schema):
+    """`ParticipantSerializer` (6.25)."""
+
+    class Meta:
+        name = "Participant"
+        description = "A meeting participant other than the bot."
+
+    id = fields.String(metadata=an_id("par", "Participant id."))
+    name = maybe(metadata=doc(nullable=True))
+    uuid = fields.String()
+    user_uuid = maybe(metadata=doc(nullable=True))
+    is_host = Truth()
+
+
+class ParticipantEventSchema(Schema):
+    """`ParticipantEventSerializer` (6.24) of an `Attributed` event; `participant_is_host` is the
+    participant's current value."""
+
+    class Meta:
+        name = "ParticipantEvent"
+        description = "A participant joining, leaving, or starting or stopping speech."
+
+    id = fields.String(attribute="doc.id", metadata=an_id("pe", "Participant event id."))
+    participant_name = maybe(attribute="participant.name", metadata=doc(nullable=True))
+    participant_uuid = fields.String(attribute="participant.uuid")
+    participant_user_uuid = maybe(attribute="participant.user_uuid", metadata=doc(nullable=True))
+    participant_is_host = Truth(attribute="participant.is_host")
+    event_type = fields.String(attribute="doc.event_type", metadata={"openapi": enum(PARTICIPANT_EVENT_TYPES)})
+    event_data = Jsonb(attribute="doc.event_data")
+    timestamp_ms = fields.Integer(attribute="doc.timestamp_ms", metadata=doc("Epoch milliseconds."))
+
+
+class AsyncTranscriptionSchema(Schema):
+    """`AsyncTranscriptionSerializer` (6.8)."""
+
+    class Meta:
+        name = "AsyncTranscription"
+        description = "A post-meeting transcription of a bot's recording."
+
+    bot_id = fields.String(metadata=an_id("bot", "The bot transcribed."))
+    id = fields.String(metadata=an_id("tran", "Async transcription id."))
+    created_at = ApiDateTime(metadata=doc("Creation time."))
+    updated_at = ApiDateTime(metadata=doc("Last update time."))
+    state = fields.String(metadata={"openapi": enum(ASYNC_TRANSCRIPTION_STATES)})
+    failure_data = maybe(fields.Raw, metadata=doc("Why it failed, or null.", type="object", nullable=True))
+
+
+def page_of(item_schema):
+    """DRF's cursor page of `item_schema` (docs/contract/pagination.md): `next`, `previous`, `results`."""
+    link = doc("Absolute URL of the page, or null.", type="string", nullable=True, format="uri", pattern="^https?://")
+    name = item_schema.Meta.name
+    meta = type(
+        "Meta",
+        (),
+        {
+            "name": f"Paginated{name}List",
+            "description": f"A page of {name} objects. Cursor pagination, oldest first, {PAGE_SIZE} per page; "
+            "there is no `count`.",
+        },
+    )
+    declared = {
+        "Meta": meta,
+        "next": fields.String(metadata=link),
+        "previous": fields.String(metadata=link),
+        "results": fields.List(fields.Nested(item_schema), metadata=doc(maxItems=PAGE_SIZE)),
+    }
+    return type(f"Paginated{name}ListSchema", (Schema,), declared)()
+
+
+# -- the control plane's objects -------------------------------------------------------------------------------
+
+
+class WebhookSubscriptionSchema(Schema):
+    class Meta:
+        name = "SandboxWebhookSubscription"
+
+    url = fields.String(metadata=doc("An http:// or https:// URL, never the sandbox's own address."))
+    triggers = fields.List(fields.String(), metadata=doc(type="array", items=enum(TRIGGERS), minItems=1))
+
+
+class ProjectSchema(Schema):
+    """A project as the control plane shows it: with its credentials."""
+
+    class Meta:
+        name = "SandboxProject"
+
+    id = fields.String(metadata=doc(pattern="^proj_"))
+    name = fields.String()
+    api_key = fields.String()
+    webhook_secret = fields.String(metadata=doc("Standard base64 of 32 bytes: the key of X-Webhook-Signature."))
+    zoom_credentials = fields.Boolean(dump_default=True)
+    scenario = fields.String()
+    webhooks = fields.List(fields.Nested(WebhookSubscriptionSchema), dump_default=list)
+
+
+class ResetSchema(Schema):
+    """What `POST /sandbox/reset` restored: how many fixture projects and bots there are now."""
+
+    class Meta:
+        name = "SandboxReset"
+
+    reset = fields.Constant(True)
+    projects = fields.Integer()
+    bots = fields.Integer()
+
+
+class ScenarioSchema(Schema):
+    class Meta:
+        name = "SandboxScenario"
+
+    name = fields.String()
+    description = fields.String()
+    on = fields.Raw(
+        attribute="step_names",
+        metadata=doc("Event type -> the names of the steps it starts.", type="object",
+                     additionalProperties={"type": "array", "items": {"type": "string"}}),
+    )
+
+
+class ScenarioCatalogueSchema(Schema):
+    class Meta:
+        name = "SandboxScenarioCatalogue"
+
+    default = fields.String()
+    results = fields.List(fields.Nested(ScenarioSchema))
+
+
+class ClockSchema(Schema):
+    class Meta:
+        name = "SandboxClock"
+
+    now = ApiDateTime()
+    offset_seconds = fields.Raw(metadata=doc("Ahead of the wall clock.", type="number"))
+
+
+class AppliedEventSchema(Schema):
+    """A `StateChange`, as a `bot.state_change` webhook describes it."""
+
+    class Meta:
+        name = "SandboxAppliedEvent"
+        description = "An event applied while the clock moved, as a `bot.state_change` webhook describes it."
+
+    bot_id = fields.String()
+    event_type = fields.String(metadata={"openapi": enum(EVENT_TYPES)})
+    event_sub_type = fields.String(metadata=doc(nullable=True))
+    old_state = fields.String(metadata={"openapi": enum(BOT_STATES)})
+    new_state = fields.String(metadata={"openapi": enum(BOT_STATES)})
+    created_at = ApiDateTime()
+
+
+class ClockAdvancedSchema(ClockSchema):
+    class Meta:
+        name = "SandboxClockAdvanced"
+
+    events = fields.List(fields.Nested(AppliedEventSchema))
+
+
+class StepSchema(Schema):
+    """A scripted step: its name first (`event` and `sub_type`, or `action`), then its own fields, then `due`
+    (and, for `POST .../advance`, `applied`)."""
+
+    class Meta:
+        name = "SandboxStep"
+        open = True
+        description = "A scripted step: an event or an action, with its own fields (name, text, ...)."
+
+    event = fields.String(metadata=doc("An event step: the event applied.", optional=True, enum=list(EVENT_TYPES)))
+    sub_type = fields.String(metadata=doc(optional=True, nullable=True))
+    action = fields.String(
+        metadata=doc("An action step (upload_recording, participant_joins, utterance, ...).", optional=True)
+    )
+    due = ApiDateTime(metadata=doc("When it is (or was) due, on the project's clock."))
+    applied = fields.Boolean(metadata=doc("POST .../advance only: whether the step changed the bot.", optional=True))
+
+    NAMED = ("event", "sub_type", "action", "due", "applied")
+
+    @post_dump(pass_original=True)
+    def _name_first_then_its_fields(self, data, step, **kwargs):
+        if "event" in step:
+            out = {"event": step["event"], "sub_type": step.get("sub_type")}
+        else:
+            out = {"action": step["action"]}
+        out.update((key, value) for key, value in step.items() if key not in self.NAMED)
+        out["due"] = data["due"]
+        if "applied" in step:
+            out["applied"] = step["applied"]
+        return out
+
+
+class BotAdvancedSchema(Schema):
+    class Meta:
+        name = "SandboxBotAdvanced"
+
+    bot = fields.Nested(BotSchema)
+    applied = fields.List(fields.Nested(StepSchema))
+    pending_steps = fields.List(fields.Nested(StepSchema))
+
+
+class BotStepsSchema(Schema):
+    class Meta:
+        name = "SandboxBotSteps"
+
+    bot_id = fields.String(attribute="bot.id")
+    scenario = fields.String()
+    state = fields.String(attribute="bot.state", metadata={"openapi": enum(BOT_STATES)})
+    pending_steps = fields.List(fields.Nested(StepSchema))
+
+
+class DroppedSchema(Schema):
+    """A `Dropped` result."""
+
+    class Meta:
+        name = "SandboxDropped"
+        description = "What the real server would not have stored (the participant is created anyway)."
+
+    dropped = fields.Constant(True)
+    reason = fields.String()
+    participant = fields.Nested(ParticipantSchema)
+
+
+class RecordingFileSchema(Schema):
+    class Meta:
+        name = "SandboxRecordingFile"
+
+    uploaded_at = ApiDateTime()
+    start_timestamp_ms = maybe(fields.Integer, metadata=doc(nullable=True))
+
+
+#: Bytes of a request body the journal keeps whole (and all it keeps of a longer one); characters shown of a
+#: longer one; a kept body nested deeper than this is shown as text.
+JOURNAL_BODY_LIMIT = 4096
+JOURNAL_BODY_PREVIEW = 1024
+JOURNAL_JSON_DEPTH = 100
+
+
+def journal_body(sample):
+    """A request body as the journal shows it: JSON decoded when it is JSON, text otherwise; a long one cut,
+    with its whole length in bytes (None when it was never known: a body of unknown length over the limit)."""
+    raw, length = sample
+    if not raw and length == 0:
+        return {"body": None}
+    if length is None or length > JOURNAL_BODY_LIMIT:
+        preview = raw[: JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW]
+        return {"body": preview, "body_truncated": True, "body_length": length}
+    text = raw.decode("utf-8", "replace")
+    try:
+        return {"body": loads_json(text, max_depth=JOURNAL_JSON_DEPTH)}
+    except ValueError:
+        return {"body": text}
+
+
+class JournalEntrySchema(Schema):
+    """A journal record (sandbox/domain/journal.py): its facts, and its body sample as `journal_body` shows it."""
+
+    class Meta:
+        name = "SandboxJournalEntry"
+
+    id = fields.Integer()
+    method = fields.String()
+    path = fields.String()
+    query = fields.String()
+    status = fields.Integer()
+    time = ApiDateTime(metadata=doc("The project's clock when the request came."))
+    duration_ms = fields.Function(lambda entry: round(entry["duration_ms"], 3), metadata=doc(type="number"))
+    body = fields.Raw(metadata=doc("The request body: JSON when it was JSON, else text.", nullable=True))
+    body_truncated = fields.Boolean(metadata=doc(optional=True))
+    body_length = fields.Integer(
+        metadata=doc("A cut body's whole length in bytes (null: never known).", optional=True, nullable=True)
+    )
+
+    @pre_dump
+    def _body_as_shown(self, record, **kwargs):
+        return {**record._asdict(), **journal_body(record.body)}
+
+
+class JournalSchema(Schema):
+    class Meta:
+        name = "SandboxJournal"
+
+    count = fields.Integer()
+    results = fields.List(fields.Nested(JournalEntrySchema))
+
+
+class DeletedSchema(Schema):
+    """How many things went (a use case's count)."""
+
+    class Meta:
+        name = "SandboxDeleted"
+
+    deleted = fields.Integer()
+
+    @pre_dump
+    def _count(self, count, **kwargs):
+        return {"deleted": count}
+
+
+class FaultSchema(Schema):
+    """A `Fault` (sandbox/domain/faults.py)."""
+
+    class Meta:
+        name = "SandboxFault"
+
+    id = fields.String(metadata=doc(pattern="^flt_"))
+    method = fields.String(metadata={"openapi": enum(FAULT_METHODS)})
+    path = fields.String(metadata=doc("An /api/v1 path; `*` matches one segment."))
+    status = fields.Integer(metadata=doc(nullable=True))
+    body = fields.Raw(metadata=doc("The body answered (any JSON).", nullable=True))
+    headers = fields.Dict(metadata=doc(additionalProperties={"type": "string"}))
+    delay_ms = fields.Integer()
+    times = fields.Integer(metadata=doc(nullable=True))
+    remaining = fields.Integer(metadata=doc(nullable=True))
+    hits = fields.Integer()
+    created_at = ApiDateTime()
+
+
+class FaultListSchema(Schema):
+    class Meta:
+        name = "SandboxFaultList"
+
+    results = fields.List(fields.Nested(FaultSchema))
+
+    @pre_dump
+    def _listed(self, faults, **kwargs):
+        return {"results": faults}
+
+
+class DeliveryAttemptSchema(Schema):
+    class Meta:
+        name = "SandboxDeliveryAttempt"
+
+    attempted_at = ApiDateTime()
+    status_code = fields.Integer(metadata=doc(nullable=True))
+    error = fields.String(metadata=doc(nullable=True))
+    response_body = fields.String(metadata=doc("Up to 500 characters of the receiver's answer.", nullable=True))
+    duration_ms = maybe(fields.Integer, metadata=doc(nullable=True))
+    signature = maybe(metadata=doc(nullable=True))
+
+
+class DeliverySchema(Schema):
+    """A webhook delivery of the log (infra/webhooks/outbox.py), times in the API's `Z` form."""
+
+    class Meta:
+        name = "SandboxDelivery"
+
+    id = fields.String(metadata=doc(pattern="^whd_"))
+    bot_id = fields.String()
+    trigger = fields.String(metadata={"openapi": enum(TRIGGERS)})
+    url = fields.String()
+    status = fields.String(metadata={"openapi": enum(DELIVERY_STATUSES)})
+    idempotency_key = fields.String(metadata=doc(format="uuid"))
+    signature = maybe(metadata=doc(nullable=True))
+    payload = fields.Raw(metadata=doc("The webhook's `data`, frozen when the event happened.", type="object"))
+    attempts = fields.List(fields.Nested(DeliveryAttemptSchema))
+    next_attempt_at = ApiDateTime(dump_default=None, metadata=doc(nullable=True))
+    created_at = ApiDateTime()
+
+
+class DeliveryListSchema(Schema):
+    class Meta:
+        name = "SandboxDeliveryList"
+
+    count = fields.Integer()
+    results = fields.List(fields.Nested(DeliverySchema))
+
+    @pre_dump
+    def _listed(self, deliveries, **kwargs):
+        return {"count": len(deliveries), "results": deliveries}
+
+
+# -- one instance per shape ---------------------------------------------------------------------------------------
+
+TRANSCRIPT = TranscriptUtteranceSchema(many=True)
+UTTERANCE = TranscriptUtteranceSchema()
+RECORDING = RecordingSchema()
+CHAT_MESSAGE = ChatMessageSchema()
+PARTICIPANT = ParticipantSchema()
+PARTICIPANT_EVENT = ParticipantEventSchema()
+ASYNC_TRANSCRIPTION = AsyncTranscriptionSchema()
+BOT_PAGE = page_of(BotSchema)
+CHAT_MESSAGE_PAGE = page_of(ChatMessageSchema)
+PARTICIPANT_PAGE = page_of(ParticipantSchema)
+PARTICIPANT_EVENT_PAGE = page_of(ParticipantEventSchema)
+
+PROJECT = ProjectSchema()
+RESET = ResetSchema()
+SCENARIO_CATALOGUE = ScenarioCatalogueSchema()
+CLOCK = ClockSchema()
+CLOCK_ADVANCED = ClockAdvancedSchema()
+STEP = StepSchema()
+BOT_ADVANCED = BotAdvancedSchema()
+BOT_STEPS = BotStepsSchema()
+DROPPED = DroppedSchema()
+RECORDING_FILE = RecordingFileSchema()
+JOURNAL = JournalSchema()
+DELETED = DeletedSchema()
+FAULT = FaultSchema()
+FAULT_LIST = FaultListSchema()
+DELIVERY = DeliverySchema()
+DELIVERY_LIST = DeliveryListSchema()
+
+#: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
+AS_SENT = {BOT: BOT_AS_SENT}

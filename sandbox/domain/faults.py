@@ -12,14 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from sandbox.contract.datetimes import (
-    format_api_datetime,
-)
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.inputs import check_fields, is_int
+from sandbox.contract.requests.control import MAX_DELAY_MS
 from sandbox.domain.journal import path_matches
 
-MAX_DELAY_MS = 60_000
 
 
 FAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "*")
@@ -47,29 +44,14 @@ class Fault:
     headers: dict
     delay_ms: int
     times: int | None
-    created_at: str
+    created_at: object  # an aware datetime, on the project's clock
     remaining: int | None = None
     hits: int = 0
-
-    def public(self):
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "body": self.body,
-            "headers": self.headers,
-            "delay_ms": self.delay_ms,
-            "times": self.times,
-            "remaining": self.remaining,
-            "hits": self.hits,
-            "created_at": self.created_at,
-        }
 
 
 @dataclass
 class FaultHit:
-    """What the dispatcher needs to answer a matched request (see `fault_response` in api/dispatch.py)."""
+    """What the dispatcher needs to answer a matched request (see `fault_response` in sandbox/web/pipeline.py)."""
 
     status: int | None
     body: object
@@ -137,21 +119,21 @@ class FaultRegistry:
             delay_ms=delay_ms,
             times=times,
             remaining=times,
-            created_at=format_api_datetime(now),
+            created_at=now,
         )
         with self._lock:
             self._faults.setdefault(project["id"], []).append(fault)
-        return fault.public()
+        return fault
 
     def list(self, project_id):
         with self._lock:
-            return [f.public() for f in self._faults.get(project_id, [])]
+            return list(self._faults.get(project_id, []))
 
     def get(self, project_id, fault_id):
         with self._lock:
             for fault in self._faults.get(project_id, []):
                 if fault.id == fault_id:
-                    return fault.public()
+                    return fault
         raise FaultNotFound()
 
     def remove(self, project_id, fault_id):

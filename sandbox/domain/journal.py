@@ -1,28 +1,31 @@
 """The request journal: each project's `/api/v1` requests, newest last, bounded in memory.
 
 It keeps the raw facts of each request (method, path, query, status, time, duration, a bounded prefix of
-the body with its full length) and builds the entries only when somebody reads the journal."""
+the body with its full length); the entries are shaped only when somebody reads the journal
+(`JournalEntrySchema` in sandbox/contract/responses.py)."""
 
 import itertools
 import threading
 from collections import deque
+from typing import NamedTuple
 
-from sandbox.contract.datetimes import (
-    format_api_datetime,
-)
 from sandbox.contract.errors import SandboxInputError
-from sandbox.contract.inputs import loads_json, query_int
-
-JOURNAL_BODY_LIMIT = 4096  # bytes of a request body kept whole in the journal (and all it keeps of a longer one)
-
-
-JOURNAL_BODY_PREVIEW = 1024  # characters shown of a longer one
-
-
-JOURNAL_JSON_DEPTH = 100  # a kept body nested deeper is shown as text
-
+from sandbox.contract.inputs import query_int
 
 DEFAULT_JOURNAL_PAGE = 100
+
+
+class JournalRecord(NamedTuple):
+    """The facts of one request; `body` is (its first bytes, its whole length or None when unknown)."""
+
+    id: int
+    method: str
+    path: str
+    query: str
+    status: int
+    time: object
+    duration_ms: float
+    body: tuple
 
 
 def path_matches(pattern, path):
@@ -31,20 +34,6 @@ def path_matches(pattern, path):
     if len(want) != len(have):
         return False
     return all(w == h or (w == "*" and h != "") for w, h in zip(want, have))
-
-
-def _journal_entry(raw):
-    entry_id, method, path, query, status, time, duration_ms, body = raw
-    return {
-        "id": entry_id,
-        "method": method,
-        "path": path,
-        "query": query,
-        "status": status,
-        "time": format_api_datetime(time),
-        "duration_ms": round(duration_ms, 3),
-        **journal_body(body),
-    }
 
 
 class RequestJournal:
@@ -57,17 +46,18 @@ class RequestJournal:
         self._lock = threading.Lock()
 
     def record(self, project_id, *, method, path, query, status, time, duration_ms, body):
-        """Keep the raw facts only: entries are built when somebody reads the journal, not on every request.
+        """Keep the raw facts only: entries are shaped when somebody reads the journal, not on every request.
 
         `body` is (its first JOURNAL_BODY_LIMIT bytes, its whole length or None when unknown): what a project
         can make the journal hold is bounded by SANDBOX_JOURNAL_LIMIT entries of at most that many bytes.
         """
         with self._lock:
-            raw = (next(self._ids), method, path, query, status, time, duration_ms, body)
+            raw = JournalRecord(next(self._ids), method, path, query, status, time, duration_ms, body)
             self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(raw)
 
     def entries(self, project_id, query):
-        """Newest first, filtered by `method`, `path` (with `*` segments), `status`, at most `limit`."""
+        """`{"count", "results"}`: the matching records, newest first, filtered by `method`, `path` (with `*`
+        segments) and `status`; at most `limit` of them."""
         method, path, status, limit = self._filters(query)
         with self._lock:
             raws = list(self._entries.get(project_id, ()))
@@ -78,7 +68,7 @@ class RequestJournal:
             and (path is None or path_matches(path, raw[2]))
             and (status is None or raw[4] == status)
         ]
-        return {"count": len(matching), "results": [_journal_entry(raw) for raw in matching[:limit]]}
+        return {"count": len(matching), "results": matching[:limit]}
 
     def _filters(self, query):
         unknown = [key for key in query if key not in ("method", "path", "status", "limit")]
@@ -104,19 +94,3 @@ class RequestJournal:
     def clear_all(self):
         with self._lock:
             self._entries.clear()
-
-
-def journal_body(sample):
-    """A request body as the journal shows it: JSON decoded when it is JSON, text otherwise; a long one cut,
-    with its whole length in bytes (None when it was never known: a body of unknown length over the limit)."""
-    raw, length = sample
-    if not raw and length == 0:
-        return {"body": None}
-    if length is None or length > JOURNAL_BODY_LIMIT:
-        preview = raw[: JOURNAL_BODY_PREVIEW * 4].decode("utf-8", "replace")[:JOURNAL_BODY_PREVIEW]
-        return {"body": preview, "body_truncated": True, "body_length": length}
-    text = raw.decode("utf-8", "replace")
-    try:
-        return {"body": loads_json(text, max_depth=JOURNAL_JSON_DEPTH)}
-    except ValueError:
-        return {"body": text}

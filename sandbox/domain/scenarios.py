@@ -51,6 +51,11 @@ class Scenario:
     def steps_after(self, event_type):
         return self.on.get(event_type, [])
 
+    @property
+    def step_names(self):
+        """Event type -> the names of the steps it starts (what the catalogue shows)."""
+        return {trigger: [step_name(step) for step in steps] for trigger, steps in self.on.items()}
+
 
 def load_scenarios(data, where="scenarios.json"):
     """Validate the scenarios file's content and return {name: Scenario}; ScenarioError names the spot."""

@@ -3,7 +3,8 @@
 
 Each is a function of `(sb, project, ...)`: it runs the real view's checks in the real view's order,
 changes the bot through `sb.apply` (the one state machine) inside a unit of work (`sb.bot_unit`), and
-returns what the answer shows. The body has already been parsed and validated by the web layer.
+returns the bot (the endpoint table's schema shows it). The body arrives parsed and validated
+(sandbox/contract/requests/bots.py), at the point the endpoint table says the real view reads it.
 """
 
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
@@ -25,8 +26,6 @@ from sandbox.contract.requests.bots import (
     check_bot_webhooks,
     check_patch_bot_storage,
     create_db_error,
-    parse_create_bot,
-    parse_patch_bot,
 )
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
@@ -57,24 +56,18 @@ def create_bot(sb, project, body):
     """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
 
     1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
-    3. field validation (`parse_create_bot`), then the sandbox's own check of `sandbox_scenario`;
+    3. field validation (`parse_create_bot`, done: `body` is its result), then the sandbox's own check of
+    `sandbox_scenario`;
     4. a Zoom URL needs the project's Zoom credentials; 5. external storage needs credentials the
     sandbox's projects never have; 6. the concurrency limit; 7. the "transaction": row errors,
     deduplication conflict, the chat message to a participant, the bot-level webhooks.
 
     An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
     script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
-    `join_requested`), applied lazily like every scripted step. Returns `(bot, echo_metadata)`: the
-    real server echoes a scheduled bot's metadata in input order, because it does not re-read it.
+    `join_requested`), applied lazily like every scripted step. Returns the bot.
     """
     now = sb.now(project)
-    parsed = parse_create_bot(
-        body,
-        now=now,
-        voice_agents_enabled=sb.settings.enable_voice_agents,
-        require_https_webhooks=sb.settings.require_https_webhooks,
-        db_checks=False,
-    )
+    parsed = body
     scenario = _scenario_for_new_bot(sb, project, parsed["metadata"])
     urls = [hook.get("url", "") for hook in parsed["webhooks"]]
     reaches_sandbox = {url: sb.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
@@ -119,7 +112,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
         bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], bot_model.platform_key(bot), now)
         unit.dirty = True
     sb.commit(unit)
-    return bot, parsed["join_at"] is not None
+    return bot
 
 
 def _scenario_for_new_bot(sb, project, metadata):
@@ -171,19 +164,19 @@ def list_bots(
     return [bot for bot in bots if keep(bot)]
 
 
-def patch_bot(sb, project, bot_id, read_body):
-    """PATCH /bots/{id} (6.4). `read_body()` is called after the bot lookup, as the real view reads the
-    body only then (so an unknown bot is a 404 whatever the body).
+def patch_bot(sb, project, bot_id, body):
+    """PATCH /bots/{id} (6.4). `body` is the changes `parse_patch_bot` validated (the real view reads the
+    body after the bot lookup: an unknown bot is a 404 whatever the body, see the endpoint table).
 
     join_at, meeting_url, bot_name, bot_image and recording_settings only change while `scheduled`;
     sending the stored join_at/meeting_url/bot_name again is not a change. metadata is replaced in
     any state. A scheduled bot whose join_at or meeting_url changed gets its way in planned again.
-    Returns `(bot, echo_metadata)`: PATCH responses echo the metadata that was sent, in input order.
+    Returns the bot.
     """
+    changes = body
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
         now = sb.now(project)
-        changes = parse_patch_bot(read_body(), now=now)
         moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
         moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
         renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
@@ -211,7 +204,7 @@ def patch_bot(sb, project, bot_id, read_body):
             join_at = parse_stored_datetime(bot["join_at"])
             bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, bot_model.platform_key(bot), now)
         unit.dirty = True
-        return bot, "metadata" in changes
+        return bot
 
 
 def delete_bot(sb, project, bot_id):

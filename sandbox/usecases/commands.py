@@ -6,9 +6,10 @@ database request plus a Redis command for the bot process; the sandbox has no bo
 accepted command is *recorded* on the bot (`bot["commands"]`, newest last, at most
 `MAX_RECORDED_COMMANDS`) and answered exactly as the real server answers. Nothing is spoken or shown.
 
-Each use case runs the real view's checks in the real view's order. Several views read the request body
-only after some checks (DRF parses lazily, contract 1.4), so a use case takes `read_body`, a callable that
-parses the body (raising the parse errors) and is called exactly where the real view first touches it.
+Each use case runs the real view's checks in the real view's order. Its body arrives parsed and validated;
+several views read the body only after some checks (DRF parses lazily, contract 1.4), which the endpoint
+table says (sandbox/contract/endpoints.py): those use cases get a `Body` and raise its refusal exactly where
+the real view first touches the body (`body.read()`) or validates it (`body.validated()`).
 
 Media playback is modelled in time so that the "already playing" rules behave (11.19):
 
@@ -35,16 +36,7 @@ from sandbox.contract.media_checks import (
     mp3_decode_error,
     mp3_frames,
 )
-from sandbox.contract.messages import GALLERY_BODY_NOT_AN_OBJECT, NO_PARTICIPANT
-from sandbox.contract.requests.commands import (
-    parse_chat_message,
-    parse_output_audio,
-    parse_output_image,
-    parse_output_video,
-    parse_speech,
-    parse_transcription_settings_patch,
-    parse_voice_agent_settings_patch,
-)
+from sandbox.contract.messages import NO_PARTICIPANT
 from sandbox.contract.validators import is_valid_url
 from sandbox.domain import bot as bot_model
 from sandbox.domain.lifecycle import JOINED_STATES
@@ -193,10 +185,11 @@ def _queue_audio(unit, now, seconds):
     return {"media": "audio", "starts_at": to_stored(start), "ends_at": to_stored(start + timedelta(seconds=seconds))}
 
 
-def send_chat_message(sb, project, bot_id, read_body):
-    """POST /send_chat_message (6.12): Bot 404, body, joined state, participant, then record."""
+def send_chat_message(sb, project, bot_id, body):
+    """POST /send_chat_message (6.12): Bot 404, body (`parse_chat_message`), joined state, participant, then
+    record."""
+    request = body
     with sb.bot_unit(project, bot_id) as unit:
-        request = parse_chat_message(read_body())
         _require_joined(unit.bot, CANNOT_SEND_CHAT)
         uuid = request["to_user_uuid"]
         if uuid and not any(p.get("uuid") == uuid for p in sb.store.scan("participants", bot_id)):
@@ -204,14 +197,16 @@ def send_chat_message(sb, project, bot_id, read_body):
         _record(unit, "send_chat_message", sb.now(project), **request)
 
 
-def speech(sb, project, bot_id, read_body, dashboard_url):
-    """POST /speech (6.13, 11.18): Bot 404, body, joined state, Google TTS credentials, then queue.
+def speech(sb, project, bot_id, body, request):
+    """POST /speech (6.13, 11.18): Bot 404, body (`parse_speech`), joined state, Google TTS credentials, then
+    queue.
 
-    `dashboard_url` is the scheme and host of the request (the real link is built from it). A project
-    has Google TTS credentials unless its document says `"google_tts_credentials": false`.
+    The credentials link is built from the request's scheme and host (`request.host_url`), as the real one.
+    A project has Google TTS credentials unless its document says `"google_tts_credentials": false`.
     """
+    dashboard_url = request.host_url
+    request = body
     with sb.bot_unit(project, bot_id) as unit:
-        request = parse_speech(read_body())
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         if not project.get("google_tts_credentials", True):
             raise AttendeeError(GOOGLE_TTS_CREDENTIALS_REQUIRED.format(dashboard_url.rstrip("/"), project["id"]))
@@ -220,9 +215,10 @@ def speech(sb, project, bot_id, read_body, dashboard_url):
         _record(unit, "speech", now, **request, duration_ms=round(seconds * 1000), **_queue_audio(unit, now, seconds))
 
 
-def output_audio(sb, project, bot_id, read_body):
-    """POST /output_audio (6.14, 11.19, 11.21): the body first, then Bot 404, joined state, the MP3."""
-    content_type, blob = parse_output_audio(read_body())
+def output_audio(sb, project, bot_id, body):
+    """POST /output_audio (6.14, 11.19, 11.21): the body first (`parse_output_audio`: its content type and
+    bytes), then Bot 404, joined state, the MP3."""
+    content_type, blob = body
     with sb.bot_unit(project, bot_id) as unit:
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         raw_error = mp3_decode_error(blob)
@@ -242,14 +238,15 @@ def output_audio(sb, project, bot_id, read_body):
         )
 
 
-def output_image(sb, project, bot_id, read_body):
-    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing, body, blob size."""
+def output_image(sb, project, bot_id, body):
+    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing, body (a `Body` of
+    `parse_output_image`), blob size."""
     with sb.bot_unit(project, bot_id) as unit:
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         now = sb.now(project)
         if playing_media(unit.bot, now)["video"] is not None:
             raise AttendeeError(ALREADY_PLAYING_VIDEO)
-        image = parse_output_image(read_body())
+        image = body.validated()
         if len(image["decoded"]) > MAX_BLOB_BYTES:
             raise AttendeeError(IMAGE_BLOB_ERROR.format(BLOB_TOO_LARGE_ERROR))
         blob = image["decoded"]
@@ -262,10 +259,11 @@ def zoom_video_output_enabled(sb):
     return sb.settings.enable_zoom_video_output
 
 
-def output_video(sb, project, bot_id, read_body):
-    """POST /output_video (6.16): Bot 404, body, Zoom refused, joined state, nothing playing."""
+def output_video(sb, project, bot_id, body):
+    """POST /output_video (6.16): Bot 404, body (`parse_output_video`), Zoom refused, joined state, nothing
+    playing."""
+    request = body
     with sb.bot_unit(project, bot_id) as unit:
-        request = parse_output_video(read_body())
         if bot_model.platform(unit.bot) == "zoom" and not zoom_video_output_enabled(sb):
             raise AttendeeError(VIDEO_NOT_SUPPORTED)
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
@@ -286,9 +284,9 @@ def admit_from_waiting_room(sb, project, bot_id):
         _record(unit, "admit_from_waiting_room", sb.now(project))
 
 
-def change_gallery_view_page(sb, project, bot_id, read_body):
+def change_gallery_view_page(sb, project, bot_id, body):
     """POST /change_gallery_view_page (6.21): Bot 404, Zoom, web SDK, gallery view, joined state, then
-    the body's `direction` (default `next`; any other value means previous)."""
+    the body's `direction` (a `Body` of `parse_gallery_direction`: `next` by default, else previous)."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
         if bot_model.platform(bot) != "zoom":
@@ -298,23 +296,21 @@ def change_gallery_view_page(sb, project, bot_id, read_body):
         if bot_model.recording_view(bot) != "gallery_view":
             raise AttendeeError(GALLERY_VIEW_ONLY)
         _require_joined(bot, CANNOT_CHANGE_GALLERY)
-        data = read_body()
-        if not isinstance(data, dict):
-            raise AttendeeError(GALLERY_BODY_NOT_AN_OBJECT)
-        direction = "next" if data.get("direction", "next") == "next" else "previous"
+        direction = body.validated()
         _record(unit, "change_gallery_view_page", sb.now(project), direction=direction)
 
 
-def update_transcription_settings(sb, project, bot_id, read_body):
+def update_transcription_settings(sb, project, bot_id, body):
     """PATCH /transcription_settings (6.22): Bot 404, body parsed, joined state, closed captions, body
-    validated; then the new language is merged into the bot's closed-captions settings."""
+    validated (a `Body` of `parse_transcription_settings_patch`); then the new language is merged into the
+    bot's closed-captions settings."""
     with sb.bot_unit(project, bot_id) as unit:
-        data = read_body()
+        body.read()
         bot = unit.bot
         _require_joined(bot, CANNOT_UPDATE_TRANSCRIPTION)
         if not bot_model.transcribes_with_closed_captions(bot):
             raise AttendeeError(NOT_CLOSED_CAPTIONS)
-        value = parse_transcription_settings_patch(data)
+        value = body.validated()
         settings = bot.setdefault("settings", {})
         transcription = settings.get("transcription_settings") or {}
         captions = transcription.get("meeting_closed_captions") or {}
@@ -327,20 +323,17 @@ def update_transcription_settings(sb, project, bot_id, read_body):
         _record(unit, "transcription_settings", sb.now(project), meeting_closed_captions=dict(requested))
 
 
-def voice_agent_allowlist(sb):
-    return sb.settings.voice_agent_url_prefix_allowlist
-
-
-def update_voice_agent_settings(sb, project, bot_id, read_body):
+def update_voice_agent_settings(sb, project, bot_id, body):
     """PATCH /voice_agent_settings (6.23): Bot 404, body parsed, joined state, resources reserved, body
-    validated; `url` replaces `screenshare_url` and the other way round ("" turns the agent off)."""
+    validated (a `Body` of `parse_voice_agent_settings_patch`, with VOICE_AGENT_URL_PREFIX_ALLOWLIST); `url`
+    replaces `screenshare_url` and the other way round ("" turns the agent off)."""
     with sb.bot_unit(project, bot_id) as unit:
-        data = read_body()
+        body.read()
         bot = unit.bot
         _require_joined(bot, CANNOT_UPDATE_VOICE_AGENT)
         if not bot_model.voice_agent_resources_reserved(bot):
             raise AttendeeError(VOICE_AGENT_NOT_RESERVED)
-        values = parse_voice_agent_settings_patch(data, allowlist=voice_agent_allowlist(sb))
+        values = body.validated()
         agent = bot["settings"]["voice_agent_settings"]
         if "url" in values:
             agent["url"] = values["url"]

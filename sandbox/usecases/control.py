@@ -22,23 +22,21 @@ import hmac
 from datetime import timedelta
 
 from sandbox.contract.datetimes import (
-    format_api_datetime,
     parse_stored_datetime,
     to_stored,
 )
 from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.inputs import check_fields, is_int, is_number
+from sandbox.contract.requests.control import MAX_ADVANCE_SECONDS, MAX_PROJECT_WEBHOOKS
 from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
 from sandbox.domain.faults import FaultRegistry
 from sandbox.domain.journal import RequestJournal
 from sandbox.domain.sandbox import Unit
-from sandbox.domain.scenarios import DEFAULT_SCENARIO, step_name
+from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
 WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
-MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
-MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
 
 
@@ -93,18 +91,6 @@ def create_project(sb, body):
         sb.store.put("projects", project)
     sb.projects_changed()
     return project
-
-
-def public_project(project):
-    return {
-        "id": project["id"],
-        "name": project["name"],
-        "api_key": project["api_key"],
-        "webhook_secret": project["webhook_secret"],
-        "zoom_credentials": project.get("zoom_credentials", True),
-        "scenario": project.get("scenario") or DEFAULT_SCENARIO,
-        "webhooks": project.get("webhooks", []),
-    }
 
 
 def check_scenario_name(sb, name, field_name):
@@ -162,7 +148,8 @@ def reset(sb):
 
 
 def clock_view(sb, project):
-    return {"now": format_api_datetime(sb.now(project)), "offset_seconds": project.get("clock_offset_seconds", 0.0)}
+    """The project's now and how far ahead of the wall clock it is."""
+    return {"now": sb.now(project), "offset_seconds": project.get("clock_offset_seconds", 0.0)}
 
 
 def advance_clock(sb, project, body):
@@ -170,7 +157,8 @@ def advance_clock(sb, project, body):
 
     Every scripted step of the project's bots that falls due on the way is applied in time order (across
     bots: the earliest due step first, ties in the bots' creation order), each stamped with its due time,
-    and its webhooks are handed to the outbox in that order. Returns (clock view, events applied).
+    and its webhooks are handed to the outbox in that order. Returns the clock view with the `events`
+    applied (`StateChange`s).""
     """
     check_fields(body, ("seconds",), required=("seconds",))
     seconds = body["seconds"]
@@ -190,7 +178,7 @@ def advance_clock(sb, project, body):
         events = _apply_due_steps(sb, project, target, generation)
         for bot in sb.store.scan("bots", project["id"]):
             sb.track_due(project, bot)  # their wall-clock due times moved with the offset
-        return clock_view(sb, project), events
+        return {**clock_view(sb, project), "events": events}
 
 
 def _apply_due_steps(sb, project, target, generation):
@@ -214,22 +202,10 @@ def _apply_due_steps(sb, project, target, generation):
             unit = Unit(sb, project, bot)
             sb.catch_up(unit, target, limit=1)
             sb.commit(unit)
-        applied.extend(describe_change(change) for change in unit.changes)
+        applied.extend(unit.changes)
         if bot.get("pending_steps"):
             heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), creation_order[bot_id], bot_id))
     return applied
-
-
-def describe_change(change):
-    """One applied event, as the control API reports it (the fields of a `bot.state_change` webhook)."""
-    return {
-        "bot_id": change.bot_id,
-        "event_type": change.event_type,
-        "event_sub_type": change.event_sub_type,
-        "old_state": change.old_state,
-        "new_state": change.new_state,
-        "created_at": format_api_datetime(change.created_at),
-    }
 
 
 # -- driving a bot ------------------------------------------------------------------------------------
@@ -269,7 +245,8 @@ def advance_bot(sb, project, bot_id, body):
 
     Each applied step is stamped with the project's current time, and the steps after it move earlier by
     the same amount, so the rest of the script keeps its spacing. A step whose event the bot's state no
-    longer allows is dropped, as it would be when it fell due. Returns (bot, applied steps).
+    longer allows is dropped, as it would be when it fell due. Returns the bot, the steps `applied` (each
+    stamped `due` now, with whether it `applied`) and its `pending_steps`.
     """
     check_fields(body, ("steps",))
     steps = body.get("steps", 1)
@@ -289,52 +266,20 @@ def advance_bot(sb, project, bot_id, body):
                     pending["due"] = to_stored(parse_stored_datetime(pending["due"]) - early)
             before = len(unit.changes)
             sb.catch_up(unit, now, limit=1)
-            item = public_step({**step, "due": to_stored(now)})
-            item["applied"] = "action" in step or len(unit.changes) > before
-            applied.append(item)
-        return bot, applied
-
-
-def public_step(step):
-    """A pending (or applied) step as the control API shows it: its name first, its due time in API form."""
-    out = {}
-    if "event" in step:
-        out["event"] = step["event"]
-        out["sub_type"] = step.get("sub_type")
-    else:
-        out["action"] = step["action"]
-    for key, value in step.items():
-        if key not in ("event", "sub_type", "action", "due"):
-            out[key] = value
-    out["due"] = format_api_datetime(step["due"])
-    return out
+            applied.append({**step, "due": to_stored(now), "applied": "action" in step or len(unit.changes) > before})
+        return {"bot": bot, "applied": applied, "pending_steps": bot.get("pending_steps") or []}
 
 
 def bot_steps(sb, project, bot_id):
     """GET /sandbox/bots/{id}/steps: the bot's scenario and what it will do next, and when."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
-        return {
-            "bot_id": bot["id"],
-            "scenario": sb.scenario_of(bot).name,
-            "state": bot["state"],
-            "pending_steps": [public_step(step) for step in bot.get("pending_steps") or []],
-        }
+        return {"bot": bot, "scenario": sb.scenario_of(bot).name, "pending_steps": bot.get("pending_steps") or []}
 
 
 def scenario_catalogue(sb):
-    """GET /sandbox/scenarios: every scenario, its description, and which event types start its steps."""
-    return {
-        "default": DEFAULT_SCENARIO,
-        "results": [
-            {
-                "name": scenario.name,
-                "description": scenario.description,
-                "on": {trigger: [step_name(step) for step in steps] for trigger, steps in scenario.on.items()},
-            }
-            for scenario in sb.scenarios.values()
-        ],
-    }
+    """GET /sandbox/scenarios: every scenario (its description, which event types start its steps)."""
+    return {"default": DEFAULT_SCENARIO, "results": list(sb.scenarios.values())}
 
 
 # -- path patterns (faults, journal filters) -----------------------------------------------------------
@@ -355,7 +300,6 @@ __all__ = [
     "clock_view",
     "create_project",
     "inject_event",
-    "public_project",
     "reset",
     "scenario_catalogue",
     "FaultRegistry",

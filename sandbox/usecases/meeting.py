@@ -9,7 +9,7 @@ Two layers:
   open, so the scripted actions registered by `attach` call these directly (stamped with the step's due time).
 * the outer layer opens the unit itself at the project's clock: `add_participant`, `participant_event`,
   `add_utterance`, `add_chat_message`, `upload_recording`; the control API (simulating a meeting) calls these.
-  Each returns the stored item as the API shows it, or `{"dropped": true, "reason", "participant"}` when the
+  Each returns the stored item (with its participant: `Attributed`), or `Dropped` when the
   real server would not store it (the participant is created either way). Bad input, a bot outside the
   meeting or an unknown participant is a `SandboxInputError`.
 
@@ -30,21 +30,21 @@ either way; the first saved utterance moves `transcription_state` not_started ->
 participant event changes host status and is never stored; speech events are stored only with
 `record_participant_speech_start_stop_events`; the bot's own participant is in no list and fires no webhook.
 
-No Flask here: the HTTP layer (sandbox/web/bot_data.py) parses requests and serializes what these return.
+No Flask here: the web layer parses requests and serializes what these return with the schemas the endpoint
+table names (sandbox/contract/endpoints.py).
 """
 
 from pathlib import Path
 
 from sandbox.contract.datetimes import (
     epoch_ms,
-    format_api_datetime,
     parse_filter_datetime,
     parse_stored_datetime,
     to_stored,
 )
 from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.jsonb import jsonb_order
-from sandbox.contract.requests.transcripts import validate_async_transcription_settings
+from sandbox.contract.responses import CHAT_MESSAGE, PARTICIPANT_EVENT, Attributed, Dropped
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
 from sandbox.infra import media
@@ -103,79 +103,9 @@ def _new_doc(unit, prefix, at, **fields):
     }
 
 
-def dropped(reason, participant):
-    """What the simulation functions return for an item the real server would not store."""
-    return {"dropped": True, "reason": reason, "participant": dump_participant(participant)}
-
-
 # ------------------------------------------------------------------------------------------------------
-# What the API shows (serializers) and what webhooks carry (9.4, JSONB key order)
+# What webhooks carry (9.4, JSONB key order); the API's objects are the schemas of sandbox/contract/responses.py
 # ------------------------------------------------------------------------------------------------------
-
-
-def dump_participant(participant):
-    """`ParticipantSerializer` (6.25)."""
-    return {
-        "id": participant["id"],
-        "name": participant.get("name"),
-        "uuid": participant["uuid"],
-        "user_uuid": participant.get("user_uuid"),
-        "is_host": bool(participant.get("is_host")),
-    }
-
-
-def dump_participant_event(event, participant):
-    """`ParticipantEventSerializer` (6.24); `participant_is_host` is the participant's current value."""
-    return {
-        "id": event["id"],
-        "participant_name": participant.get("name"),
-        "participant_uuid": participant["uuid"],
-        "participant_user_uuid": participant.get("user_uuid"),
-        "participant_is_host": bool(participant.get("is_host")),
-        "event_type": event["event_type"],
-        "event_data": jsonb_order(event.get("event_data") or {}),
-        "timestamp_ms": event["timestamp_ms"],
-    }
-
-
-def dump_utterance(utterance, participant):
-    """`TranscriptUtteranceSerializer` (6.7); `speaker_is_host` is the speaker's current value."""
-    return {
-        "speaker_name": participant.get("name"),
-        "speaker_uuid": participant["uuid"],
-        "speaker_user_uuid": participant.get("user_uuid"),
-        "speaker_is_host": bool(participant.get("is_host")),
-        "timestamp_ms": utterance["timestamp_ms"],
-        "duration_ms": utterance["duration_ms"],
-        "transcription": jsonb_order(utterance["transcription"]),
-    }
-
-
-def dump_chat_message(message, participant):
-    """`ChatMessageSerializer` (6.11): `timestamp` in epoch seconds, `timestamp_ms` that times 1000."""
-    return {
-        "id": message["id"],
-        "text": message["text"],
-        "timestamp_ms": message["timestamp"] * 1000,
-        "timestamp": message["timestamp"],
-        "to": message["to"],
-        "sender_name": participant.get("name"),
-        "sender_uuid": participant["uuid"],
-        "sender_user_uuid": participant.get("user_uuid"),
-        "additional_data": jsonb_order(message.get("additional_data") or {}),
-    }
-
-
-def dump_async_transcription(transcription):
-    """`AsyncTranscriptionSerializer` (6.8)."""
-    return {
-        "bot_id": transcription["bot_id"],
-        "id": transcription["id"],
-        "created_at": format_api_datetime(transcription["created_at"]),
-        "updated_at": format_api_datetime(transcription["updated_at"]),
-        "state": transcription["state"],
-        "failure_data": transcription.get("failure_data"),
-    }
 
 
 def transcript_update_data(utterance, participant):
@@ -250,18 +180,18 @@ def _get_or_create_participant(unit, at, uuid, *, name=None, user_uuid=None, is_
 
 def participant_joins(unit, at, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
     """A participant joins (inner layer): get or create the participant, store a `join` event, fire
-    `participant_events.join_leave` (not for the bot itself). Returns the participant as the API shows it."""
+    `participant_events.join_leave` (not for the bot itself). Returns the participant."""
     uuid = str(uuid) if uuid is not None else default_participant_uuid(unit.sandbox, unit.bot)
     participant = _get_or_create_participant(
         unit, at, uuid, name=name, user_uuid=user_uuid, is_host=is_host, is_the_bot=is_the_bot
     )
     _store_participant_event(unit, at, participant, "join", {})
-    return dump_participant(participant)
+    return participant
 
 
 def participant_event_in(unit, at, uuid, *, event_type, event_data=None, timestamp_ms=None):
-    """A participant event (inner layer). Returns the stored event as the API shows it; for `update`, the
-    participant; `dropped(...)` when speech events are not recorded; None for an unknown participant."""
+    """A participant event (inner layer). Returns the stored event (`Attributed`); for `update`, the
+    participant; `Dropped` when speech events are not recorded; None for an unknown participant."""
     event_data = dict(event_data or {})
     participant = find_participant(unit.sandbox, unit.bot["id"], str(uuid))
     if participant is None:
@@ -271,13 +201,13 @@ def participant_event_in(unit, at, uuid, *, event_type, event_data=None, timesta
         if isinstance(is_host, dict) and "after" in is_host:
             participant["is_host"] = bool(is_host["after"])
             unit.sandbox.store.put(PARTICIPANTS, participant)
-        return dump_participant(participant)
+        return participant
     if event_type in SPEECH_EVENT_TYPES and not bot_model.setting(unit.bot, "recording_settings").get(
         "record_participant_speech_start_stop_events"
     ):
-        return dropped("recording_settings.record_participant_speech_start_stop_events is off", participant)
+        return Dropped("recording_settings.record_participant_speech_start_stop_events is off", participant)
     event = _store_participant_event(unit, at, participant, event_type, event_data, timestamp_ms)
-    return dump_participant_event(event, participant)
+    return Attributed(event, participant)
 
 
 def _store_participant_event(unit, at, participant, event_type, event_data, timestamp_ms=None):
@@ -297,7 +227,7 @@ def _store_participant_event(unit, at, participant, event_type, event_data, time
             if event_type in SPEECH_EVENT_TYPES
             else "participant_events.join_leave"
         )
-        unit.emit(trigger, jsonb_order(dump_participant_event(event, participant)))
+        unit.emit(trigger, jsonb_order(PARTICIPANT_EVENT.dump(Attributed(event, participant))))
     return event
 
 
@@ -309,12 +239,12 @@ def _store_participant_event(unit, at, participant, event_type, event_data, time
 def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None, source_id=None):
     """An utterance (inner layer). The speaker is created if unknown; the utterance is kept only while the
     recording is in progress (11.17). A known `source_id` updates that utterance in place (11.16). Fires
-    `transcript.update`, even for empty text (11.14). Returns the utterance as the API shows it, or dropped."""
+    `transcript.update`, even for empty text (11.14). Returns the utterance (`Attributed`), or `Dropped`."""
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(speaker_uuid))
     recording = bot.get("recording") or {}
     if recording.get("state") != "in_progress":
-        return dropped(f"no recording is in progress (recording_state {recording.get('state')})", participant)
+        return Dropped(f"no recording is in progress (recording_state {recording.get('state')})", participant)
     duration_ms = int(duration_ms)
     existing = None
     if source_id is not None:
@@ -357,14 +287,14 @@ def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None
     if bot_model.setting(bot, "recording_settings").get("record_async_transcription_audio_chunks"):
         recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
     unit.dirty = True
-    return dump_utterance(utterance, participant)
+    return Attributed(utterance, participant)
 
 
 def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None):
     """A chat message the bot received (inner layer). The sender is created if unknown; the message is kept only
     while the recording is in progress, or paused with `record_chat_messages_when_paused` (6.11, 11.17). A known
-    `source_id` updates that message. Fires `chat_messages.update`. Returns the message as the API shows it, or
-    dropped."""
+    `source_id` updates that message. Fires `chat_messages.update`. Returns the message (`Attributed`), or
+    `Dropped`."""
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(sender_uuid))
     state = (bot.get("recording") or {}).get("state")
@@ -373,7 +303,7 @@ def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_da
         reason = f"no recording is in progress (recording_state {state})"
         if state == "paused":
             reason += " and recording_settings.record_chat_messages_when_paused is off"
-        return dropped(reason, participant)
+        return Dropped(reason, participant)
     existing = None
     if source_id is not None:
         existing = next((m for m in _table_docs(sb, CHAT_MESSAGES, bot["id"]) if m.get("source_id") == source_id), None)
@@ -389,8 +319,9 @@ def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_da
     else:
         message = _new_doc(unit, "msg", at, source_id=source_id, **fields)
     sb.store.put(CHAT_MESSAGES, message)
-    unit.emit("chat_messages.update", jsonb_order(dump_chat_message(message, participant)))
-    return dump_chat_message(message, participant)
+    row = Attributed(message, participant)
+    unit.emit("chat_messages.update", jsonb_order(CHAT_MESSAGE.dump(row)))
+    return row
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -556,7 +487,7 @@ def _require_recording(bot):
 
 
 def list_participants(sb, project, bot_id, *, is_host=None, participant_id=None):
-    """GET /participants (6.25): the bot's participants but the bot, oldest first, as `(created_at, item)`.
+    """GET /participants (6.25): the bot's participants but the bot, oldest first.
 
     `is_host` is the raw query value (None when absent): `true`/`false` in any case, else a 400.
     """
@@ -575,13 +506,13 @@ def list_participants(sb, project, bot_id, *, is_host=None, participant_id=None)
                 continue
             if participant_id and participant["id"] != participant_id:
                 continue
-            rows.append((participant["created_at"], dump_participant(participant)))
+            rows.append(participant)
         return rows
 
 
 def list_participant_events(sb, project, bot_id, *, after=None, before=None):
     """GET /participant_events (6.24): events of participants but the bot, oldest first, `after`/`before`
-    strictly on `created_at` (raw query values). Returns `(created_at, item)` pairs."""
+    strictly on `created_at` (raw query values). Returns `Attributed` events."""
     with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
         after_at = parse_filter_datetime("after", after)
         before_at = parse_filter_datetime("before", before)
@@ -596,7 +527,7 @@ def list_participant_events(sb, project, bot_id, *, after=None, before=None):
                 continue
             if before_at is not None and not created < before_at:
                 continue
-            rows.append((event["created_at"], dump_participant_event(event, participant)))
+            rows.append(Attributed(event, participant))
         return rows
 
 
@@ -612,7 +543,7 @@ def list_chat_messages(sb, project, bot_id, *, updated_after=None):
                 continue
             if after_at is not None and not parse_stored_datetime(message["created_at"]) > after_at:
                 continue
-            rows.append((message["created_at"], dump_chat_message(message, participant)))
+            rows.append(Attributed(message, participant))
         return rows
 
 
@@ -650,7 +581,7 @@ def get_transcript(sb, project, bot_id, *, updated_after=None, async_transcripti
             participant = participants.get(utterance["participant_id"])
             if participant is None or not utterance["transcription"].get("transcript", ""):
                 continue
-            items.append(dump_utterance(utterance, participant))
+            items.append(Attributed(utterance, participant))
         return items
 
 
@@ -669,8 +600,9 @@ def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
 # ------------------------------------------------------------------------------------------------------
 
 
-def recording_url(sb, project, bot_id, base_url):
-    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s."""
+def recording_url(sb, project, bot_id, request):
+    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s, at
+    the sandbox's public URL (`request.public_url`: SANDBOX_PUBLIC_URL, else the request's allowed host)."""
     with sb.bot_unit(project, bot_id) as unit:
         recording = _require_recording(unit.bot)
         file = recording.get("file")
@@ -678,7 +610,7 @@ def recording_url(sb, project, bot_id, base_url):
         if not file or fmt not in media.MEDIA_TYPES:
             raise AttendeeError("No recording file found for bot", status=404)
         url = media.sign_recording_url(
-            base_url, unit.bot["id"], recording["id"], fmt, sb.now(project), sb.media_key
+            request.public_url, unit.bot["id"], recording["id"], fmt, sb.now(project), sb.media_key
         )
         return {"url": url, "start_timestamp_ms": file.get("start_timestamp_ms")}
 
@@ -761,11 +693,12 @@ def _async_completes(unit, step, at):
         _finish_async(unit, transcription, at)
 
 
-def create_async_transcription(sb, project, bot_id, read_body):
-    """POST /transcript (6.8), checks in the real view's order; `read_body()` is called only at check 8 (the body
-    is parsed lazily, 1.4). Returns the new transcription as the API shows it (`not_started`); it then moves to
-    `in_progress` at once (webhook) and to `complete` 60 s later (webhook), by a scripted step of the bot. Its
-    utterances are a copy of the real-time ones, made when it starts."""
+def create_async_transcription(sb, project, bot_id, body):
+    """POST /transcript (6.8), checks in the real view's order; the body (a `Body` of
+    `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new
+    transcription as it was created (`not_started`); it then moves to `in_progress` at once (webhook) and to
+    `complete` 60 s later (webhook), by a scripted step of the bot. Its utterances are a copy of the real-time
+    ones, made when it starts."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
         if not async_transcription_enabled(project):
@@ -789,15 +722,13 @@ def create_async_transcription(sb, project, bot_id, read_body):
             raise AttendeeError(
                 f"You cannot have more than {MAX_ASYNC_TRANSCRIPTIONS} async transcriptions per bot."
             )
-        body = read_body()
-        value = body.get("transcription_settings") if isinstance(body, dict) else None
-        settings = validate_async_transcription_settings(value)
+        settings = body.validated()
 
         at = sb.now(project)
         transcription = _new_doc(
             unit, "tran", at, state="not_started", failure_data=None, settings=settings, updated_at=to_stored(at)
         )
-        response = dump_async_transcription(transcription)
+        created = dict(transcription)  # the answer shows it as created: `not_started`
 
         # The task starts at once: in_progress, with the real-time utterances copied as its own.
         completion = {
@@ -826,7 +757,7 @@ def create_async_transcription(sb, project, bot_id, read_body):
                 )
                 sb.store.put(UTTERANCES, copy)
         _add_pending_step(unit, step)
-        return response
+        return created
 
 
 def _add_pending_step(unit, step):
@@ -851,7 +782,7 @@ def finish_async_transcription(sb, project, bot_id, transcription_id, *, failure
         raise SandboxInputError("failure_reasons must be a list of strings")
     with sb.bot_unit(project, bot_id) as unit:
         transcription = _find_async(unit, transcription_id)
-        return dump_async_transcription(_finish_async(unit, transcription, sb.now(project), failure_reasons))
+        return _finish_async(unit, transcription, sb.now(project), failure_reasons)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -1,25 +1,19 @@
-"""The HTTP layer, the only package that imports Flask. Its blueprints: the Attendee API (`/api/v1`) and the sandbox's own endpoints (`/sandbox`).
+"""The HTTP layer, the only package that imports Flask.
 
-Each API module may define `make_blueprint()` and `init_app(app)`; the handler modules of the bots API
-attach their handlers to `bots.ROUTES` when imported, so they are imported before its blueprint is made.
+Every JSON endpoint is a row of the endpoint table (sandbox/contract/endpoints.py), served by
+`sandbox.web.pipeline`; the modules here add what cannot be a row: the guards every request passes first,
+the request journal's hooks, the recording files (`media`), the dashboard and `GET /api/schema`. Each
+module may define `make_blueprint()` and `init_app(app)`.
 """
 
-from sandbox.web import (
-    bot_commands,
-    bot_data,
-    bots,
-    control,
-    dashboard,
-    guards,
-    schema,
-    webhook_deliveries,
-)
+from sandbox.web import dashboard, guards, journal, media, pipeline, schema
 
 # guards first: its Host check runs before every other hook (the request journal's included).
-API_MODULES = (guards, bot_data, bot_commands, control, webhook_deliveries, bots, dashboard, schema)
+API_MODULES = (guards, media, journal, dashboard, schema)
 
 
 def register_blueprints(app):
+    pipeline.register(app)
     for module in API_MODULES:
         if hasattr(module, "make_blueprint"):
             app.register_blueprint(module.make_blueprint())

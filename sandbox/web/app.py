@@ -62,7 +62,7 @@ def _register_error_handlers(app):
         """Paths the router cannot match under /api/v1 (e.g. `//`) are the catch-all's; paths outside the
         API (the real server's are Django HTML pages) answer JSON here."""
         if error.code == 404 and request.path.startswith("/api/v1/"):
-            from sandbox.web.bots import not_found
+            from sandbox.web.pipeline import not_found
 
             return not_found()
         return json_response(error.code, {"error": error.name})

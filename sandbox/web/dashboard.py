@@ -14,7 +14,7 @@ The script refreshes the live parts by fetching the same fragments the pages are
 
 Signing in stores the API key in a cookie scoped to `/sandbox/ui` (HttpOnly, SameSite=Strict); a POST
 whose `Origin` is another site is refused. Every action calls the same use cases as the Attendee API and
-the control API (`sandbox.service`, `sandbox.control`, `sandbox.meeting`), so what the dashboard does is
+the control API (`sandbox.usecases`), so what the dashboard does is
 what an API call would do, and it sends the same webhooks.
 """
 
@@ -33,14 +33,16 @@ from flask import (
 )
 
 from sandbox.contract import inputs
+from sandbox.contract import responses as shapes
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import meeting_platform
+from sandbox.contract.openapi import json_content, path_param, query_param, string
+from sandbox.contract.requests.bots import CREATE_BOT_BODY
 from sandbox.domain import lifecycle
-from sandbox.infra.webhooks.outbox import delivery_json
 from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
-from sandbox.web.pipeline import sandbox
+from sandbox.web.pipeline import parse_body, request_facts, sandbox
 
 COOKIE = "attendee_sandbox_key"
 PREFIX = "/sandbox/ui"
@@ -204,7 +206,7 @@ def _page_context(project):
 def _clock_context(project):
     sb = sandbox()
     stored = sb.store.get("projects", project["id"]) or project
-    return {"clock": control.clock_view(sb, stored)}
+    return {"clock": shapes.CLOCK.dump(control.clock_view(sb, stored))}
 
 
 def _bots_context(project):
@@ -239,19 +241,19 @@ def _bot_context(project, bot_id):
     bot = bots.get_bot(sb, project, bot_id)
     docs = sb.outbox.list_deliveries(project, bot_id=bot_id) if hasattr(sb.outbox, "list_deliveries") else []
     deliveries = [
-        {**delivery_json(doc), "tone": DELIVERY_TONES.get(doc["status"], "idle"), "summary": delivery_summary(doc)}
+        {**shapes.DELIVERY.dump(doc), "tone": DELIVERY_TONES.get(doc["status"], "idle"), "summary": delivery_summary(doc)}
         for doc in docs
     ]
-    participants = [item for _, item in meeting.list_participants(sb, project, bot_id)]
+    participants = shapes.PARTICIPANT.dump(meeting.list_participants(sb, project, bot_id), many=True)
     try:
-        transcript = meeting.get_transcript(sb, project, bot_id)
+        transcript = shapes.TRANSCRIPT.dump(meeting.get_transcript(sb, project, bot_id))
     except AttendeeError:
         transcript = []
     names = {p["uuid"]: p["name"] for p in participants}
     recording = None
     if (bot.get("recording") or {}).get("file"):
         try:
-            recording = meeting.recording_url(sb, project, bot_id, public_base_url())
+            recording = meeting.recording_url(sb, project, bot_id, request_facts())
             recording["format"] = bot["recording"].get("format") or "mp4"
         except AttendeeError:
             recording = None
@@ -259,7 +261,7 @@ def _bot_context(project, bot_id):
         "bot": bot_summary(bot),
         "metadata": bot.get("metadata"),
         "timeline": timeline(bot),
-        "pending_steps": steps["pending_steps"],
+        "pending_steps": shapes.STEP.dump(steps["pending_steps"], many=True),
         "deliveries": list(reversed(deliveries)),
         "participants": participants,
         "transcript": [{**u, "speaker": u.get("speaker_name") or names.get(u["speaker_uuid"]) or u["speaker_uuid"]}
@@ -350,7 +352,8 @@ def create_bot():
     if scenario and scenario != (project.get("scenario") or sandbox().scenario_of({}).name):
         body["metadata"] = {"sandbox_scenario": scenario}
     try:
-        bot, _ = bots.create_bot(sandbox(), project, body)
+        sb = sandbox()
+        bot = bots.create_bot(sb, project, parse_body(CREATE_BOT_BODY, body, sb, project))
     except AttendeeError as error:
         return _failed(error, url_for(".home"))
     target = url_for(".bot", bot_id=bot["id"])
@@ -366,11 +369,11 @@ def advance_clock():
     except ValueError:
         return _failed(AttendeeError("seconds must be a number"), back)
     try:
-        _, events = control.advance_clock(sandbox(), project, {"seconds": value})
+        events = control.advance_clock(sandbox(), project, {"seconds": value})["events"]
     except AttendeeError as error:
         return _failed(error, back)
     label = f"{value:g} s" if value < 60 else f"{value / 60:g} min"
-    applied = ", ".join(event["event_type"] for event in events) or "no scripted step was due"
+    applied = ", ".join(event.event_type for event in events) or "no scripted step was due"
     return _done(f"Clock advanced {label}: {applied}", back)
 
 
@@ -430,8 +433,8 @@ def add_utterance(bot_id):
         )
     except AttendeeError as error:
         return _failed(error, back)
-    if isinstance(item, dict) and item.get("dropped"):
-        return _failed(AttendeeError(f"Not stored: {item.get('reason') or 'the recording is not in progress'}"), back)
+    if isinstance(item, shapes.Dropped):
+        return _failed(AttendeeError(f"Not stored: {item.reason or 'the recording is not in progress'}"), back)
     return _done("Utterance added", back)
 
 
@@ -531,3 +534,125 @@ def clock_time(value):
 def pretty_json(value):
     return json.dumps(value, indent=2, ensure_ascii=False)
 
+
+# -- the document ---------------------------------------------------------------------------------------------
+
+HTML_MEDIA = "text/html"
+FORM_MEDIA = "application/x-www-form-urlencoded"
+OPENAPI_TAG = {"name": "Sandbox dashboard", "description": "The HTML dashboard at `/sandbox/ui`."}
+
+
+def obj(properties, required=None, additional=False):
+    schema = {"type": "object", "properties": properties, "additionalProperties": additional}
+    required = list(properties) if required is None else list(required)
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def openapi_paths():
+    """The dashboard's routes in the OpenAPI document (`GET /api/schema`): they are not rows of the endpoint
+    table (HTML pages and forms), so they say here what they answer."""
+    def page(operation_id, summary, description=None, parameters=None, status_codes=("200",)):
+        responses = {code: {"description": "An HTML page.", "content": {HTML_MEDIA: {"schema": string()}}} for code in status_codes}
+        op = {"operationId": operation_id, "summary": summary, "tags": ["Sandbox dashboard"], "responses": responses}
+        if description:
+            op["description"] = description
+        if parameters:
+            op["parameters"] = parameters
+        return op
+
+    def action(operation_id, summary, fields, parameters=None):
+        form = obj({name: schema for name, schema in fields.items()}, required=[], additional=True)
+        answer = obj({"ok": {"type": "boolean"}, "message": string(), "error": string(), "redirect": string()}, required=["ok"])
+        op = {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": ["Sandbox dashboard"],
+            "description": "A form of the dashboard (signed-in cookie). With `Accept: application/json` it answers "
+            "JSON; otherwise a 303 back to the page with `notice` or `error` in the query.",
+            "requestBody": {"required": False, "content": {FORM_MEDIA: {"schema": form}}},
+            "responses": {
+                "200": json_content("Done (`Accept: application/json`).", answer),
+                "303": {"description": "Done or refused: back to the page."},
+                "400": json_content("Refused, with the API's message (`Accept: application/json`).", answer),
+                "401": {"description": "Not signed in."},
+                "403": {"description": "A POST from another site."},
+            },
+        }
+        if parameters:
+            op["parameters"] = parameters
+        return op
+
+    bot = path_param("bot_id", "The bot's id.")
+    return {
+        "/sandbox/ui": {
+            "get": page(
+                "dashboard",
+                "The dashboard",
+                "Signed out: the sign-in form. Signed in: the project's bots with live state badges and a create form.",
+            )
+        },
+        "/sandbox/ui/": {"get": {"operationId": "dashboard_slash", "summary": "Redirects to /sandbox/ui", "tags": ["Sandbox dashboard"], "responses": {"302": {"description": "To /sandbox/ui."}}}},
+        "/sandbox/ui/sign-in": {
+            "post": {
+                "operationId": "dashboard_sign_in",
+                "summary": "Sign in with a project's API key",
+                "tags": ["Sandbox dashboard"],
+                "requestBody": {"required": True, "content": {FORM_MEDIA: {"schema": obj({"api_key": string()})}}},
+                "responses": {
+                    "303": {"description": "Signed in (an HttpOnly, SameSite=Strict cookie scoped to /sandbox/ui)."},
+                    "401": {"description": "The sign-in page saying the key is invalid.", "content": {HTML_MEDIA: {"schema": string()}}},
+                },
+            }
+        },
+        "/sandbox/ui/sign-out": {
+            "post": {"operationId": "dashboard_sign_out", "summary": "Sign out", "tags": ["Sandbox dashboard"], "responses": {"303": {"description": "Back to the sign-in page."}}}
+        },
+        "/sandbox/ui/bots": {
+            "post": action(
+                "dashboard_create_bot",
+                "Create a bot (POST /api/v1/bots), with a scenario",
+                {"meeting_url": string(), "bot_name": string(), "scenario": string()},
+            )
+        },
+        "/sandbox/ui/bots/{bot_id}": {
+            "get": page(
+                "dashboard_bot",
+                "One bot: timeline, webhook deliveries, transcript, participants, recording and buttons",
+                parameters=[bot, query_param("tab", "timeline, deliveries, transcript or participants.")],
+                status_codes=("200", "404"),
+            )
+        },
+        "/sandbox/ui/partials/bots": {"get": page("dashboard_bots_fragment", "The live regions of the bots list (HTML)", status_codes=("200", "401"))},
+        "/sandbox/ui/partials/bots/{bot_id}": {
+            "get": page("dashboard_bot_fragment", "The live regions of a bot's page (HTML)", parameters=[bot], status_codes=("200", "401", "404"))
+        },
+        "/sandbox/ui/clock/advance": {
+            "post": action("dashboard_advance_clock", "Advance the project's clock", {"seconds": string(), "back": string()})
+        },
+        "/sandbox/ui/bots/{bot_id}/leave": {"post": action("dashboard_leave", "Leave (POST /api/v1/bots/{id}/leave)", {}, [bot])},
+        "/sandbox/ui/bots/{bot_id}/events": {
+            "post": action("dashboard_inject_event", "Inject an event (meeting_ended, fatal_error)", {"type": string(), "sub_type": string()}, [bot])
+        },
+        "/sandbox/ui/bots/{bot_id}/participants": {
+            "post": action("dashboard_add_participant", "Add a participant", {"name": string(), "is_host": string()}, [bot])
+        },
+        "/sandbox/ui/bots/{bot_id}/utterances": {
+            "post": action(
+                "dashboard_add_utterance", "Add an utterance", {"speaker_uuid": string(), "text": string(), "duration_ms": string()}, [bot]
+            )
+        },
+        "/sandbox/ui/static/{filename}": {
+            "get": {
+                "operationId": "dashboard_static",
+                "summary": "The dashboard's stylesheet and script",
+                "tags": ["Sandbox dashboard"],
+                "parameters": [path_param("filename", "dashboard.css or dashboard.js")],
+                "responses": {
+                    "200": {"description": "The file.", "content": {"text/css": {"schema": string()}, "text/javascript": {"schema": string()}}},
+                    "404": {"description": "No such file."},
+                },
+            }
+        },
+    }

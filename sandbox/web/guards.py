@@ -33,9 +33,9 @@ WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")  # listening on every interface names
 BODY_METHODS = ("POST", "PUT", "PATCH")
 READ_CHUNK = 65536
 JSON_MEDIA = "application/json"
-# Blueprints of the control plane's JSON API (the dashboard posts forms with its own origin check; recording
-# files are fetched by media players of any page).
-JSON_CONTROL_BLUEPRINTS = ("sandbox_control", "sandbox_webhook_deliveries")
+# The blueprint of the control plane's JSON API, the control rows of the endpoint table (the dashboard posts
+# forms with its own origin check; recording files are fetched by media players of any page).
+JSON_CONTROL_BLUEPRINTS = ("sandbox_control",)
 # What Django's SecurityMiddleware and XFrameOptionsMiddleware add to every response of the real server.
 MIDDLEWARE_HEADERS = {
     "X-Frame-Options": "DENY",

@@ -12,6 +12,8 @@ Entry points (pure: no Flask, no store):
 * `check_bot_insert(parsed)`: the database errors of inserting the bot row (11.5). `parse_create_bot`
   runs it itself unless told `db_checks=False`.
 * `parse_patch_bot(body, now=...)` and `check_patch_bot_storage(changes)` for `PATCH /bots/{id}` (6.4).
+* `CREATE_BOT_BODY`, `PATCH_BOT_BODY`: those bodies as the endpoint table names them; `check_states` for the
+  `states` filter of `GET /bots`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from sandbox.contract.meeting_urls import (
     meeting_platform,
     normalize_meeting_url,
 )
+from sandbox.contract.requests import BodyRule
+from sandbox.contract.states import APP_SESSION_STATES, BOT_STATES
 from sandbox.contract.validators import first_surrogate, outside_bmp
 
 # --------------------------------------------------------------------------------------------------
@@ -608,3 +612,38 @@ def parse_patch_bot(body, *, now):
     (`check_patch_bot_storage`) are the caller's.
     """
     return load(PATCH_BOT, body, now=now)
+
+
+def _create_bot_body(data, context):
+    """`POST /bots`: every field check; the database's checks run in the use case, inside its transaction."""
+    settings = context.settings
+    return parse_create_bot(
+        data,
+        now=context.now,
+        voice_agents_enabled=settings.enable_voice_agents,
+        require_https_webhooks=settings.require_https_webhooks,
+        db_checks=False,
+    )
+
+
+def _patch_bot_body(data, context):
+    return parse_patch_bot(data, now=context.now)
+
+
+CREATE_BOT_BODY = BodyRule("CreateBotRequest", _create_bot_body, CreateBot)
+PATCH_BOT_BODY = BodyRule("PatchBotRequest", _patch_bot_body, PatchBot, required=False)
+
+# --------------------------------------------------------------------------------------------------
+# GET /bots filters (6.1)
+# --------------------------------------------------------------------------------------------------
+
+#: The states a `states` filter may name (the real view checks against the whole enum, app sessions' too).
+LISTED_STATES = (*(state for state in BOT_STATES if state not in APP_SESSION_STATES), *APP_SESSION_STATES)
+
+
+def check_states(name, states):
+    """The `states` filter of `GET /bots`: every value must be a state code (case-sensitive)."""
+    for state in states:
+        if state not in BOT_STATES:
+            raise AttendeeError(f"Invalid state: {state}. Valid states are: {', '.join(BOT_STATES)}")
+    return states

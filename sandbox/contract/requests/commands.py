@@ -1,7 +1,8 @@
 """The bodies of the bot commands (contract 6.12-6.16, 6.21-6.23), as the real server validates them.
 
 Serializers where the real view uses one (chat message and image reuse the create-bot ones), and the
-hand-written checks where the real view reads the body itself (`output_audio`).
+hand-written checks where the real view reads the body itself (`output_audio`, `change_gallery_view_page`);
+at the end, each body as the endpoint table names it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sandbox.contract.drf import (
 )
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.media_checks import decode_base64_lenient
+from sandbox.contract.requests import BodyRule
 from sandbox.contract.requests.bots import BOT_IMAGE, BotChatMessage, BotImage, load
 
 AUDIO_CONTENT_TYPES = ("audio/mp3",)
@@ -142,6 +144,57 @@ def parse_voice_agent_settings_patch(data, *, allowlist=None):
     return load(PATCH_VOICE_AGENT_SETTINGS, data, allowlist=allowlist)
 
 
+def parse_gallery_direction(data):
+    """`ChangeGalleryViewPageView` reads `direction` itself (default `next`; anything else means previous)."""
+    if not isinstance(data, dict):
+        raise AttendeeError(msg.GALLERY_BODY_NOT_AN_OBJECT)
+    return "next" if data.get("direction", "next") == "next" else "previous"
+
+
+# --------------------------------------------------------------------------------------------------
+# The bodies as the endpoint table names them
+# --------------------------------------------------------------------------------------------------
+
+#: `OutputAudioView` reads its body by hand: what its checks accept.
+OUTPUT_AUDIO_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": list(AUDIO_CONTENT_TYPES)},
+        "data": {"type": "string", "description": "Base64 MP3 data."},
+    },
+    "required": ["type", "data"],
+    "additionalProperties": False,
+    "description": "Audio for the bot to play.",
+}
+GALLERY_SCHEMA = {
+    "type": "object",
+    "properties": {"direction": {"type": "string", "enum": ["next", "previous"], "default": "next"}},
+    "additionalProperties": False,
+    "description": "Which gallery page to show; anything but `next` means previous.",
+}
+
+CHAT_MESSAGE_BODY = BodyRule("BotChatMessageRequest", lambda data, context: parse_chat_message(data), BotChatMessage)
+SPEECH_BODY = BodyRule("SpeechRequest", lambda data, context: parse_speech(data), Speech)
+OUTPUT_AUDIO_BODY = BodyRule("OutputAudioRequest", lambda data, context: parse_output_audio(data), OUTPUT_AUDIO_SCHEMA)
+OUTPUT_IMAGE_BODY = BodyRule("BotImage", lambda data, context: parse_output_image(data), BotImage)
+OUTPUT_VIDEO_BODY = BodyRule("OutputVideoRequest", lambda data, context: parse_output_video(data), OutputVideo)
+GALLERY_BODY = BodyRule(
+    "ChangeGalleryViewPageRequest", lambda data, context: parse_gallery_direction(data), GALLERY_SCHEMA, required=False
+)
+TRANSCRIPTION_SETTINGS_BODY = BodyRule(
+    "TranscriptionSettingsPatchRequest",
+    lambda data, context: parse_transcription_settings_patch(data),
+    PatchTranscriptionSettings,
+)
+VOICE_AGENT_SETTINGS_BODY = BodyRule(
+    "VoiceAgentSettingsPatchRequest",
+    lambda data, context: parse_voice_agent_settings_patch(
+        data, allowlist=context.settings.voice_agent_url_prefix_allowlist
+    ),
+    PatchVoiceAgentSettings,
+)
+
+
 __all__ = [
     "AUDIO_CONTENT_TYPES",
     "BotImage",
@@ -150,6 +203,7 @@ __all__ = [
     "PatchVoiceAgentSettings",
     "Speech",
     "parse_chat_message",
+    "parse_gallery_direction",
     "parse_output_audio",
     "parse_output_image",
     "parse_output_video",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sandbox.contract import jsonschemas as js
 from sandbox.contract import messages as msg
 from sandbox.contract.drf import JsonSchemaField, Serializer, ValidationError
+from sandbox.contract.errors import FieldErrors
+from sandbox.contract.requests import BodyRule
 from sandbox.contract.requests.bots import load
 
 
@@ -32,3 +34,16 @@ CREATE_ASYNC_TRANSCRIPTION = CreateAsyncTranscription()
 def validate_async_transcription_settings(value):
     """The settings of a new async transcription, or FieldErrors with the real messages."""
     return load(CREATE_ASYNC_TRANSCRIPTION, {"transcription_settings": value})["transcription_settings"]
+
+
+def parse_async_transcription(data, context=None):
+    """`TranscriptView.post`'s body: an object (DRF's `No data provided` and `Invalid data` otherwise) whose
+    `transcription_settings` are those of the new transcription."""
+    if data is None:
+        raise FieldErrors({"non_field_errors": [msg.NO_DATA]})
+    if not isinstance(data, dict):
+        raise FieldErrors({"non_field_errors": [msg.NOT_A_DICT.format(type(data).__name__)]})
+    return validate_async_transcription_settings(data.get("transcription_settings"))
+
+
+ASYNC_TRANSCRIPTION_BODY = BodyRule("AsyncTranscriptionRequest", parse_async_transcription, CreateAsyncTranscription)

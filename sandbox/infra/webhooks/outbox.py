@@ -39,7 +39,6 @@ from collections import deque
 from datetime import timedelta
 
 from sandbox.contract.datetimes import (
-    format_api_datetime,
     parse_stored_datetime,
     to_stored,
 )
@@ -424,36 +423,3 @@ class DeliveryOutbox:
         end = _monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, end - _monotonic()))
-
-
-def delivery_json(doc):
-    """A delivery as the log endpoints show it (times in the API's `Z` form)."""
-
-    def when(value):
-        return None if value is None else format_api_datetime(value)
-
-    return {
-        "id": doc["id"],
-        "bot_id": doc["bot_id"],
-        "trigger": doc["trigger"],
-        "url": doc["url"],
-        "status": doc["status"],
-        "idempotency_key": doc["idempotency_key"],
-        "signature": doc.get("signature"),
-        "payload": doc["payload"],
-        "attempts": [
-            {
-                "attempted_at": when(attempt["attempted_at"]),
-                "status_code": attempt["status_code"],
-                "error": attempt["error"],
-                "response_body": attempt["response_body"],
-                "duration_ms": attempt.get("duration_ms"),
-                "signature": attempt.get("signature"),
-            }
-            for attempt in doc["attempts"]
-        ],
-        "next_attempt_at": when(doc.get("next_attempt_at")),
-        "created_at": when(doc["created_at"]),
-    }
-
-

@@ -1,0 +1,565 @@
+"""The endpoint table: every JSON endpoint the sandbox serves, as data. No Flask here.
+
+From `ENDPOINTS` come the routes and their dispatch (sandbox/web/pipeline.py: `Allow`, OPTIONS, throttling,
+request parsing, the use case, the answer's schema and status) and the OpenAPI document served at
+`/api/schema` (sandbox/contract/openapi.py). Adding an endpoint is one row here, one use-case function and
+its tests.
+
+A row is an `Endpoint` (a path and what it answers every method with) holding one `Operation` per method.
+An operation names its use case (`"bots.leave"` is `sandbox.usecases.bots.leave`), which the pipeline
+calls as `use_case(sb, project, *path_arguments, body=..., <query parameters>=..., request=...)` with only
+what the row declares (`project` for the rows a project's token authenticates).
+
+Two kinds of rows:
+
+* `ATTENDEE`: the Attendee API under `/api/v1`, answered in the real server's order of checks
+  (docs/contract/conventions.md#order-of-checks): 406, 401, 429 for a POST of a throttled view, 405 with
+  the row's `Allow`, OPTIONS from the row, an injected fault, then the body and the use case;
+* `CONTROL`: the sandbox's own endpoints under `/sandbox`, with the control plane's rules (a project's
+  token, the admin token or nothing, JSON bodies only, the guards of sandbox/web/guards.py).
+
+When the body is read (`body_read`) follows the real view, which parses lazily (DRF's `request.data`):
+`FIRST` before anything else; `AFTER_LOOKUP` once the object exists (its 404 wins over the body's 400);
+`IN_USE_CASE` where the use case raises it, after its own checks (it is handed a `Body`). In every case
+the body is parsed and validated before the domain runs; only the moment its refusal is raised differs.
+
+Routes that are not rows, registered by hand: the Attendee API's catch-all (sandbox/web/pipeline.py),
+`GET /api/schema` (sandbox/web/schema.py), the signed recording files `GET /sandbox/media/<file>`
+(sandbox/web/media.py) and the dashboard `/sandbox/ui/...` (sandbox/web/dashboard.py): they answer files,
+HTML or forms, and document themselves.
+"""
+
+from dataclasses import dataclass, field
+
+from sandbox.contract import responses as shapes
+from sandbox.contract.datetimes import parse_filter_datetime
+from sandbox.contract.requests import AFTER_LOOKUP, FIRST, IN_USE_CASE
+from sandbox.contract.requests import bots as bot_bodies
+from sandbox.contract.requests import commands as command_bodies
+from sandbox.contract.requests import control as control_bodies
+from sandbox.contract.requests.transcripts import ASYNC_TRANSCRIPTION_BODY
+from sandbox.contract.responses import Attributed, Dropped
+
+ATTENDEE, CONTROL = "attendee", "control"
+PROJECT_TOKEN, ADMIN_TOKEN, OPEN = "project", "admin", "open"
+
+#: The order of methods in DRF's `Allow` header.
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: `renders` and `parses` of every view of the real server (DRF's defaults; its settings override neither).
+RENDERS = ["application/json", "text/html"]
+PARSES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+#: DRF's name of the catch-all view (`NotFoundView`).
+NOT_FOUND_VIEW = "Not Found"
+#: The use case that finds what a path's `<object_id>` names (for the 404 of an `AFTER_LOOKUP` body).
+LOOKUPS = {"bot": "bots.get_bot"}
+
+__all__ = [
+    "ATTENDEE",
+    "CONTROL",
+    "ENDPOINTS",
+    "AFTER_LOOKUP",
+    "FIRST",
+    "IN_USE_CASE",
+    "Answer",
+    "Endpoint",
+    "Operation",
+    "Param",
+    "RequestFacts",
+    "options_metadata",
+]
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What a use case may know of the request, as plain data: the URL of its scheme and host (`host_url`,
+    ending with `/`), where clients reach the sandbox (`public_url`: SANDBOX_PUBLIC_URL, else `host_url`), and
+    the request's absolute URL with its query string (`url`, for the links of a page)."""
+
+    host_url: str
+    public_url: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter. The pipeline reads its last value (Django's `QueryDict.get`), or all of them
+    (`many`), and hands it to the use case as the keyword `arg` (its name unless said; `""`: documented only,
+    such as the `cursor` the pagination reads). `check(name, value)`, when given, runs before the use case
+    and returns the value to hand over, or raises the contract's error."""
+
+    name: str
+    description: str
+    schema: dict = field(default_factory=lambda: {"type": "string"})
+    arg: str | None = None
+    many: bool = False
+    check: object = None
+
+    @property
+    def keyword(self):
+        return self.name if self.arg is None else self.arg
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One of several answers of an operation: a use case result of `type` is dumped with `schema` and
+    answered with `status`."""
+
+    type: type
+    status: int
+    schema: object
+    description: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of an endpoint.
+
+    * `response`: the schema the use case's result is dumped with (None: an empty answer), or a tuple of
+      `Answer`s when the result's type picks the status and shape; `paginated`: the result is a list, oldest
+      first, answered one cursor page at a time with a page schema (`next`, `previous`, `results`).
+    * `as_sent`: the answer keeps the metadata in the order the client sent it when the parsed body's field of
+      that name is not null (the real view answers from the object still in memory).
+    * `request`: the use case takes the request's facts (`RequestFacts`: its host and public URLs).
+    * `errors`: status -> what it means, for the document (a `(description, media type)` pair for a
+      non-JSON answer); the framework's own (401, 406, 415, 429) and the guards' are added by the kind of row.
+    * `published`: whether Attendee's published OpenAPI document has the operation (`x-published`).
+    """
+
+    use_case: str
+    operation_id: str
+    summary: str
+    response: object = None
+    status: int = 200
+    returns: str = "Done."
+    body: object = None
+    body_read: str = FIRST
+    query: tuple = ()
+    all_query: bool = False
+    paginated: bool = False
+    as_sent: str | None = None
+    request: bool = False
+    errors: dict = field(default_factory=dict)
+    description: str | None = None
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A path and its operations by method.
+
+    * `view_name`: what OPTIONS calls the real view (DRF's `get_view_name` of its class: `BotLeaveView` is
+      `Bot Leave`); `serializer`: the view's `serializer_class` when it is a generic view (OPTIONS then
+      describes it under `actions` for its POST and PUT).
+    * `throttled`: every POST counts against the project's throttle (contract 1.7), invalid ones too.
+    * `resource`: what `<object_id>` names (its lookup answers the 404 of an `AFTER_LOOKUP` body).
+    * `auth` (control rows): a project's token, the admin token (SANDBOX_ADMIN_TOKEN), or none.
+    """
+
+    rule: str
+    operations: dict
+    view_name: str = ""
+    kind: str = ATTENDEE
+    throttled: bool = False
+    resource: str | None = None
+    serializer: object = None
+    auth: str = PROJECT_TOKEN
+    description: str = ""
+
+    @property
+    def allow(self):
+        """The `Allow` header: its methods, HEAD with GET, and OPTIONS, in DRF's order."""
+        methods = set(self.operations) | {"OPTIONS"} | ({"HEAD"} if "GET" in self.operations else set())
+        return ", ".join(method for method in METHOD_ORDER if method in methods)
+
+
+def options_metadata(endpoint):
+    """DRF's `SimpleMetadata` answer to OPTIONS: the view's name and description, what it renders and
+    parses, and, for a generic view that allows POST or PUT, its serializer's fields under `actions`."""
+    body = {"name": endpoint.view_name, "description": endpoint.description, "renders": RENDERS, "parses": PARSES}
+    actions = {
+        method: serializer_fields(endpoint.serializer)
+        for method in ("PUT", "POST")
+        if method in endpoint.operations and endpoint.serializer is not None
+    }
+    if actions:
+        body["actions"] = actions
+    return body
+
+
+_DRF_TYPES = {"CharField": "string", "DateTimeField": "datetime"}  # DRF's label lookup; any other is "field"
+
+
+def serializer_fields(schema):
+    """`SimpleMetadata.get_serializer_info` of a response schema whose fields say which DRF field they are
+    (`metadata["drf"]`, and `read_only` for a model field DRF generates read-only): per field its `type`,
+    `required`, `read_only` and `label` (the name with spaces, first letter capitalised)."""
+    info = {}
+    for name, item in schema.fields.items():
+        kind = item.metadata.get("drf")
+        read_only = kind == "SerializerMethodField" or bool(item.metadata.get("read_only"))
+        label = name.replace("_", " ")
+        info[name] = {
+            "type": _DRF_TYPES.get(kind, "field"),
+            "required": not read_only,
+            "read_only": read_only,
+            "label": label[:1].upper() + label[1:],
+        }
+    return info
+
+
+# -- query parameters -------------------------------------------------------------------------------------
+
+DATETIME = {"type": "string", "format": "date-time"}
+CURSOR = Param("cursor", "Opaque pagination cursor taken from `next` or `previous`.", arg="")
+
+
+def after_time(name, description, check=None):
+    """A time filter; `check` parses it before the use case runs (else the use case parses it itself)."""
+    return Param(name, description + " ISO 8601; a time without offset is UTC.", DATETIME, check=check)
+
+
+LIST_BOTS_QUERY = (
+    CURSOR,
+    Param("meeting_url", "Exact match on the normalized meeting URL."),
+    Param("deduplication_key", "Exact match on the deduplication key."),
+    Param(
+        "states",
+        "Only bots in these states; repeat the parameter for several (case-sensitive).",
+        {"type": "array", "items": shapes.enum(bot_bodies.LISTED_STATES)},
+        many=True,
+        check=bot_bodies.check_states,
+    ),
+    after_time("join_at_after", "Only bots whose `join_at` is strictly after this time.", parse_filter_datetime),
+    after_time("join_at_before", "Only bots whose `join_at` is strictly before this time.", parse_filter_datetime),
+)
+ASYNC_ID = Param("async_transcription_id", "Use this async transcription instead of the real-time one.")
+
+# -- what the operations answer ----------------------------------------------------------------------------
+
+BOT_404 = 'Bot not found: `{"error":"Bot not found"}`.'
+STORED_OR_DROPPED = "Not stored, as the real server would not store it."
+
+
+def stored_or_dropped(schema, description):
+    return (
+        Answer(Attributed, 201, schema, description),
+        Answer(Dropped, 200, shapes.DROPPED, STORED_OR_DROPPED),
+    )
+
+
+def bot_command(use_case, operation_id, summary, body, body_read, **extra):
+    """A POST command of a bot in a meeting: an empty 200 once accepted."""
+    errors = {400: "Invalid body, or the bot cannot do this now.", 404: BOT_404, **extra.pop("errors", {})}
+    return Operation(
+        use_case, operation_id, summary, returns="The request was accepted.", body=body, body_read=body_read,
+        errors=errors, **extra,
+    )
+
+
+def bot_action(use_case, operation_id, summary, returns, refused, **extra):
+    """A POST action of the bots API that answers the bot (its body is ignored)."""
+    return Operation(
+        use_case, operation_id, summary, shapes.BOT, returns=returns, errors={400: refused, 404: BOT_404},
+        description=extra.pop("description", "The request body is ignored."), **extra,
+    )
+
+
+BOT = "/api/v1/bots/<object_id>"
+
+
+def bot_route(suffix, view_name, operations, **extra):
+    return Endpoint(f"{BOT}/{suffix}", operations, view_name, resource="bot", **extra)
+
+
+def sandbox_bot_route(suffix, operations):
+    return Endpoint(f"/sandbox/bots/<object_id>/{suffix}", operations, kind=CONTROL)
+
+
+# -- the table ---------------------------------------------------------------------------------------------
+
+ENDPOINTS = (
+    # ---- the Attendee bots API (docs/contract/bots-endpoints.md) ----
+    Endpoint(
+        "/api/v1/bots",
+        {
+            "GET": Operation(
+                "bots.list_bots", "listBots", "List the project's bots.", shapes.BOT_PAGE, paginated=True,
+                returns="A page of bots.", query=LIST_BOTS_QUERY,
+                errors={400: "Invalid `states`, `join_at_after` or `join_at_before` value."},
+            ),
+            "POST": Operation(
+                "bots.create_bot", "createBot", "Create a bot.", shapes.BOT, status=201,
+                returns="The bot: `joining` with a `join_requested` event, or `scheduled` with no events.",
+                body=bot_bodies.CREATE_BOT_BODY, as_sent="join_at",
+                errors={
+                    400: "Invalid fields, or a refused creation (credits, limits, deduplication, ...).",
+                    500: ("Server error page for some malformed bodies (a JSON array or string, a non-string "
+                          "`meeting_url`).", "text/html"),
+                },
+            ),
+        },
+        "Bot List Create", throttled=True, serializer=shapes.BOT,
+    ),
+    Endpoint(
+        BOT,
+        {
+            "GET": Operation("bots.get_bot", "getBot", "Get a bot.", shapes.BOT, returns="The bot.",
+                             errors={404: BOT_404}),
+            "PATCH": Operation(
+                "bots.patch_bot", "patchBot", "Update a bot.", shapes.BOT,
+                returns="The updated bot; its state is unchanged.", body=bot_bodies.PATCH_BOT_BODY,
+                body_read=AFTER_LOOKUP, as_sent="metadata",
+                description="`metadata` can change in any state; the other fields only while `scheduled`.",
+                errors={400: "Invalid fields, or a change only allowed while scheduled.", 404: BOT_404},
+            ),
+            "DELETE": Operation(
+                "bots.delete_bot", "deleteBot", "Delete a scheduled bot.", returns="The bot was deleted.",
+                errors={400: "The bot is not scheduled.", 404: BOT_404},
+            ),
+        },
+        "Bot Detail", resource="bot",
+    ),
+    bot_route("leave", "Bot Leave", {"POST": bot_action(
+        "bots.leave", "leaveBot", "Make the bot leave the meeting.",
+        "The bot, now `leaving`, with a `leave_requested`/`user_requested` event.",
+        "The bot is in a state that cannot leave.",
+    )}),
+    bot_route("transcript", "Transcript", {
+        "GET": Operation(
+            "meeting.get_transcript", "getTranscript", "Get the bot's transcript.", shapes.TRANSCRIPT,
+            returns="Utterances with text, ordered by `timestamp_ms` (not paginated).",
+            query=(
+                after_time("updated_after", "Only utterances updated strictly after this time."),
+                ASYNC_ID,
+                Param("split_on_turns", "Re-split utterances at turn boundaries using word timings.",
+                      {"type": "boolean"}, arg=""),
+            ),
+            errors={400: "Invalid `updated_after`, or the async transcription is not complete.",
+                    404: "Bot, recording or async transcription not found."},
+        ),
+        "POST": Operation(
+            "meeting.create_async_transcription", "createAsyncTranscription", "Start a post-meeting transcription.",
+            shapes.ASYNC_TRANSCRIPTION, returns="The new transcription, `not_started`.",
+            body=ASYNC_TRANSCRIPTION_BODY, body_read=IN_USE_CASE, published=False,
+            errors={400: "Not enabled, bot not `ended`, no audio chunks, too many, or invalid settings.",
+                    404: "Bot or recording not found."},
+        ),
+        "DELETE": Operation(
+            "meeting.delete_transcript", "deleteTranscript", "Delete the bot's real-time (or one async) transcript.",
+            returns="The utterances were deleted.", query=(
+                Param("async_transcription_id", "Delete this async transcription's utterances instead."),
+            ),
+            published=False, errors={404: "Bot, recording or async transcription not found."},
+        ),
+    }),
+    bot_route("recording", "Recording", {"GET": Operation(
+        "meeting.recording_url", "getRecording", "Get a download URL of the bot's recording.", shapes.RECORDING,
+        returns="A signed URL valid for 30 minutes.", request=True,
+        errors={404: "Bot, recording or recording file not found."},
+    )}),
+    bot_route("chat_messages", "Chat Messages", {"GET": Operation(
+        "meeting.list_chat_messages", "listChatMessages", "List the chat messages the bot received.",
+        shapes.CHAT_MESSAGE_PAGE, paginated=True, returns="A page of chat messages.",
+        query=(CURSOR, after_time("updated_after", "Only messages created strictly after this time.")),
+        errors={400: "Invalid `updated_after`."},
+    )}, serializer=shapes.CHAT_MESSAGE),
+    bot_route("send_chat_message", "Send Chat Message", {"POST": bot_command(
+        "commands.send_chat_message", "sendChatMessage", "Send a chat message.",
+        command_bodies.CHAT_MESSAGE_BODY, AFTER_LOOKUP,
+        errors={500: "The chat message request could not be created."},
+    )}, throttled=True),
+    bot_route("speech", "Speech", {"POST": bot_command(
+        "commands.speech", "outputSpeech", "Speak text in the meeting.", command_bodies.SPEECH_BODY, AFTER_LOOKUP,
+        request=True,
+    )}, throttled=True),
+    bot_route("output_audio", "Output Audio", {"POST": bot_command(
+        "commands.output_audio", "outputAudio", "Play MP3 audio in the meeting.",
+        command_bodies.OUTPUT_AUDIO_BODY, FIRST,
+    )}, throttled=True),
+    bot_route("output_image", "Output Image", {"POST": bot_command(
+        "commands.output_image", "outputImage", "Show an image as the bot's video.",
+        command_bodies.OUTPUT_IMAGE_BODY, IN_USE_CASE,
+    )}, throttled=True),
+    bot_route("output_video", "Output Video", {"POST": bot_command(
+        "commands.output_video", "outputVideo", "Play an MP4 video in the meeting.",
+        command_bodies.OUTPUT_VIDEO_BODY, AFTER_LOOKUP,
+    )}, throttled=True),
+    bot_route("delete_data", "Delete Data", {"POST": bot_action(
+        "bots.delete_data", "deleteBotData", "Delete the bot's recording, transcript, participants and chat messages.",
+        "The bot, now `data_deleted`.", "The bot is neither `ended` nor `fatal_error`, or deleting failed.",
+        description="Metadata and events are kept. The request body is ignored.",
+    )}),
+    bot_route("pause_recording", "Pause Recording", {"POST": bot_action(
+        "bots.pause_recording", "pauseRecording", "Pause the bot's recording.",
+        "The bot, now `joined_recording_paused`.",
+        "The bot cannot pause recording, or did not within about a second.",
+    )}, throttled=True),
+    bot_route("resume_recording", "Resume Recording", {"POST": bot_action(
+        "bots.resume_recording", "resumeRecording", "Resume the bot's recording.", "The bot, now `joined_recording`.",
+        "The bot cannot resume recording, or did not within about a second.",
+    )}, throttled=True),
+    bot_route("admit_from_waiting_room", "Admit From Waiting Room", {"POST": Operation(
+        "commands.admit_from_waiting_room", "admitFromWaitingRoom", "Admit everyone from the Zoom waiting room.",
+        returns="The request was accepted.", description="The request body is ignored.", published=False,
+        errors={400: "Not a Zoom bot, not joined, or admitting failed.", 404: BOT_404},
+    )}, throttled=True),
+    bot_route("change_gallery_view_page", "Change Gallery View Page", {"POST": bot_command(
+        "commands.change_gallery_view_page", "changeGalleryViewPage", "Show another page of the Zoom gallery view.",
+        command_bodies.GALLERY_BODY, IN_USE_CASE, published=False,
+        description="Zoom web SDK bots recording in gallery view only.",
+    )}, throttled=True),
+    bot_route("transcription_settings", "Transcription Settings", {"PATCH": Operation(
+        "commands.update_transcription_settings", "updateTranscriptionSettings", "Change the closed-captions language.",
+        returns="The settings were updated.", body=command_bodies.TRANSCRIPTION_SETTINGS_BODY, body_read=IN_USE_CASE,
+        published=False,
+        errors={400: "Invalid body, or the bot cannot change these settings now.", 404: BOT_404},
+    )}),
+    bot_route("voice_agent_settings", "Voice Agent Settings", {"PATCH": Operation(
+        "commands.update_voice_agent_settings", "updateVoiceAgentSettings", "Change the voice agent page.",
+        returns="The settings were updated.", body=command_bodies.VOICE_AGENT_SETTINGS_BODY, body_read=IN_USE_CASE,
+        errors={400: "Invalid body, or the bot cannot change these settings now.", 404: BOT_404},
+    )}),
+    bot_route("participant_events", "Participant Events", {"GET": Operation(
+        "meeting.list_participant_events", "listParticipantEvents", "List participant events.",
+        shapes.PARTICIPANT_EVENT_PAGE, paginated=True, returns="A page of participant events.",
+        query=(
+            after_time("after", "Only events created strictly after this time."),
+            after_time("before", "Only events created strictly before this time."),
+            CURSOR,
+        ),
+        errors={400: "Invalid `after` or `before`."},
+    )}, serializer=shapes.PARTICIPANT_EVENT),
+    bot_route("participants", "Participants", {"GET": Operation(
+        "meeting.list_participants", "listParticipants", "List the meeting's participants.",
+        shapes.PARTICIPANT_PAGE, paginated=True, returns="A page of participants.",
+        query=(
+            CURSOR,
+            Param("id", "Only the participant with this id.", arg="participant_id"),
+            Param("is_host", "`true` or `false`, case-insensitive.", {"type": "boolean"}),
+        ),
+        errors={400: "Invalid `is_host`."},
+    )}, serializer=shapes.PARTICIPANT),
+    # ---- the sandbox's control plane (README, "Controlling the sandbox") ----
+    Endpoint("/sandbox/projects", {"POST": Operation(
+        "control.create_project", "sandbox_create_project", "Create an isolated project", shapes.PROJECT,
+        status=201, returns="The project, with its credentials.", body=control_bodies.PROJECT_BODY,
+        description="A new project with its own API key, webhook secret, clock, bots, journal and faults. "
+        "Open unless SANDBOX_ADMIN_TOKEN is set.",
+    )}, kind=CONTROL, auth=ADMIN_TOKEN),
+    Endpoint("/sandbox/reset", {"POST": Operation(
+        "control.reset", "sandbox_reset", "Restore the fixtures", shapes.RESET,
+        returns="How many fixture projects and bots there are now.",
+        description="Every project, bot, journal entry and fault is replaced by the bundled fixtures.",
+    )}, kind=CONTROL, auth=ADMIN_TOKEN),
+    Endpoint("/sandbox/scenarios", {"GET": Operation(
+        "control.scenario_catalogue", "sandbox_scenarios", "The scenario catalogue", shapes.SCENARIO_CATALOGUE,
+        returns="Every scenario.", description="Scenarios script what bots do by themselves; pick one per "
+        "project or per bot (metadata `sandbox_scenario`).",
+    )}, kind=CONTROL, auth=OPEN),
+    Endpoint("/sandbox/clock", {"GET": Operation(
+        "control.clock_view", "sandbox_clock", "The project's clock", shapes.CLOCK,
+        returns="Now, on the project's clock.",
+    )}, kind=CONTROL),
+    Endpoint("/sandbox/clock/advance", {"POST": Operation(
+        "control.advance_clock", "sandbox_advance_clock", "Time travel", shapes.CLOCK_ADVANCED,
+        returns="The new clock and the events applied on the way.", body=control_bodies.ADVANCE_CLOCK_BODY,
+        description="Moves the project's clock forward; every scripted step that falls due on the way is applied "
+        "in time order, stamped with its due time, and its webhooks are sent.",
+    )}, kind=CONTROL),
+    sandbox_bot_route("events", {"POST": Operation(
+        "control.inject_event", "sandbox_inject_event", "Apply a bot event now", shapes.BOT, returns="The bot.",
+        body=control_bodies.INJECT_EVENT_BODY, errors={404: BOT_404},
+        description="Through the state machine, as if the bot reported it (e.g. `meeting_ended`, `fatal_error` "
+        "with a sub-type); the scenario's follow-up steps start as after a real one.",
+    )}),
+    sandbox_bot_route("advance", {"POST": Operation(
+        "control.advance_bot", "sandbox_advance_bot", "Apply the bot's next scripted steps now", shapes.BOT_ADVANCED,
+        returns="The bot, the steps applied and those left.", body=control_bodies.ADVANCE_BOT_BODY,
+        errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("steps", {"GET": Operation(
+        "control.bot_steps", "sandbox_bot_steps", "The bot's scenario and pending steps", shapes.BOT_STEPS,
+        returns="What the bot will do next, and when.", errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("participants", {"POST": Operation(
+        "meeting.add_participant", "sandbox_add_participant", "A participant joins the bot's meeting",
+        shapes.PARTICIPANT, status=201, returns="The participant.", body=control_bodies.PARTICIPANT_BODY,
+        errors={404: BOT_404},
+    )}),
+    Endpoint("/sandbox/bots/<object_id>/participants/<uuid>/events", {"POST": Operation(
+        "meeting.participant_event", "sandbox_participant_event",
+        "A participant event (join, leave, speech, host change)",
+        (
+            Answer(Attributed, 201, shapes.PARTICIPANT_EVENT, "The stored participant event."),
+            Answer(dict, 200, shapes.PARTICIPANT, "`update`: the participant (never stored)."),
+            Answer(Dropped, 200, shapes.DROPPED, "A speech event the bot's settings do not record."),
+        ),
+        body=control_bodies.PARTICIPANT_EVENT_BODY,
+        errors={404: "Bot not found, or no participant with that uuid."},
+    )}, kind=CONTROL),
+    sandbox_bot_route("utterances", {"POST": Operation(
+        "meeting.add_utterance", "sandbox_add_utterance", "Someone says something (a transcript.update)",
+        stored_or_dropped(shapes.UTTERANCE, "The utterance, as GET /transcript shows it."),
+        body=control_bodies.UTTERANCE_BODY, errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("chat_messages", {"POST": Operation(
+        "meeting.add_chat_message", "sandbox_add_chat_message", "Someone writes in the meeting chat",
+        stored_or_dropped(shapes.CHAT_MESSAGE, "The message, as GET /chat_messages shows it."),
+        body=control_bodies.CHAT_MESSAGE_BODY, errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("recording_file", {"POST": Operation(
+        "meeting.upload_recording", "sandbox_recording_file", "The bot uploads its recording now",
+        shapes.RECORDING_FILE, status=201, returns="The recording file.", body=control_bodies.RECORDING_FILE_BODY,
+        errors={404: BOT_404},
+    )}),
+    Endpoint("/sandbox/requests", {
+        "GET": Operation(
+            "journal.list_requests", "sandbox_requests", "The project's /api/v1 requests, newest first",
+            shapes.JOURNAL, returns="The request journal.", all_query=True,
+            query=(
+                Param("method", "Only this method."),
+                Param("path", "Only this path; `*` matches one segment."),
+                Param("status", "Only this status code.", {"type": "integer"}),
+                Param("limit", "At most this many entries (100 by default).", {"type": "integer", "minimum": 1}),
+            ),
+        ),
+        "DELETE": Operation(
+            "journal.clear_requests", "sandbox_clear_requests", "Forget the journal", shapes.DELETED,
+            returns="How many entries went.",
+        ),
+    }, kind=CONTROL),
+    Endpoint("/sandbox/faults", {
+        "POST": Operation(
+            "faults.add_fault", "sandbox_add_fault", "Inject a fault", shapes.FAULT, status=201, returns="The fault.",
+            body=control_bodies.FAULT_BODY,
+            description="The next matching /api/v1 requests of the project wait `delay_ms` and/or answer `status` "
+            "with `body`, before anything changes. At most SANDBOX_DELAYED_REQUESTS_PER_PROJECT (32) requests of "
+            "a project and SANDBOX_DELAYED_REQUESTS_LIMIT (128) in all wait at once; one more is answered 429 "
+            '`{"error": ...}` at once, without running.',
+        ),
+        "GET": Operation("faults.list_faults", "sandbox_faults", "The project's live faults", shapes.FAULT_LIST,
+                         returns="The faults."),
+        "DELETE": Operation("faults.clear_faults", "sandbox_clear_faults", "Remove every fault", shapes.DELETED,
+                            returns="How many went."),
+    }, kind=CONTROL),
+    Endpoint("/sandbox/faults/<fault_id>", {
+        "GET": Operation("faults.get_fault", "sandbox_fault", "One fault", shapes.FAULT, returns="The fault.",
+                         errors={404: '`{"error": "Fault not found"}`.'}),
+        "DELETE": Operation("faults.remove_fault", "sandbox_remove_fault", "Remove one fault", shapes.DELETED,
+                            returns='`{"deleted": 1}`.', errors={404: '`{"error": "Fault not found"}`.'}),
+    }, kind=CONTROL),
+    Endpoint("/sandbox/webhooks/deliveries", {"GET": Operation(
+        "deliveries.list_deliveries", "sandbox_webhook_deliveries", "The project's webhook deliveries, oldest first",
+        shapes.DELIVERY_LIST, returns="Each delivery with its payload, signature and attempts.",
+        query=(
+            Param("bot_id", "Only this bot's."),
+            Param("trigger", "Only this trigger.", shapes.enum(shapes.TRIGGERS)),
+            Param("status", "Only deliveries in this status.", shapes.enum(shapes.DELIVERY_STATUSES)),
+        ),
+    )}, kind=CONTROL),
+    Endpoint("/sandbox/webhooks/deliveries/<delivery_id>/redeliver", {"POST": Operation(
+        "deliveries.redeliver", "sandbox_redeliver", "Send a settled delivery again", shapes.DELIVERY, status=202,
+        returns="The delivery, pending again (same key and data, three more attempts).",
+        errors={404: '`{"error": "Delivery not found"}`.', 409: "The delivery is still pending."},
+    )}, kind=CONTROL),
+)

@@ -1,0 +1,191 @@
+"""The bodies of the sandbox's own control plane (`/sandbox/...`): not the real server's, the sandbox's.
+
+Each is a `BodyRule` of the endpoint table with its OpenAPI description. The control plane refuses bad input
+with a 400 `{"error": "<what is wrong>"}` (`SandboxInputError`). The checks of projects, the clock, injected
+events, scripted steps and faults live with their use cases and domain objects, which receive the JSON object
+as sent; the meeting's bodies are checked here (their fields, present and of the right kind) and handed to
+`sandbox.usecases.meeting` as keyword arguments. The limits the documents state are the ones enforced, and
+tests/test_openapi_limits.py proves it for each of them.
+"""
+
+from sandbox.contract.errors import SandboxInputError
+from sandbox.contract.inputs import check_fields
+from sandbox.contract.requests import BodyRule, passed_as_sent
+from sandbox.contract.responses import EVENT_TYPES, FAULT_METHODS, PARTICIPANT_EVENT_TYPES, ref
+
+PROJECT_NAME_MAX_LENGTH = 255
+MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
+MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
+MAX_DELAY_MS = 60_000  # the longest fault delay
+
+PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host")
+PARTICIPANT_EVENT_FIELDS = ("event_type", "event_data", "timestamp_ms")
+UTTERANCE_FIELDS = ("speaker_uuid", "text", "duration_ms", "timestamp_ms", "source_id")
+CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id")
+RECORDING_FILE_FIELDS = ("start_timestamp_ms",)
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+
+
+def _object(properties, required=(), **extra):
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {**schema, "additionalProperties": False, **extra}
+
+
+def _nullable(schema):
+    return {**schema, "nullable": True}
+
+
+def _check_uuid(body, name, optional=False):
+    value = body.get(name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+        raise SandboxInputError(f"{name} must be a non-empty string")
+
+
+def parse_participant(data, context=None):
+    body = check_fields(data, PARTICIPANT_FIELDS, required=("name",))
+    if not isinstance(body["name"], str):
+        raise SandboxInputError("name must be a string")
+    _check_uuid(body, "uuid", optional=True)
+    if not isinstance(body.get("is_host", False), bool):
+        raise SandboxInputError("is_host must be true or false")
+    return body
+
+
+def parse_participant_event(data, context=None):
+    return check_fields(data, PARTICIPANT_EVENT_FIELDS, required=("event_type",))
+
+
+def parse_utterance(data, context=None):
+    body = check_fields(data, UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
+    _check_uuid(body, "speaker_uuid")
+    return body
+
+
+def parse_chat_message(data, context=None):
+    body = check_fields(data, CHAT_FIELDS, required=("sender_uuid", "text"))
+    _check_uuid(body, "sender_uuid")
+    return body
+
+
+def parse_recording_file(data, context=None):
+    return check_fields(data, RECORDING_FILE_FIELDS)
+
+
+PROJECT_BODY = BodyRule(
+    "SandboxCreateProjectRequest",
+    passed_as_sent,
+    _object(
+        {
+            "name": {**STRING, "minLength": 1, "maxLength": PROJECT_NAME_MAX_LENGTH},
+            "webhooks": {"type": "array", "items": ref("SandboxWebhookSubscription"), "maxItems": MAX_PROJECT_WEBHOOKS},
+            "zoom_credentials": {"type": "boolean", "default": True},
+            "scenario": {**STRING, "description": "The project's default scenario (GET /sandbox/scenarios)."},
+        }
+    ),
+    required=False,
+)
+ADVANCE_CLOCK_BODY = BodyRule(
+    "SandboxAdvanceClockRequest",
+    passed_as_sent,
+    _object({"seconds": {"type": "number", "minimum": 0, "maximum": MAX_ADVANCE_SECONDS}}, required=["seconds"]),
+)
+INJECT_EVENT_BODY = BodyRule(
+    "SandboxInjectEventRequest",
+    passed_as_sent,
+    _object(
+        {
+            "type": {**STRING, "enum": list(EVENT_TYPES)},
+            "sub_type": _nullable(STRING),
+            "metadata": _nullable({"type": "object"}),
+        },
+        required=["type"],
+    ),
+)
+ADVANCE_BOT_BODY = BodyRule(
+    "SandboxAdvanceBotRequest",
+    passed_as_sent,
+    _object({"steps": {"oneOf": [{**INTEGER, "minimum": 1}, {**STRING, "enum": ["all"]}], "default": 1}}),
+    required=False,
+)
+PARTICIPANT_BODY = BodyRule(
+    "SandboxAddParticipantRequest",
+    parse_participant,
+    _object(
+        {"name": STRING, "uuid": STRING, "user_uuid": _nullable(STRING), "is_host": {"type": "boolean"}},
+        required=["name"],
+    ),
+    arguments=True,
+)
+PARTICIPANT_EVENT_BODY = BodyRule(
+    "SandboxParticipantEventRequest",
+    parse_participant_event,
+    _object(
+        {
+            "event_type": {**STRING, "enum": [*PARTICIPANT_EVENT_TYPES, "update"]},
+            "event_data": {"type": "object", "description": 'For `update`: `{"isHost": {"before": .., "after": ..}}`.'},
+            "timestamp_ms": INTEGER,
+        },
+        required=["event_type"],
+    ),
+    arguments=True,
+)
+UTTERANCE_BODY = BodyRule(
+    "SandboxUtteranceRequest",
+    parse_utterance,
+    _object(
+        {
+            "speaker_uuid": STRING,
+            "text": STRING,
+            "duration_ms": {**INTEGER, "minimum": 0},
+            "timestamp_ms": INTEGER,
+            "source_id": {**STRING, "description": "Saving the same source id again replaces the utterance."},
+        },
+        required=["speaker_uuid", "text", "duration_ms"],
+    ),
+    arguments=True,
+)
+CHAT_MESSAGE_BODY = BodyRule(
+    "SandboxChatMessageRequest",
+    parse_chat_message,
+    _object(
+        {
+            "sender_uuid": STRING,
+            "text": STRING,
+            "to": {**STRING, "enum": ["everyone", "only_bot"]},
+            "additional_data": {"type": "object"},
+            "source_id": STRING,
+        },
+        required=["sender_uuid", "text"],
+    ),
+    arguments=True,
+)
+RECORDING_FILE_BODY = BodyRule(
+    "SandboxRecordingFileRequest",
+    parse_recording_file,
+    _object({"start_timestamp_ms": INTEGER}),
+    required=False,
+    arguments=True,
+)
+FAULT_BODY = BodyRule(
+    "SandboxCreateFaultRequest",
+    passed_as_sent,
+    _object(
+        {
+            "method": {**STRING, "enum": list(FAULT_METHODS)},
+            "path": STRING,
+            "status": _nullable({**INTEGER, "minimum": 100, "maximum": 599}),
+            "body": {"description": "The JSON body to answer (default: an `error` naming the status)."},
+            "headers": {"type": "object", "additionalProperties": STRING},
+            "delay_ms": {**INTEGER, "minimum": 0, "maximum": MAX_DELAY_MS},
+            "times": _nullable({**INTEGER, "minimum": 1}),
+            "retry_after": {**INTEGER, "minimum": 0, "description": "A 429's Retry-After."},
+        },
+        required=["path"],
+    ),
+)

@@ -1,0 +1,62 @@
+"""The request journal's hooks: every `/api/v1` request is timed and recorded for the project it authenticated
+as (or whose key it carried), with a bounded sample of its body (`GET /sandbox/requests` shows them)."""
+
+import time
+from datetime import timedelta
+
+from flask import current_app, g, request
+
+from sandbox.contract.responses import JOURNAL_BODY_LIMIT
+from sandbox.web.guards import body_sample
+
+
+def init_app(app):
+    app.before_request(_journal_start)
+    app.after_request(_journal_record)
+
+
+def _sandbox():
+    return current_app.extensions["sandbox"]
+
+
+def _journal_start():
+    req = request._get_current_object()
+    if _is_api_path(req.path):
+        g.journal_start = (time.perf_counter(), _sandbox().clock.wall_now())
+
+
+def _journal_record(response):
+    start = g.pop("journal_start", None)
+    if start is None:
+        return response
+    started, wall_start = start
+    duration_ms = (time.perf_counter() - started) * 1000
+    req = request._get_current_object()
+    try:
+        project = g.get("project") or _project_from_header()
+        if project is not None:
+            offset = project.get("clock_offset_seconds", 0.0)
+            _sandbox().journal.record(
+                project["id"],
+                method=req.method,
+                path=req.path,
+                query=req.query_string.decode("utf-8", "replace"),
+                status=response.status_code,
+                time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
+                duration_ms=duration_ms,
+                body=body_sample(JOURNAL_BODY_LIMIT),
+            )
+    except Exception:  # the journal must never break a request
+        pass
+    return response
+
+
+def _project_from_header():
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) == 2 and parts[0].lower() == "token":
+        return _sandbox().project_for_key(parts[1])
+    return None
+
+
+def _is_api_path(path):
+    return path == "/api/v1" or path.startswith("/api/v1/")
