@@ -166,7 +166,9 @@ def _load_bots(file, data, project_ids, scenario_book):
         join_at = to_stored(check.datetime(join_at, f"{path}.join_at")) if join_at is not None else None
         start = "scheduled" if join_at and (not events or events[0].get("type") == "staged") else "ready"
         try:
-            replayed = lifecycle.replay(bot_id, stored_events, start_state=start, join_at=join_at)
+            replayed = lifecycle.replay(
+                bot_id, stored_events, start_state=start, join_at=join_at, settings=item.get("settings")
+            )
         except AttendeeError as exc:
             check.fail(f"{path}.events", f"the state machine refuses this history: {exc.message}")
         state = replayed["state"]
@@ -213,7 +215,7 @@ def _load_bots(file, data, project_ids, scenario_book):
                 "meeting_url": meeting_url,
                 "platform": platform,
                 "state": state,
-                "events": stored_events,
+                "events": replayed["events"],  # with the metadata the real server gives each event
                 "recording": {
                     "id": check.optional(item, "recording_id", path, str, "rec_" + bot_id[4:]),
                     "state": recording_state,

@@ -114,7 +114,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     bot = new_bot(sb.ids, project["id"], parsed, scenario=scenario, now=now)
     unit = Unit(sb, project, bot)
     if parsed["join_at"] is None:
-        sb.apply(unit, "join_requested", at=now, metadata={"source": "api"})
+        sb.apply(unit, "join_requested", at=now)  # its metadata: {"source": "api"} (5.7)
     else:
         bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], bot_model.platform_key(bot), now)
         unit.dirty = True
