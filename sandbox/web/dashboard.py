@@ -35,6 +35,7 @@ from flask import (
 from sandbox.contract import inputs
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.domain import lifecycle
 from sandbox.infra.webhooks.outbox import delivery_json
@@ -105,6 +106,7 @@ def make_blueprint():
     bp.after_request(_headers)
     bp.app_template_filter("clock_time")(clock_time)
     bp.app_template_filter("pretty_json")(pretty_json)
+    bp.app_template_filter("jsonb_json")(jsonb_json)
     return bp
 
 
@@ -530,4 +532,10 @@ def clock_time(value):
 
 def pretty_json(value):
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def jsonb_json(value):
+    """A stored JSONB object (metadata) as the real server shows it: compact, keys in JSONB order (Jinja's
+    `tojson` would sort them). The template escapes it."""
+    return json.dumps(jsonb_order(value), ensure_ascii=False, separators=(",", ":"))
 
