@@ -17,6 +17,7 @@ from sandbox.contract.datetimes import parse_query_datetime, to_stored
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.domain import lifecycle
+from sandbox.domain.project import CAPABILITIES
 from sandbox.domain.scenarios import ScenarioError, load_scenarios
 
 API_KEY_RE = re.compile(r"^[A-Za-z0-9]{32}$")
@@ -127,7 +128,10 @@ def _load_projects(file, data, scenario_book):
                 "name": check.optional(item, "name", path, str, project_id),
                 "api_key": api_key,
                 "webhook_secret": secret,
-                "zoom_credentials": check.optional(item, "zoom_credentials", path, bool, True),
+                **{
+                    name: check.optional(item, name, path, bool, default)
+                    for name, (default, _) in CAPABILITIES.items()
+                },
                 "scenario": scenario,
                 "webhooks": webhooks,
                 "clock_offset_seconds": 0.0,

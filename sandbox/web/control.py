@@ -23,7 +23,7 @@ from sandbox.contract.errors import AttendeeError, BodyTooLarge, SandboxInputErr
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.contract.responses import dump_bot
 from sandbox.domain import journal
-from sandbox.usecases import control, meeting
+from sandbox.usecases import commands, control, meeting
 from sandbox.web.guards import body_sample, control_body_too_large_message, read_body
 from sandbox.web.pipeline import authenticate, sandbox
 from sandbox.web.responses import error_response, json_response
@@ -90,6 +90,15 @@ def create_project():
     return ok(control.public_project(project), 201)
 
 
+def update_project(project_id):
+    """PATCH /sandbox/projects/{id} (authenticated with that project's key): change any creation field or
+    capability; 200 with the project."""
+    project = authenticate()
+    if project["id"] != project_id:
+        raise SandboxInputError("Project not found", status=404)
+    return ok(control.public_project(control.update_project(sandbox(), project, body_object())))
+
+
 def reset():
     """POST /sandbox/reset: restore the fixtures and clear everything else."""
     admin()
@@ -141,16 +150,19 @@ def bot_steps(object_id):
 
 # -- the meeting's course (sandbox/usecases/meeting.py does the work) ------------------------------------------------
 
-PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host")
+PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host", "is_the_bot", "timestamp_ms")
 PARTICIPANT_EVENT_FIELDS = ("event_type", "event_data", "timestamp_ms")
 UTTERANCE_FIELDS = ("speaker_uuid", "text", "duration_ms", "timestamp_ms", "source_id")
-CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id")
+AUDIO_CHUNK_FIELDS = ("speaker_uuid", "timestamp_ms", "duration_ms", "text")
+CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id", "timestamp")
 RECORDING_FILE_FIELDS = ("start_timestamp_ms",)
+MEDIA_FIELDS = ("media_type",)
 
 
 def add_participant(object_id):
-    """POST /sandbox/bots/{id}/participants {"name", "uuid"?, "user_uuid"?, "is_host"?}: a participant joins
-    (a `join` participant event); 201 with the participant as GET /participants shows it."""
+    """POST /sandbox/bots/{id}/participants {"name", "uuid"?, "user_uuid"?, "is_host"?, "is_the_bot"?,
+    "timestamp_ms"?}: a participant joins (a `join` participant event at the platform's `timestamp_ms`); 201
+    with the participant as GET /participants shows it (the bot's own participant is stored but never listed)."""
     project = authenticate()
     body = inputs.check_fields(body_object(), PARTICIPANT_FIELDS, required=("name",))
     if not isinstance(body["name"], str):
@@ -183,21 +195,55 @@ def add_utterance(object_id):
 
 def add_chat_message(object_id):
     """POST /sandbox/bots/{id}/chat_messages {"sender_uuid", "text", "to"?, "additional_data"?,
-    "source_id"?}: 201 with the message as GET /chat_messages shows it; 200 `{"dropped": true, ...}` when
-    the real server would not store it."""
+    "source_id"?, "timestamp"?}: 201 with the message as GET /chat_messages shows it; 200
+    `{"dropped": true, ...}` when the real server would not store it."""
     project = authenticate()
     body = inputs.check_fields(body_object(), CHAT_FIELDS, required=("sender_uuid", "text"))
     _check_uuid(body, "sender_uuid")
     return _stored_or_dropped(meeting.add_chat_message(sandbox(), project, object_id, **body))
 
 
+def add_audio_chunk(object_id):
+    """POST /sandbox/bots/{id}/audio_chunks {"speaker_uuid", "timestamp_ms", "duration_ms"?, "text"?}: the
+    speaker's audio, recorded with no utterance (real-time transcription off); 201 with the chunk; 200
+    `{"dropped": true, ...}` when the real bot would not record it."""
+    project = authenticate()
+    body = inputs.check_fields(body_object(), AUDIO_CHUNK_FIELDS, required=("speaker_uuid", "timestamp_ms"))
+    return _stored_or_dropped(meeting.add_audio_chunk(sandbox(), project, object_id, **body))
+
+
 def recording_file(object_id):
     """POST /sandbox/bots/{id}/recording_file {"start_timestamp_ms"?}: the recording file exists from now on
-    (GET /recording answers its URL); 201 with `{"uploaded_at", "start_timestamp_ms"}`."""
+    (GET /recording answers its URL); `null` says the first buffer's time was never recorded; 201 with
+    `{"uploaded_at", "start_timestamp_ms"}`."""
     project = authenticate()
     body = inputs.check_fields(body_object(), RECORDING_FILE_FIELDS)
     item = meeting.upload_recording(sandbox(), project, object_id, **body)
     return ok({**item, "uploaded_at": format_api_datetime(item["uploaded_at"])}, 201)
+
+
+# -- media playback (sandbox/usecases/commands.py does the work) ----------------------------------------------
+
+
+def media_requests(object_id):
+    """GET /sandbox/bots/{id}/media: the bot's media requests, oldest first, each with its state now."""
+    return ok({"results": commands.media_requests(sandbox(), authenticate(), object_id)})
+
+
+def media_start(object_id):
+    """POST /sandbox/bots/{id}/media/start {"media_type": "audio"|"video"}: the bot process picks up the oldest
+    enqueued request of that type; 200 with it, now playing."""
+    project = authenticate()
+    body = inputs.check_fields(body_object(), MEDIA_FIELDS, required=MEDIA_FIELDS)
+    return ok(commands.start_media(sandbox(), project, object_id, body["media_type"]))
+
+
+def media_finish(object_id):
+    """POST /sandbox/bots/{id}/media/finish {"media_type": "audio"|"video"}: the playing request of that type
+    ends; 200 with it, finished."""
+    project = authenticate()
+    body = inputs.check_fields(body_object(), MEDIA_FIELDS, required=MEDIA_FIELDS)
+    return ok(commands.finish_media(sandbox(), project, object_id, body["media_type"]))
 
 
 def _check_uuid(body, name, optional=False):
@@ -306,6 +352,7 @@ def fault_delete(fault_id):
 
 ROUTES = (
     ("/projects", ["POST"], create_project),
+    ("/projects/<project_id>", ["PATCH"], update_project),
     ("/reset", ["POST"], reset),
     ("/scenarios", ["GET"], scenarios),
     ("/clock", ["GET"], get_clock),
@@ -317,7 +364,11 @@ ROUTES = (
     ("/bots/<object_id>/participants/<uuid>/events", ["POST"], participant_event),
     ("/bots/<object_id>/utterances", ["POST"], add_utterance),
     ("/bots/<object_id>/chat_messages", ["POST"], add_chat_message),
+    ("/bots/<object_id>/audio_chunks", ["POST"], add_audio_chunk),
     ("/bots/<object_id>/recording_file", ["POST"], recording_file),
+    ("/bots/<object_id>/media", ["GET"], media_requests),
+    ("/bots/<object_id>/media/start", ["POST"], media_start),
+    ("/bots/<object_id>/media/finish", ["POST"], media_finish),
     ("/requests", ["GET"], requests_list),
     ("/requests", ["DELETE"], requests_clear),
     ("/faults", ["POST"], faults_create),

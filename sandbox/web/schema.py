@@ -16,6 +16,7 @@ from sandbox.contract.openapi import (
     add_sandbox_paths,
     build_openapi,
 )
+from sandbox.domain.project import CAPABILITIES
 from sandbox.web.guards import public_base_url
 from sandbox.web.responses import json_response as respond
 
@@ -182,6 +183,24 @@ def sandbox_schemas():
         {"dropped": {"type": "boolean", "enum": [True]}, "reason": string(), "participant": ref("Participant")},
         description="What the real server would not have stored (the participant is created anyway).",
     )
+    capability_flags = {
+        name: {"type": "boolean", "default": default, "description": meaning}
+        for name, (default, meaning) in CAPABILITIES.items()
+    }
+    epoch_ms = {"type": "integer", "minimum": 0, "description": "Epoch milliseconds, as the platform reports them."}
+    media_request = obj(
+        {
+            "id": string(pattern="^media_"),
+            "media_type": string(enum=["audio", "video"]),
+            "command": string(enum=["output_audio", "speech", "output_video"]),
+            "state": string(enum=["enqueued", "playing", "finished", "dropped"]),
+            "duration_ms": nullable({"type": "integer", "description": "null: until the bot leaves (a looping video)."}),
+            "created_at": string(format="date-time"),
+            "started_at": nullable(string(format="date-time")),
+            "ended_at": nullable(string(format="date-time")),
+        },
+        description="A media request of the bot (the real server's BotMediaRequest), in its state now.",
+    )
     return {
         "SandboxWebhookSubscription": webhook,
         "SandboxProject": obj(
@@ -193,16 +212,19 @@ def sandbox_schemas():
                 "zoom_credentials": {"type": "boolean"},
                 "scenario": string(),
                 "webhooks": {"type": "array", "items": ref("SandboxWebhookSubscription")},
+                **{name: {"type": "boolean"} for name in CAPABILITIES if name != "zoom_credentials"},
             }
         ),
         "SandboxCreateProjectRequest": obj(
             {
-                "name": string(maxLength=255),
+                "name": nullable(string(maxLength=255, description="null: the project's id.")),
                 "webhooks": {"type": "array", "items": ref("SandboxWebhookSubscription"), "maxItems": 2},
-                "zoom_credentials": {"type": "boolean", "default": True},
+                "zoom_credentials": capability_flags["zoom_credentials"],
                 "scenario": string(description="The project's default scenario (GET /sandbox/scenarios)."),
+                **{name: flag for name, flag in capability_flags.items() if name != "zoom_credentials"},
             },
             required=[],
+            description="Every field is optional; PATCH changes only the fields it sends.",
         ),
         "SandboxReset": obj({"reset": {"type": "boolean"}, "projects": {"type": "integer"}, "bots": {"type": "integer"}}),
         "SandboxScenarioCatalogue": obj(
@@ -214,6 +236,7 @@ def sandbox_schemas():
                         {
                             "name": string(),
                             "description": string(),
+                            "media": string(enum=["automatic", "manual"], description="How its bots play media requests."),
                             "on": {"type": "object", "additionalProperties": {"type": "array", "items": string()}},
                         }
                     ),
@@ -312,7 +335,14 @@ def sandbox_schemas():
             {"steps": {"oneOf": [{"type": "integer", "minimum": 1}, string(enum=["all"])], "default": 1}}, required=[]
         ),
         "SandboxAddParticipantRequest": obj(
-            {"name": nullable(string()), "uuid": string(), "user_uuid": nullable(string()), "is_host": {"type": "boolean"}},
+            {
+                "name": nullable(string()),
+                "uuid": string(),
+                "user_uuid": nullable(string()),
+                "is_host": {"type": "boolean"},
+                "is_the_bot": {"type": "boolean", "description": "The bot's own participant: stored, never listed, no webhook."},
+                "timestamp_ms": {**epoch_ms, "description": "The join event's time as the platform reports it (default: now)."},
+            },
             required=["name"],
         ),
         "SandboxParticipantEventRequest": obj(
@@ -340,10 +370,36 @@ def sandbox_schemas():
                 "to": string(enum=["everyone", "only_bot"]),
                 "additional_data": {"type": "object"},
                 "source_id": string(),
+                "timestamp": {"type": "integer", "minimum": 0, "description": "Epoch seconds, as the platform reports them (default: now)."},
             },
             required=["sender_uuid", "text"],
         ),
-        "SandboxRecordingFileRequest": obj({"start_timestamp_ms": {"type": "integer"}}, required=[]),
+        "SandboxRecordingFileRequest": obj(
+            {"start_timestamp_ms": nullable({**epoch_ms, "description": "null: the first buffer's time was never recorded."})},
+            required=[],
+        ),
+        "SandboxAudioChunkRequest": obj(
+            {
+                "speaker_uuid": string(),
+                "timestamp_ms": epoch_ms,
+                "duration_ms": {"type": "integer", "minimum": 0, "default": 1000},
+                "text": nullable(string(description="What a transcription provider would hear in it.")),
+            },
+            required=["speaker_uuid", "timestamp_ms"],
+        ),
+        "SandboxAudioChunk": obj(
+            {
+                "id": string(pattern="^chk_"),
+                "speaker_name": nullable(string()),
+                "speaker_uuid": string(),
+                "timestamp_ms": {"type": "integer"},
+                "duration_ms": {"type": "integer"},
+                "text": nullable(string()),
+            }
+        ),
+        "SandboxMediaRequest": media_request,
+        "SandboxMediaRequestList": obj({"results": {"type": "array", "items": ref("SandboxMediaRequest")}}),
+        "SandboxMediaCommand": obj({"media_type": string(enum=["audio", "video"])}),
     }
 
 
@@ -394,6 +450,20 @@ def _control_paths():
                     "403": error("The admin token is wrong."),
                 },
             }
+        },
+        "/sandbox/projects/{project_id}": {
+            "patch": project_operation(
+                "sandbox_update_project",
+                "Change a project's fields and capabilities",
+                {
+                    "200": json_content("The project.", ref("SandboxProject")),
+                    "400": BAD_INPUT,
+                    "404": error('`{"error": "Project not found"}`: the id is not the authenticated project\'s.'),
+                },
+                description="Any of the creation fields (a fixture project's too); what is not sent stays.",
+                parameters=[path_param("project_id", "The project's id (`proj_...`).")],
+                body=json_body(ref("SandboxCreateProjectRequest")),
+            )
         },
         "/sandbox/reset": {
             "post": {
@@ -511,6 +581,51 @@ def _meeting_paths():
                 {"201": json_content("The message, as GET /chat_messages shows it.", ref("ChatMessage")), "200": dropped, "400": BAD_INPUT, "404": BOT_NOT_FOUND},
                 parameters=[BOT_ID],
                 body=json_body(ref("SandboxChatMessageRequest")),
+            )
+        },
+        "/sandbox/bots/{object_id}/audio_chunks": {
+            "post": project_operation(
+                "sandbox_add_audio_chunk",
+                "The bot records a speaker's audio with no utterance (for async transcription)",
+                {"201": json_content("The audio chunk.", ref("SandboxAudioChunk")), "200": dropped, "400": BAD_INPUT, "404": BOT_NOT_FOUND},
+                parameters=[BOT_ID],
+                body=json_body(ref("SandboxAudioChunkRequest")),
+            )
+        },
+        "/sandbox/bots/{object_id}/media": {
+            "get": project_operation(
+                "sandbox_media_requests",
+                "The bot's media requests and their states",
+                {"200": json_content("Oldest first.", ref("SandboxMediaRequestList")), "404": BOT_NOT_FOUND},
+                parameters=[BOT_ID],
+            )
+        },
+        "/sandbox/bots/{object_id}/media/start": {
+            "post": project_operation(
+                "sandbox_media_start",
+                "The bot process picks up the oldest enqueued request of a type",
+                {
+                    "200": json_content("The request, playing.", ref("SandboxMediaRequest")),
+                    "400": BAD_INPUT,
+                    "404": BOT_NOT_FOUND,
+                    "409": error("One of that type is already playing, or none is enqueued."),
+                },
+                parameters=[BOT_ID],
+                body=json_body(ref("SandboxMediaCommand")),
+            )
+        },
+        "/sandbox/bots/{object_id}/media/finish": {
+            "post": project_operation(
+                "sandbox_media_finish",
+                "The playing request of a type ends",
+                {
+                    "200": json_content("The request, finished.", ref("SandboxMediaRequest")),
+                    "400": BAD_INPUT,
+                    "404": BOT_NOT_FOUND,
+                    "409": error("None of that type is playing."),
+                },
+                parameters=[BOT_ID],
+                body=json_body(ref("SandboxMediaCommand")),
             )
         },
         "/sandbox/bots/{object_id}/recording_file": {
