@@ -60,8 +60,9 @@ def create_bot(sb, project, body):
     1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
     3. field validation (`parse_create_bot`), then the sandbox's own check of `sandbox_scenario`;
     4. a Zoom URL needs the project's Zoom credentials; 5. external storage settings need the project's
-    external media storage credentials (then they are stored with the bot's settings); 6. the concurrency limit; 7. the "transaction": row errors,
-    deduplication conflict, the chat message to a participant, the bot-level webhooks.
+    external media storage credentials (then they are stored with the bot's settings); 6. the concurrency
+    limit; 7. the "transaction": row errors, deduplication conflict, the chat message to a participant, the
+    bot-level webhooks.
 
     An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
     script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's

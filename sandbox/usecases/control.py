@@ -64,7 +64,11 @@ def check_admin(settings, header_value):
 
 # -- projects and reset -------------------------------------------------------------------------------
 
-PROJECT_FIELDS = ("name", "webhooks", "zoom_credentials", "scenario", *(c for c in CAPABILITIES if c != "zoom_credentials"))
+# The fields a create or PATCH body may set: the first four as ever (messages list them in this order), then the
+# other capabilities.
+PROJECT_FIELDS = (
+    "name", "webhooks", "zoom_credentials", "scenario", *(name for name in CAPABILITIES if name != "zoom_credentials")
+)
 
 
 def _project_fields(sb, body):
