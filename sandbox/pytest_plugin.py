@@ -13,7 +13,9 @@
 * `attendee_sandbox_settings` (session): override it in a conftest to configure the server, e.g.
   `{"step_delays": {"left_meeting": 0.5}}` (any setting of `create_app`).
 * the marker `@pytest.mark.attendee_project(scenario=..., zoom_credentials=..., name=...)` sets the fields
-  of the test's `sandbox_project`.
+  of the test's `sandbox_project` (any field of `POST /sandbox/projects`, the capabilities included:
+  `google_tts_credentials`, `async_transcription`, `transcription_credentials`,
+  `external_media_storage_credentials`).
 
 Only the standard library is used to talk to the server; the server itself is created only when a test
 asks for one of the fixtures.
@@ -187,7 +189,8 @@ class SandboxServer:
         return _call(self.base_url, method, path, body, headers)
 
     def create_project(self, **fields):
-        """`POST /sandbox/projects` (fields: name, webhooks, zoom_credentials, scenario): a new project."""
+        """`POST /sandbox/projects` (fields: name, webhooks, scenario, zoom_credentials and the other
+        capabilities): a new project."""
         return SandboxProject(self, self.control("POST", "/sandbox/projects", fields))
 
     def __repr__(self):
@@ -258,7 +261,7 @@ class SandboxProject:
 
     def add_participant(self, bot_id, name, **fields):
         """`POST /sandbox/bots/{id}/participants`: someone joins the bot's meeting (fields: uuid,
-        user_uuid, is_host); returns the participant."""
+        user_uuid, is_host, is_the_bot, timestamp_ms); returns the participant."""
         return self.control("POST", f"/sandbox/bots/{bot_id}/participants", {"name": name, **fields})
 
     def add_utterance(self, bot_id, speaker_uuid, text, duration_ms=1000, **fields):
@@ -420,7 +423,7 @@ class WebhookReceiver:
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "attendee_project(**fields): fields of the test's sandbox_project (scenario, zoom_credentials, name)",
+        "attendee_project(**fields): fields of the test's sandbox_project (scenario, zoom_credentials, name, ...)",
     )
 
 

@@ -130,7 +130,13 @@ def test_project_creation_starts_the_projects_clock_at_the_wall_clock(client):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ({"nme": "typo"}, "Unknown field(s): nme. Allowed fields: name, webhooks, zoom_credentials, scenario"),
+        (
+            {"nme": "typo"},
+            "Unknown field(s): nme. Allowed fields: name, webhooks, zoom_credentials, scenario, google_tts_credentials, "
+            "async_transcription, transcription_credentials, external_media_storage_credentials",
+        ),
+        ({"async_transcription": "no"}, "async_transcription must be true or false"),
+        ({"external_media_storage_credentials": None}, "external_media_storage_credentials must be true or false"),
         ({"name": ""}, "name must be a non-empty string of at most 255 characters"),
         ({"name": 5}, "name must be a non-empty string of at most 255 characters"),
         ({"name": "x" * 256}, "name must be a non-empty string of at most 255 characters"),

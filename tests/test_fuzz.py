@@ -59,7 +59,8 @@ BODY_KEYS = [
     # the control API
     "name", "triggers", "zoom_credentials", "scenario", "seconds", "steps", "sub_type", "uuid", "speaker_uuid",
     "duration_ms", "is_host", "event_type", "method", "path", "status", "body", "headers", "delay_ms", "times",
-    "retry_after", "format",
+    "retry_after", "format", "is_the_bot", "timestamp_ms", "timestamp", "start_timestamp_ms", "media_type",
+    "google_tts_credentials", "async_transcription", "transcription_credentials", "external_media_storage_credentials",
 ]
 QUERY_KEYS = ["cursor", "states", "meeting_url", "deduplication_key", "join_at_after", "join_at_before", "limit",
               "method", "path", "status", "bot_id", "trigger", "updated_after"]
@@ -108,6 +109,8 @@ scalars = (
             "leave_requested",
             "everyone",
             "happy_path",
+            "audio",
+            "video",
             "mp3",
             "all",
             "*",

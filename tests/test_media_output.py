@@ -37,6 +37,17 @@ def post(client, action, body=None, bot_id=MEET_BOT, **kwargs):
     return call(client, "POST", bot_id, action, body, **kwargs)
 
 
+def media(client, bot_id=MEET_BOT):
+    """The bot's media requests as the control plane shows them (GET /sandbox/bots/{id}/media)."""
+    response = client.get(f"/sandbox/bots/{bot_id}/media", headers=AUTH)
+    assert response.status_code == 200, response.data
+    return response.json["results"]
+
+
+def states(client, bot_id=MEET_BOT):
+    return [item["state"] for item in media(client, bot_id)]
+
+
 def b64(data):
     return base64.b64encode(data).decode()
 
@@ -78,11 +89,19 @@ def test_speech_gets_an_empty_200_and_is_queued_as_audio(client, sandbox):
             "text": text,
             "text_to_speech_settings": SPEECH_SETTINGS,
             "duration_ms": 2000,  # 5 words at 150 words a minute
-            "media": "audio",
-            "starts_at": "2026-11-30T12:00:00+00:00",
-            "ends_at": "2026-11-30T12:00:02+00:00",
         }
     ]
+    [request] = media(client)
+    assert request == {
+        "id": request["id"],
+        "media_type": "audio",
+        "command": "speech",
+        "state": "enqueued",
+        "duration_ms": 2000,
+        "created_at": "2026-11-30T12:00:00Z",
+        "started_at": None,
+        "ended_at": None,
+    }
 
 
 def test_speech_of_one_word_lasts_at_least_a_second():
@@ -185,16 +204,21 @@ def test_speech_is_throttled_like_every_media_post(make_app):
 # ====================================================================================== output_audio
 
 
-@freeze_time(FROZEN)
-def test_output_audio_gets_an_empty_200_and_plays_for_the_mp3s_duration(client, sandbox):
-    response = post(client, "output_audio", AUDIO_BODY)
-    assert_empty_200(response)
-    check_openapi("POST", MEET_BOT, "output_audio", response)
-    recorded = commands_of(sandbox, MEET_BOT)[-1]
-    assert recorded["command"] == "output_audio"
-    assert (recorded["type"], recorded["bytes"], recorded["duration_ms"]) == ("audio/mp3", len(RECORDING_MP3), 3030)
-    assert recorded["starts_at"] == "2026-11-30T12:00:00+00:00"
-    assert recorded["ends_at"] == "2026-11-30T12:00:03.030204+00:00"
+def test_output_audio_gets_an_empty_200_and_plays_for_the_mp3s_duration_once_picked_up(client, sandbox):
+    with freeze_time(FROZEN) as frozen:
+        response = post(client, "output_audio", AUDIO_BODY)
+        assert_empty_200(response)
+        check_openapi("POST", MEET_BOT, "output_audio", response)
+        recorded = commands_of(sandbox, MEET_BOT)[-1]
+        assert recorded["command"] == "output_audio"
+        assert (recorded["type"], recorded["bytes"], recorded["duration_ms"]) == ("audio/mp3", len(RECORDING_MP3), 3030)
+        assert states(client) == ["enqueued"]
+        frozen.tick(1)  # media_starts: the bot process picks it up
+        [playing] = media(client)
+        assert (playing["state"], playing["started_at"], playing["duration_ms"]) == ("playing", "2026-11-30T12:00:01Z", 3030)
+        frozen.tick(3.030204)
+        [finished] = media(client)
+        assert (finished["state"], finished["ended_at"]) == ("finished", "2026-11-30T12:00:04.030204Z")
 
 
 def test_mp3_duration_is_the_sum_of_its_frames():
@@ -292,20 +316,32 @@ def test_output_audio_over_10_mb_exceeds_the_blob_limit(make_app):
     }
 
 
-def test_a_second_audio_while_one_plays_is_accepted_and_queued_after_it(client, sandbox):
+def test_a_second_audio_while_one_plays_is_accepted_and_played_after_it(client):
     with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_audio", AUDIO_BODY))
-        frozen.tick(1)
+        frozen.tick(1.5)
         assert_empty_200(post(client, "output_audio", {"type": "audio/mp3", "data": b64(mp3_frames(100))}))
-    first, second = commands_of(sandbox, MEET_BOT)
-    assert second["starts_at"] == first["ends_at"]
-    assert second["duration_ms"] == 2612
+        assert states(client) == ["playing", "enqueued"]
+        frozen.tick(2.530204)
+        first, second = media(client)
+        assert (first["state"], second["state"]) == ("finished", "playing")
+        assert second["started_at"] == first["ended_at"] == "2026-11-30T12:00:04.030204Z"
+        assert second["duration_ms"] == 2612
+
+
+def test_a_second_audio_while_the_first_is_still_enqueued_is_accepted_too(client):
+    with freeze_time(FROZEN):
+        body = {"text": "one two three four five", "text_to_speech_settings": SPEECH_SETTINGS}
+        assert_empty_200(post(client, "speech", body))
+        assert_empty_200(post(client, "output_audio", AUDIO_BODY))
+        assert_empty_200(post(client, "speech", body))
+        assert states(client) == ["enqueued", "enqueued", "enqueued"]
 
 
 def test_playing_audio_blocks_a_video_until_it_ends(client):
     with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_audio", AUDIO_BODY))
-        frozen.tick(3)
+        frozen.tick(4)  # playing since 12:00:01, until 12:00:04.030204
         response = post(client, "output_video", {"url": VIDEO_URL})
         assert response.status_code == 400
         assert response.json == {"error": "Bot is already playing media. Please wait for it to finish."}
@@ -313,14 +349,15 @@ def test_playing_audio_blocks_a_video_until_it_ends(client):
         assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
 
 
-def test_speech_is_audio_and_blocks_a_video_too(client):
+def test_a_video_is_accepted_while_speech_is_still_enqueued_and_refused_once_it_plays(client):
     with freeze_time(FROZEN) as frozen:
         body = {"text": "one two three four five", "text_to_speech_settings": SPEECH_SETTINGS}
         assert_empty_200(post(client, "speech", body))
+        assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))  # the speech is only enqueued
+        frozen.tick(1)
+        assert states(client) == ["playing", "playing"]
         response = post(client, "output_video", {"url": VIDEO_URL})
         assert response.json == {"error": "Bot is already playing media. Please wait for it to finish."}
-        frozen.tick(2)
-        assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
 
 
 # ====================================================================================== output_image
@@ -359,8 +396,10 @@ def test_output_image_from_a_bot_that_is_not_joined_cannot_play_media(client, st
 
 
 def test_output_image_while_a_video_plays_is_refused_before_the_body_is_read(client):
-    with freeze_time(FROZEN):
+    with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
+        assert_empty_200(post(client, "output_image", IMAGE_BODY))  # the video is only enqueued
+        frozen.tick(1)
         response = post(client, "output_image", {})
     assert response.status_code == 400
     assert response.data == b'{"error":"Bot is already playing a video. Please wait for it to finish."}'
@@ -408,21 +447,26 @@ def test_output_image_of_a_json_array_is_not_a_dictionary(client):
 # ====================================================================================== output_video
 
 
-@freeze_time(FROZEN)
 def test_output_video_gets_an_empty_200_and_plays_for_30_seconds(client, sandbox):
-    response = post(client, "output_video", {"url": VIDEO_URL})
-    assert_empty_200(response)
-    check_openapi("POST", MEET_BOT, "output_video", response)
-    assert commands_of(sandbox, MEET_BOT)[-1] == {
-        "command": "output_video",
-        "created_at": "2026-11-30T12:00:00+00:00",
-        "url": VIDEO_URL,
-        "loop": False,
-        "mute_video": False,
-        "media": "video",
-        "starts_at": "2026-11-30T12:00:00+00:00",
-        "ends_at": "2026-11-30T12:00:30+00:00",
-    }
+    with freeze_time(FROZEN) as frozen:
+        response = post(client, "output_video", {"url": VIDEO_URL})
+        assert_empty_200(response)
+        check_openapi("POST", MEET_BOT, "output_video", response)
+        assert commands_of(sandbox, MEET_BOT)[-1] == {
+            "command": "output_video",
+            "created_at": "2026-11-30T12:00:00+00:00",
+            "url": VIDEO_URL,
+            "loop": False,
+            "mute_video": False,
+        }
+        frozen.tick(30.9)
+        [video] = media(client)
+        assert (video["media_type"], video["state"], video["duration_ms"]) == ("video", "playing", 30000)
+        frozen.tick(0.1)
+        [video] = media(client)
+        assert (video["state"], video["started_at"], video["ended_at"]) == (
+            "finished", "2026-11-30T12:00:01Z", "2026-11-30T12:00:31Z"
+        )
 
 
 def test_output_video_of_an_unknown_bot_is_bot_not_found(client):
@@ -550,7 +594,7 @@ def test_output_video_from_a_bot_that_is_not_joined_cannot_play_media(client, st
 def test_a_second_video_while_one_plays_waits_for_it_to_finish(client):
     with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
-        frozen.tick(29.9)
+        frozen.tick(30.9)
         response = post(client, "output_video", {"url": VIDEO_URL})
         assert response.status_code == 400
         assert response.data == b'{"error":"Bot is already playing media. Please wait for it to finish."}'
@@ -559,10 +603,21 @@ def test_a_second_video_while_one_plays_waits_for_it_to_finish(client):
         assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
 
 
+def test_a_second_video_while_the_first_is_enqueued_is_accepted_and_plays_after_it(client):
+    with freeze_time(FROZEN) as frozen:
+        assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
+        frozen.tick(0.5)
+        assert_empty_200(post(client, "output_video", {"url": VIDEO_URL}))
+        frozen.tick(31)
+        first, second = media(client)
+        assert (first["state"], second["state"]) == ("finished", "playing")
+        assert second["started_at"] == first["ended_at"] == "2026-11-30T12:00:31Z"
+
+
 def test_a_looping_video_plays_until_the_bot_leaves(client, sandbox):
     with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_video", {"url": VIDEO_URL, "loop": True}))
-        assert commands_of(sandbox, MEET_BOT)[-1]["ends_at"] is None
+        assert media(client)[0]["duration_ms"] is None
         frozen.tick(6 * 3600)
         assert post(client, "output_video", {"url": VIDEO_URL}).json == {
             "error": "Bot is already playing media. Please wait for it to finish."
@@ -574,14 +629,25 @@ def test_a_looping_video_plays_until_the_bot_leaves(client, sandbox):
         assert commands.playing_media(stored_bot(sandbox, MEET_BOT), now)["video"] is not None
         assert client.post(f"/api/v1/bots/{MEET_BOT}/leave", headers=AUTH).status_code == 200
         assert commands.playing_media(stored_bot(sandbox, MEET_BOT), sandbox.clock.now())["video"] is None
+        [video] = media(client)
+        assert (video["state"], video["started_at"], video["ended_at"]) == (
+            "dropped", "2026-11-30T12:00:01Z", "2026-11-30T18:00:00Z"
+        )
 
 
-def test_leaving_stops_audio_too(client, sandbox):
-    with freeze_time(FROZEN):
+def test_leaving_drops_what_plays_and_what_waits(client):
+    with freeze_time(FROZEN) as frozen:
         assert_empty_200(post(client, "output_audio", AUDIO_BODY))
-        assert commands.playing_media(stored_bot(sandbox, MEET_BOT), sandbox.clock.now())["audio"] is not None
+        frozen.tick(1)
+        assert_empty_200(post(client, "output_audio", AUDIO_BODY))
+        assert states(client) == ["playing", "enqueued"]
+        frozen.tick(0.5)
         client.post(f"/api/v1/bots/{MEET_BOT}/leave", headers=AUTH)
-        assert commands.playing_media(stored_bot(sandbox, MEET_BOT), sandbox.clock.now())["audio"] is None
+        playing, waiting = media(client)
+        assert (playing["state"], playing["started_at"], playing["ended_at"]) == (
+            "dropped", "2026-11-30T12:00:01Z", "2026-11-30T12:00:01.500000Z"
+        )
+        assert (waiting["state"], waiting["started_at"]) == ("dropped", None)
 
 
 def test_output_video_with_a_form_encoded_body_reads_booleans_from_text(client, sandbox):

@@ -470,7 +470,7 @@ def test_a_reset_restores_the_fixture_meeting_data(client, sandbox):
          "duration_ms must be at least 0"),
         (lambda sb, p, b: meeting.add_chat_message(sb, p, b, sender_uuid="7", text="x", additional_data=[]),
          "additional_data must be an object"),
-        (lambda sb, p, b: meeting.upload_recording(sb, p, b, start_timestamp_ms="now"), "start_timestamp_ms must be an integer"),
+        (lambda sb, p, b: meeting.upload_recording(sb, p, b, start_timestamp_ms="now"), "start_timestamp_ms must be an integer from 0 to 9223372036854775807 (epoch milliseconds)"),
     ],
 )
 def test_bad_simulation_input_is_refused_naming_the_field(sandbox, call, message):

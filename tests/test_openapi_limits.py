@@ -89,6 +89,14 @@ def leave_after(name):
 
 
 FAULT = {"path": "/api/v1/bots/*/leave"}
+DEFAULT_PROJECT = "proj_sbx0Default00001"
+EPOCH_MS_MESSAGE = "must be an integer from 0 to 9223372036854775807 (epoch milliseconds)"
+EPOCH_SECONDS_MESSAGE = "must be an integer from 0 to 9223372036854775 (epoch seconds)"
+
+
+def epoch(field, body, unit_message=EPOCH_MS_MESSAGE):
+    """Both limits of an epoch field of a control body."""
+    return {keyword: Expect(lambda v: {**body, field: v}, f"{field} {unit_message}") for keyword in ("minimum", "maximum")}
 AUTOMATIC_LEAVE = (
     "silence_timeout_seconds",
     "silence_activate_after_seconds",
@@ -196,6 +204,40 @@ EXPECTED = {
     ("POST", "/sandbox/bots/{object_id}/utterances", "duration_ms", "minimum"): Expect(
         lambda v: {"speaker_uuid": "7", "text": "hi", "duration_ms": v}, "duration_ms must be at least 0"
     ),
+    **{
+        ("POST", "/sandbox/bots/{object_id}/participants", "timestamp_ms", keyword): expect
+        for keyword, expect in epoch("timestamp_ms", {"name": "Limits"}).items()
+    },
+    **{
+        ("POST", "/sandbox/bots/{object_id}/chat_messages", "timestamp", keyword): expect
+        for keyword, expect in epoch("timestamp", {"sender_uuid": "7", "text": "hi"}, EPOCH_SECONDS_MESSAGE).items()
+    },
+    **{
+        ("POST", "/sandbox/bots/{object_id}/audio_chunks", "timestamp_ms", keyword): expect
+        for keyword, expect in epoch("timestamp_ms", {"speaker_uuid": "7"}).items()
+    },
+    ("POST", "/sandbox/bots/{object_id}/audio_chunks", "duration_ms", "minimum"): Expect(
+        lambda v: {"speaker_uuid": "7", "timestamp_ms": 1796040000000, "duration_ms": v},
+        "duration_ms must be at least 0",
+    ),
+    **{
+        ("POST", "/sandbox/bots/{object_id}/recording_file", "start_timestamp_ms", keyword): expect
+        for keyword, expect in epoch("start_timestamp_ms", {}).items()
+    },
+    ("PATCH", "/sandbox/projects/{project_id}", "name", "maxLength"): Expect(
+        lambda v: {"name": v}, "name must be a non-empty string of at most 255 characters"
+    ),
+    ("PATCH", "/sandbox/projects/{project_id}", "name", "minLength"): Expect(
+        lambda v: {"name": v}, "name must be a non-empty string of at most 255 characters"
+    ),
+    ("PATCH", "/sandbox/projects/{project_id}", "webhooks", "maxItems"): Expect(
+        lambda v: {"webhooks": v}, "A project has at most 2 webhook subscriptions", item=hook
+    ),
+    ("PATCH", "/sandbox/projects/{project_id}", "webhooks[].triggers", "minItems"): Expect(
+        lambda v: {"webhooks": [{"url": "https://hooks.example.com/p", "triggers": v}]},
+        "webhooks[0].triggers must be a non-empty list of trigger codes",
+        item=lambda i: "bot.state_change",
+    ),
     ("POST", "/sandbox/faults", "status", "maximum"): Expect(
         lambda v: {**FAULT, "status": v}, "status must be an HTTP status code from 100 to 599, or null for a delay only"
     ),
@@ -266,7 +308,7 @@ def test_a_value_at_the_limit_passes_and_one_past_it_is_refused_with_the_contrac
     headers = AUTH
     if expect.own_project:
         headers = {"Authorization": f"Token {client.post('/sandbox/projects', json={}).json['api_key']}"}
-    path = template.replace("{object_id}", expect.bot)
+    path = template.replace("{object_id}", expect.bot).replace("{project_id}", DEFAULT_PROJECT)
     at, past = at_and_past(keyword, limit, expect.item)
 
     refused = client.open(path, method=method, json=expect.body(past), headers=headers)

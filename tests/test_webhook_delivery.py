@@ -95,7 +95,7 @@ def test_a_receiver_written_from_the_docs_verifies_and_one_hashing_the_raw_body_
     leave(app.test_client())
     settle(sb)
     [call] = receiver.calls
-    assert b'"bot_metadata": {"customer": "J\\u00fcrgen M\\u00fcller", "ratio": 1.0}' in call["body"]
+    assert b'"bot_metadata": {"ratio": 1.0, "customer": "J\\u00fcrgen M\\u00fcller"}' in call["body"]  # JSONB order
     assert call["headers"]["Content-Type"] == "application/json"
     assert call["headers"]["User-Agent"] == "Attendee-Webhook/1.0"
     assert verifies(call["body"], call["headers"]["X-Webhook-Signature"], DEFAULT_SECRET)

@@ -446,6 +446,13 @@ ENDPOINTS = (
         description="A new project with its own API key, webhook secret, clock, bots, journal and faults. "
         "Open unless SANDBOX_ADMIN_TOKEN is set.",
     )}, kind=CONTROL, auth=ADMIN_TOKEN),
+    Endpoint("/sandbox/projects/<project_id>", {"PATCH": Operation(
+        "control.update_project", "sandbox_update_project", "Change a project's fields and capabilities",
+        shapes.PROJECT, returns="The project.", body=control_bodies.PROJECT_UPDATE_BODY,
+        errors={404: "Not this key's project."},
+        description="Authenticated with the project's own key (fixture projects too): any of the creation fields "
+        "and the capabilities (credentials and organization flags) that decide how some requests end.",
+    )}, kind=CONTROL),
     Endpoint("/sandbox/reset", {"POST": Operation(
         "control.reset", "sandbox_reset", "Restore the fixtures", shapes.RESET,
         returns="How many fixture projects and bots there are now.",
@@ -506,6 +513,27 @@ ENDPOINTS = (
         "meeting.add_chat_message", "sandbox_add_chat_message", "Someone writes in the meeting chat",
         stored_or_dropped(shapes.CHAT_MESSAGE, "The message, as GET /chat_messages shows it."),
         body=control_bodies.CHAT_MESSAGE_BODY, errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("audio_chunks", {"POST": Operation(
+        "meeting.add_audio_chunk", "sandbox_add_audio_chunk", "The bot records a speaker's audio (no utterance)",
+        stored_or_dropped(shapes.AUDIO_CHUNK, "The audio chunk."),
+        body=control_bodies.AUDIO_CHUNK_BODY, errors={404: BOT_404},
+        description="Per-speaker audio a bot records with real-time transcription off: an async transcription "
+        "created later has one utterance per chunk.",
+    )}),
+    sandbox_bot_route("media", {"GET": Operation(
+        "commands.media_requests", "sandbox_media_requests", "The bot's media requests", shapes.MEDIA_REQUESTS,
+        returns="Oldest first, each in its state now.", errors={404: BOT_404},
+    )}),
+    sandbox_bot_route("media/start", {"POST": Operation(
+        "commands.start_media", "sandbox_media_start", "The bot picks up its oldest enqueued media request",
+        shapes.MEDIA_REQUEST, returns="The request, playing.", body=control_bodies.MEDIA_BODY,
+        errors={404: BOT_404, 409: "Already playing a request of that type, or none enqueued."},
+    )}),
+    sandbox_bot_route("media/finish", {"POST": Operation(
+        "commands.finish_media", "sandbox_media_finish", "The bot's playing media request ends",
+        shapes.MEDIA_REQUEST, returns="The request, finished.", body=control_bodies.MEDIA_BODY,
+        errors={404: BOT_404, 409: "Nothing of that type is playing."},
     )}),
     sandbox_bot_route("recording_file", {"POST": Operation(
         "meeting.upload_recording", "sandbox_recording_file", "The bot uploads its recording now",

@@ -86,6 +86,7 @@ PATH_PARAMETERS = {
     "uuid": "The participant's uuid.",
     "fault_id": "The fault's id (`flt_...`).",
     "delivery_id": "The delivery's id (`whd_...`).",
+    "project_id": "The project's id (`proj_...`): the one the key belongs to.",
 }
 
 

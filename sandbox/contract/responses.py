@@ -448,6 +448,11 @@ class ProjectSchema(Schema):
     zoom_credentials = fields.Boolean(dump_default=True)
     scenario = fields.String()
     webhooks = fields.List(fields.Nested(WebhookSubscriptionSchema), dump_default=list)
+    # The project's other capabilities (domain/project.py CAPABILITIES), each its default when the document lacks it.
+    google_tts_credentials = fields.Boolean(dump_default=True)
+    async_transcription = fields.Boolean(dump_default=True)
+    transcription_credentials = fields.Boolean(dump_default=True)
+    external_media_storage_credentials = fields.Boolean(dump_default=False)
 
 
 class ResetSchema(Schema):
@@ -467,6 +472,11 @@ class ScenarioSchema(Schema):
 
     name = fields.String()
     description = fields.String()
+    media = fields.String(metadata=doc(
+        "`automatic`: the bot plays its media requests by itself; `manual`: only what /media/start and /media/finish "
+        "say.",
+        enum=["automatic", "manual"],
+    ))
     on = fields.Raw(
         attribute="step_names",
         metadata=doc("Event type -> the names of the steps it starts.", type="object",
@@ -573,6 +583,47 @@ class DroppedSchema(Schema):
     dropped = fields.Constant(True)
     reason = fields.String()
     participant = fields.Nested(ParticipantSchema)
+
+
+class AudioChunkSchema(Schema):
+    """Per-speaker audio a bot recorded with no utterance (an `Attributed` chunk); the API never shows it."""
+
+    class Meta:
+        name = "SandboxAudioChunk"
+
+    id = fields.String(attribute="doc.id")
+    speaker_name = maybe(attribute="participant.name", metadata=doc(nullable=True))
+    speaker_uuid = fields.String(attribute="participant.uuid")
+    timestamp_ms = fields.Integer(attribute="doc.timestamp_ms", metadata=doc("Start, in epoch milliseconds."))
+    duration_ms = fields.Integer(attribute="doc.duration_ms", metadata=doc(minimum=0))
+    text = maybe(attribute="doc.text", metadata=doc("What an async transcription will hear.", nullable=True))
+
+
+MEDIA_REQUEST_STATES = ("enqueued", "playing", "finished", "dropped")
+
+
+class MediaRequestSchema(Schema):
+    """A media request of the bot (the real server's BotMediaRequest), in its state now."""
+
+    class Meta:
+        name = "SandboxMediaRequest"
+        description = "A media request of the bot (the real server's BotMediaRequest), in its state now."
+
+    id = fields.String()
+    media_type = fields.String(metadata=doc(enum=["audio", "video"]))
+    command = fields.String(metadata=doc("The API call that made it.", enum=["output_audio", "speech", "output_video"]))
+    state = fields.String(metadata=doc(enum=list(MEDIA_REQUEST_STATES)))
+    duration_ms = maybe(fields.Integer, metadata=doc("How long it plays; null: until the bot leaves (a loop).", nullable=True))
+    created_at = ApiDateTime()
+    started_at = maybe(ApiDateTime, metadata=doc(nullable=True))
+    ended_at = maybe(ApiDateTime, metadata=doc(nullable=True))
+
+
+class MediaRequestListSchema(Schema):
+    class Meta:
+        name = "SandboxMediaRequestList"
+
+    results = fields.List(fields.Nested(MediaRequestSchema))
 
 
 class RecordingFileSchema(Schema):
@@ -748,6 +799,9 @@ BOT_ADVANCED = BotAdvancedSchema()
 BOT_STEPS = BotStepsSchema()
 DROPPED = DroppedSchema()
 RECORDING_FILE = RecordingFileSchema()
+AUDIO_CHUNK = AudioChunkSchema()
+MEDIA_REQUEST = MediaRequestSchema()
+MEDIA_REQUESTS = MediaRequestListSchema()
 JOURNAL = JournalSchema()
 DELETED = DeletedSchema()
 FAULT = FaultSchema()

@@ -3,6 +3,7 @@
 Pure data and pure functions: which triggers exist (in the real enum order, which jsonschema messages
 show), which only ever go to project-level subscriptions, and the envelope every delivery carries."""
 
+from sandbox.contract.jsonb import jsonb_order
 
 
 # The trigger codes in the real server's enum order (9.2).
@@ -25,11 +26,12 @@ PROJECT_ONLY_TRIGGERS = ("calendar.events_update", "calendar.state_change", "zoo
 
 
 def envelope(idempotency_key, bot_id, bot_metadata, trigger, data):
-    """The body object, keys in the order the real server builds it (9.3)."""
+    """The body object, keys in the order the real server builds it (9.3). `bot_metadata` is the bot's
+    metadata as the delivery task reads it from the database: in JSONB key order."""
     return {
         "idempotency_key": idempotency_key,
         "bot_id": bot_id,
-        "bot_metadata": bot_metadata,
+        "bot_metadata": jsonb_order(bot_metadata),
         "trigger": trigger,
         "data": data,
     }

@@ -30,7 +30,7 @@ class Recording(TypedDict, total=False):
     format: str  # `mp4`, `mp3` or `none` (recording_settings.format)
     file: RecordingFile | None  # set by the upload during post-processing; None after delete_data
     transcription_failure_reasons: list[str]  # why the transcription failed, when a step said so
-    audio_chunks: list[dict]  # per-speaker audio an async transcription needs (record_async_...)
+    audio_chunks: bool  # per-speaker audio an async transcription needs was recorded (record_async_...)
 
 
 class BotDoc(TypedDict, total=False):
@@ -52,6 +52,8 @@ class BotDoc(TypedDict, total=False):
     settings: dict  # the create request's settings objects, defaults filled (STORED_SETTINGS)
     webhooks: list[dict]  # bot-level subscriptions {url, triggers}: when any, the only ones used
     commands: list[dict]  # media, chat and other commands the bot received, newest last
+    media_requests: list[dict]  # its BotMediaRequests: {id, media_type, command, created_at, duration_seconds,
+    #                             starts_at, ends_at}, oldest first (usecases/commands.py)
 
 
 # The create request's settings objects a bot keeps (`settings`), defaults filled in by the parser.

@@ -16,6 +16,7 @@ from sandbox.contract.datetimes import (
     to_stored,
 )
 from sandbox.contract.errors import AttendeeError, TransitionNotAllowed
+from sandbox.domain.event_metadata import default_metadata
 from sandbox.contract.states import (  # noqa: F401 - the vocabulary callers read through lifecycle
     APP_SESSION_STATES,
     BOT_STATES,
@@ -72,7 +73,9 @@ def can_apply(bot, event_type):
 def apply_event(bot, event_type, sub_type=None, *, at, metadata=None):
     """Apply one event to `bot` (mutated in place) and return its `StateChange`.
 
-    Raises TransitionNotAllowed with the real server's message when the table forbids it.
+    The event's metadata is its default (`event_metadata.default_metadata`), the post-meeting metadata
+    when it ends the meeting, and `metadata` (given explicitly) over both. Raises TransitionNotAllowed
+    with the real server's message when the table forbids it.
     """
     check_event_pair(event_type, sub_type)
     old_state = bot["state"]
@@ -87,9 +90,11 @@ def apply_event(bot, event_type, sub_type=None, *, at, metadata=None):
                 f"Expected exactly one in progress recording for bot {bot['id']} in state "
                 "joined_recording_paused, but found 0"
             )
-    metadata = dict(metadata or {})
+    given = dict(metadata or {})
+    metadata = default_metadata(bot, event_type, sub_type, at)
     if BOT_STATES[to_state] == POST and BOT_STATES[old_state] != POST:
-        metadata = {**_post_meeting_metadata(bot, event_type, at), **metadata}
+        metadata.update(_post_meeting_metadata(bot, event_type, at))
+    metadata.update(given)
     event = {"type": event_type, "created_at": to_stored(at), "metadata": metadata}
     if sub_type is not None:
         event["sub_type"] = sub_type
@@ -141,8 +146,9 @@ def _move_recording(bot, new_state, metadata):
             recording["transcription_state"] = "failed" if failed else "complete"
 
 
-def replay(bot_id, events, *, start_state, join_at=None):
-    """Check an event history against the table (used to validate fixtures); returns the replayed bot.
+def replay(bot_id, events, *, start_state, join_at=None, settings=None):
+    """Check an event history against the table (used to validate fixtures); returns the replayed bot, whose
+    events carry the metadata the real server would have given them.
 
     Raises TransitionNotAllowed / AttendeeError naming the first event that does not fit.
     """
@@ -151,6 +157,7 @@ def replay(bot_id, events, *, start_state, join_at=None):
         "state": start_state,
         "events": [],
         "join_at": join_at,
+        "settings": settings or {},
         "recording": {"state": "not_started", "transcription_state": "not_started", "format": "mp4", "file": None},
     }
     for event in events:

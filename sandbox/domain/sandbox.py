@@ -383,11 +383,16 @@ class Sandbox:
 
 
 def upload_recording(unit, step, at):
-    """The bot's upload during post-processing: from here the recording file exists (6.10)."""
+    """The bot's upload during post-processing: from here the recording file exists (6.10). Its
+    `start_timestamp_ms` is the step's (`None`: the first buffer's time was never recorded, and GET /recording
+    shows `null`), else when the bot started recording, else now."""
     recording = unit.bot["recording"]
     if recording.get("format") == "none" or recording.get("file") or recording["state"] == "not_started":
         return  # nothing was recorded, or it is already there
-    started = step.get("start_timestamp_ms") or _first_recording_ms(unit.bot) or int(at.timestamp() * 1000)
+    if "start_timestamp_ms" in step:
+        started = step["start_timestamp_ms"]
+    else:
+        started = _first_recording_ms(unit.bot) or int(at.timestamp() * 1000)
     recording["file"] = {"uploaded_at": to_stored(at), "start_timestamp_ms": started}
     unit.dirty = True
 

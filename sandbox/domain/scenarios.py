@@ -9,6 +9,11 @@ stored on the bot with absolute due times and applied lazily (see service.py), e
 time.
 
 `step_delays` (a setting) overrides `after` for a step name across every scenario.
+
+`"media"` says how the scenario's bots play the media requests they are sent (`output_audio`, `speech`,
+`output_video`): `automatic` (the default) picks each up `media_starts` seconds after its request (a
+`step_delays` name too) once the one before it has finished, and plays it for its duration; `manual` plays
+only what the control plane's `/media/start` and `/media/finish` say.
 """
 
 from dataclasses import dataclass
@@ -20,14 +25,18 @@ from sandbox.domain.lifecycle import EVENT_TYPES, check_event_pair
 
 DEFAULT_SCENARIO = "happy_path"
 
+# How a scenario's bots play media requests (the scenario's `media`), the first being the default.
+MEDIA_MODES = ("automatic", "manual")
+
 # Actions a step may take besides an event: name -> (required arguments, optional arguments).
 ACTIONS = {
     "upload_recording": ((), ("start_timestamp_ms",)),
     "transcription_fails": (("reason",), ()),
-    "participant_joins": (("name", "uuid"), ("user_uuid", "is_host")),
+    "participant_joins": (("name", "uuid"), ("user_uuid", "is_host", "is_the_bot", "timestamp_ms")),
     "participant_event": (("uuid", "event_type"), ("event_data",)),
     "utterance": (("speaker_uuid", "text", "duration_ms"), ("timestamp_ms",)),
-    "chat_message": (("sender_uuid", "text"), ("to", "additional_data")),
+    "chat_message": (("sender_uuid", "text"), ("to", "additional_data", "timestamp")),
+    "audio_chunk": (("speaker_uuid",), ("timestamp_ms", "duration_ms", "text")),
 }
 
 # How long before join_at a scheduled bot starts joining, by platform (contract section 8).
@@ -47,6 +56,7 @@ class Scenario:
     name: str
     description: str
     on: dict
+    media: str = MEDIA_MODES[0]
 
     def steps_after(self, event_type):
         return self.on.get(event_type, [])
@@ -66,9 +76,12 @@ def load_scenarios(data, where="scenarios.json"):
         path = f"{where}:$.{name}"
         if not isinstance(body, dict):
             raise ScenarioError(path, "must be an object")
-        unknown = set(body) - {"description", "on"}
+        unknown = set(body) - {"description", "on", "media"}
         if unknown:
             raise ScenarioError(path, f"unknown keys {sorted(unknown)}")
+        media = body.get("media", MEDIA_MODES[0])
+        if media not in MEDIA_MODES:
+            raise ScenarioError(f"{path}.media", f"must be one of {', '.join(MEDIA_MODES)}")
         on = body.get("on", {})
         if not isinstance(on, dict):
             raise ScenarioError(f"{path}.on", "must be an object of event type -> steps")
@@ -79,7 +92,7 @@ def load_scenarios(data, where="scenarios.json"):
                 raise ScenarioError(f"{path}.on.{trigger}", "must be a list of steps")
             for index, step in enumerate(steps):
                 _check_step(f"{path}.on.{trigger}[{index}]", step)
-        scenarios[name] = Scenario(name, str(body.get("description", "")), on)
+        scenarios[name] = Scenario(name, str(body.get("description", "")), on, media)
     if DEFAULT_SCENARIO not in scenarios:
         raise ScenarioError(f"{where}:$", f"the default scenario {DEFAULT_SCENARIO!r} is missing")
     return scenarios
@@ -135,14 +148,11 @@ def plan(steps, start, step_delays=None):
 
 
 def plan_scheduled_join(join_at, platform_key, now):
-    """A scheduled bot's way in: `staged` 5 minutes before join_at, `join_requested` at join_at minus the lead."""
+    """A scheduled bot's way in: `staged` 5 minutes before join_at, `join_requested` at join_at minus the lead.
+    Their metadata (`join_at`, `source: scheduler`) is the events' default (domain/event_metadata.py)."""
     staged_at = max(now, join_at - timedelta(seconds=STAGE_AHEAD_SECONDS))
     join_at_lead = join_at - timedelta(seconds=PLATFORM_LEAD_SECONDS[platform_key])
     return [
-        {"event": "staged", "metadata": {"join_at": join_at.isoformat()}, "due": to_stored(staged_at)},
-        {
-            "event": "join_requested",
-            "metadata": {"source": "scheduler"},
-            "due": to_stored(max(staged_at, join_at_lead)),
-        },
+        {"event": "staged", "due": to_stored(staged_at)},
+        {"event": "join_requested", "due": to_stored(max(staged_at, join_at_lead))},
     ]

@@ -17,6 +17,7 @@ from sandbox.contract.datetimes import parse_query_datetime, to_stored
 from sandbox.contract.errors import AttendeeError
 from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
 from sandbox.domain import lifecycle
+from sandbox.domain.project import CAPABILITIES
 from sandbox.domain.scenarios import ScenarioError, load_scenarios
 
 API_KEY_RE = re.compile(r"^[A-Za-z0-9]{32}$")
@@ -127,7 +128,10 @@ def _load_projects(file, data, scenario_book):
                 "name": check.optional(item, "name", path, str, project_id),
                 "api_key": api_key,
                 "webhook_secret": secret,
-                "zoom_credentials": check.optional(item, "zoom_credentials", path, bool, True),
+                **{
+                    name: check.optional(item, name, path, bool, default)
+                    for name, (default, _) in CAPABILITIES.items()
+                },
                 "scenario": scenario,
                 "webhooks": webhooks,
                 "clock_offset_seconds": 0.0,
@@ -166,7 +170,9 @@ def _load_bots(file, data, project_ids, scenario_book):
         join_at = to_stored(check.datetime(join_at, f"{path}.join_at")) if join_at is not None else None
         start = "scheduled" if join_at and (not events or events[0].get("type") == "staged") else "ready"
         try:
-            replayed = lifecycle.replay(bot_id, stored_events, start_state=start, join_at=join_at)
+            replayed = lifecycle.replay(
+                bot_id, stored_events, start_state=start, join_at=join_at, settings=item.get("settings")
+            )
         except AttendeeError as exc:
             check.fail(f"{path}.events", f"the state machine refuses this history: {exc.message}")
         state = replayed["state"]
@@ -213,7 +219,7 @@ def _load_bots(file, data, project_ids, scenario_book):
                 "meeting_url": meeting_url,
                 "platform": platform,
                 "state": state,
-                "events": stored_events,
+                "events": replayed["events"],  # with the metadata the real server gives each event
                 "recording": {
                     "id": check.optional(item, "recording_id", path, str, "rec_" + bot_id[4:]),
                     "state": recording_state,

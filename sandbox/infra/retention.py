@@ -29,7 +29,9 @@ from sandbox.domain.lifecycle import POST_MEETING_STATES
 from sandbox.domain.store import StoreReplaced
 
 # Tables whose documents belong to one bot (scoped by `bot_id`) and go with it.
-BOT_TABLES = ("utterances", "participants", "participant_events", "chat_messages", "async_transcriptions")
+BOT_TABLES = (
+    "utterances", "participants", "participant_events", "chat_messages", "audio_chunks", "async_transcriptions"
+)
 DELIVERIES = "deliveries"  # scoped by project; a delivery names its bot in `bot_id`
 DELIVERIES_PER_TURN = 200  # delivery records deleted per turn of the store lock
 PRUNE_INTERVAL_SECONDS = 3600.0

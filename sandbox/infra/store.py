@@ -48,6 +48,7 @@ SCOPE_FIELDS = {
     "participant_events": "bot_id",
     "chat_messages": "bot_id",
     "async_transcriptions": "bot_id",
+    "audio_chunks": "bot_id",
     "deliveries": "project_id",
     "webhook_subscriptions": "project_id",
 }

@@ -30,12 +30,13 @@ from sandbox.contract.requests.bots import (
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
 from sandbox.domain.bot import new_bot
+from sandbox.domain.project import capability
 from sandbox.domain.sandbox import Unit
 
 UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
 SCENARIO_METADATA_KEY = "sandbox_scenario"  # the metadata key that picks a bot's scenario
 # What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
-BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages")
+BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages", "audio_chunks")
 KEPT_DELIVERY_TRIGGER = "bot.state_change"
 REMOVER_PREFIX = "remover_"
 
@@ -58,9 +59,10 @@ def create_bot(sb, project, body):
     1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
     3. field validation (`parse_create_bot`, done: `body` is its result), then the sandbox's own check of
     `sandbox_scenario`;
-    4. a Zoom URL needs the project's Zoom credentials; 5. external storage needs credentials the
-    sandbox's projects never have; 6. the concurrency limit; 7. the "transaction": row errors,
-    deduplication conflict, the chat message to a participant, the bot-level webhooks.
+    4. a Zoom URL needs the project's Zoom credentials; 5. external storage settings need the project's
+    external media storage credentials (then they are stored with the bot's settings); 6. the concurrency
+    limit; 7. the "transaction": row errors, deduplication conflict, the chat message to a participant, the
+    bot-level webhooks.
 
     An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
     script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
@@ -72,9 +74,9 @@ def create_bot(sb, project, body):
     urls = [hook.get("url", "") for hook in parsed["webhooks"]]
     reaches_sandbox = {url: sb.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
     credentials_link = {"domain": sb.settings.site_domain, "project_id": project["id"]}
-    if parsed["platform"] == "zoom" and not project.get("zoom_credentials"):
+    if parsed["platform"] == "zoom" and not capability(project, "zoom_credentials"):
         raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
-    if parsed["external_media_storage_settings"]:
+    if parsed["external_media_storage_settings"] and not capability(project, "external_media_storage_credentials"):
         raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
     with sb.bulk_work(project["id"]) as generation:
         sb.catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
@@ -107,7 +109,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     bot = new_bot(sb.ids, project["id"], parsed, scenario=scenario, now=now)
     unit = Unit(sb, project, bot)
     if parsed["join_at"] is None:
-        sb.apply(unit, "join_requested", at=now, metadata={"source": "api"})
+        sb.apply(unit, "join_requested", at=now)  # its metadata: {"source": "api"} (5.7)
     else:
         bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], bot_model.platform_key(bot), now)
         unit.dirty = True

@@ -11,13 +11,22 @@ several views read the body only after some checks (DRF parses lazily, contract 
 table says (sandbox/contract/endpoints.py): those use cases get a `Body` and raise its refusal exactly where
 the real view first touches the body (`body.read()`) or validates it (`body.validated()`).
 
-Media playback is modelled in time so that the "already playing" rules behave (11.19):
+Media playback is modelled as the real server's media requests (`BotMediaRequest`), so that the "already
+playing" rules, which look only at a request that is *playing*, behave (6.15, 6.16, 11.19):
 
-* audio (`output_audio`, `speech`) is one queue: an item starts when the previous one ends and plays for
-  its duration (an MP3's real duration from its frames; speech: `speech_seconds(text)`);
-* a video plays `VIDEO_PLAY_SECONDS` from the request, or, with `loop`, until the bot leaves;
-* everything stops when the bot leaves the meeting (`leave_requested`, `meeting_ended`, `fatal_error`);
-* an image is shown at once and blocks nothing.
+* `output_audio` and `speech` make an audio request, `output_video` a video request; each is `enqueued` until
+  the bot process picks it up, then `playing`, then `finished` (`dropped` when the bot leaves first:
+  `leave_requested`, `meeting_ended`, `fatal_error`);
+* a bot picks up the oldest enqueued request of each type once the one before it has finished, and not before
+  `media_starts` seconds (`MEDIA_STARTS_SECONDS`, a `step_delays` name) after the request (the real bot hears of
+  it through a Redis command); it plays it for its duration: an MP3's real duration from its frames, speech
+  `speech_seconds(text)`, a video `VIDEO_PLAY_SECONDS` or, with `loop`, until the bot leaves;
+* a bot whose scenario says `"media": "manual"` plays only what the control plane says (`start_media`,
+  `finish_media`), which can also hurry an automatic bot;
+* `output_video` is refused while any request plays, `output_image` while a video plays; `output_audio` and
+  `speech` are never refused for that (11.19); an image is shown at once and blocks nothing.
+
+All of it is evaluated lazily from the times stored on each request (no timers), like scripted steps.
 
 Pure domain module: no Flask. The bodies are validated by the real serializers' counterparts in
 `sandbox.contract.requests.commands`.
@@ -29,7 +38,7 @@ import hashlib
 from datetime import timedelta
 
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
-from sandbox.contract.errors import AttendeeError
+from sandbox.contract.errors import AttendeeError, SandboxInputError
 from sandbox.contract.media_checks import (
     BLOB_TOO_LARGE_ERROR,
     MAX_BLOB_BYTES,
@@ -40,6 +49,7 @@ from sandbox.contract.messages import NO_PARTICIPANT
 from sandbox.contract.validators import is_valid_url
 from sandbox.domain import bot as bot_model
 from sandbox.domain.lifecycle import JOINED_STATES
+from sandbox.domain.project import capability
 
 # --------------------------------------------------------------------------------------------------
 # The sandbox's model of playback (the real server's flags `ENABLE_ZOOM_VIDEO_OUTPUT` and
@@ -55,6 +65,16 @@ MIN_SPEECH_SECONDS = 1.0
 
 #: How many commands a bot keeps (the oldest are dropped first).
 MAX_RECORDED_COMMANDS = 100
+
+#: The media types a bot plays one request at a time each (images are shown at once).
+MEDIA_TYPES = ("audio", "video")
+#: The states of a media request (`BotMediaRequestStates`, `failed_to_play` aside: nothing fails here).
+MEDIA_STATES = ("enqueued", "playing", "finished", "dropped")
+#: How long the bot process takes to pick up a new request; a step name for the `step_delays` setting.
+MEDIA_STARTS = "media_starts"
+MEDIA_STARTS_SECONDS = 1.0
+#: How many media requests a bot keeps: finished and dropped ones go first, then the oldest enqueued one.
+MAX_MEDIA_REQUESTS = 100
 
 #: Events after which the bot no longer plays anything.
 _MEDIA_STOPPING_EVENTS = ("leave_requested", "meeting_ended", "fatal_error")
@@ -113,49 +133,121 @@ def speech_seconds(text):
     return max(MIN_SPEECH_SECONDS, len(text.split()) / SPEECH_WORDS_PER_SECOND)
 
 
-def _stopped_at(bot, start):
-    """When the bot stopped playing media started at `start`: its first leave/end event since, or None."""
+def _stopped_at(bot, since):
+    """When the bot stopped playing media requested at `since`: its first leave/end event since, or None."""
     for event in bot.get("events", []):
         if event["type"] in _MEDIA_STOPPING_EVENTS:
             at = parse_stored_datetime(event["created_at"])
-            if at >= start:
+            if at >= since:
                 return at
     return None
 
 
-def _window(bot, item):
-    start = parse_stored_datetime(item["starts_at"])
-    end = parse_stored_datetime(item["ends_at"]) if item.get("ends_at") else None
-    stopped = _stopped_at(bot, start)
-    if stopped is not None and (end is None or stopped < end):
-        end = stopped
-    return start, end
+def _time(item, key):
+    return parse_stored_datetime(item[key]) if item.get(key) else None
 
 
-def _playing(bot, item, now):
-    start, end = _window(bot, item)
-    return start <= now and (end is None or now < end)
+def media_state(bot, item, now):
+    """The state of one media request at `now` (one of MEDIA_STATES)."""
+    start, end = _time(item, "starts_at"), _time(item, "ends_at")
+    stopped = _stopped_at(bot, _time(item, "created_at"))
+    if stopped is not None and stopped <= now:
+        return "finished" if end is not None and end <= stopped else "dropped"
+    if start is None or now < start:
+        return "enqueued"
+    if end is None or now < end:
+        return "playing"
+    return "finished"
 
 
 def playing_media(bot, now):
-    """`{"audio": item or None, "video": item or None}`: what the bot plays at `now`."""
-    current = {"audio": None, "video": None}
-    for item in bot.get("commands", []):
-        media = item.get("media")
-        if media in current and _playing(bot, item, now):
-            current[media] = item
+    """`{"audio": request or None, "video": request or None}`: what the bot plays at `now`."""
+    current = dict.fromkeys(MEDIA_TYPES)
+    for item in bot.get("media_requests", []):
+        if media_state(bot, item, now) == "playing":
+            current[item["media_type"]] = item
     return current
 
 
-def _audio_queue_end(bot, now):
-    """When the audio queue is free: the end of the last queued audio item, or `now`."""
-    end = now
-    for item in bot.get("commands", []):
-        if item.get("media") == "audio":
-            _, item_end = _window(bot, item)
-            if item_end is not None and item_end > end:
-                end = item_end
-    return end
+def _plays_by_itself(sb, bot):
+    return sb.scenario_of(bot).media != "manual"
+
+
+def _plan(sb, bot, media_type, now):
+    """(A bot that plays media by itself.) Give each enqueued request of `media_type` its pick-up time: not
+    before `media_starts` after its request, and not before the one ahead of it has finished; a request behind
+    one that never ends (a looping video) waits with no time."""
+    delay = timedelta(seconds=sb.settings.step_delays.get(MEDIA_STARTS, MEDIA_STARTS_SECONDS))
+    free_at, blocked = None, False  # when the player is free: None = already; blocked = never by itself
+    for item in bot.get("media_requests", []):
+        if item["media_type"] != media_type:
+            continue
+        state = media_state(bot, item, now)
+        if state == "dropped":
+            continue
+        if state != "enqueued":
+            end = _time(item, "ends_at")
+            free_at, blocked = end, end is None
+            continue
+        if blocked:
+            item["starts_at"] = item["ends_at"] = None
+            continue
+        start = _time(item, "created_at") + delay
+        if free_at is not None and free_at > start:
+            start = free_at
+        seconds = item["duration_seconds"]
+        end = None if seconds is None else start + timedelta(seconds=seconds)
+        item["starts_at"], item["ends_at"] = to_stored(start), (None if end is None else to_stored(end))
+        free_at, blocked = end, end is None
+
+
+def _enqueue(unit, now, media_type, command, seconds):
+    """A new media request of `media_type` that plays `seconds` (None: until stopped), `enqueued`."""
+    sb, bot = unit.sandbox, unit.bot
+    requests = bot.setdefault("media_requests", [])
+    requests.append(
+        {
+            "id": sb.ids.new("media"),
+            "media_type": media_type,
+            "command": command,
+            "created_at": to_stored(now),
+            "duration_seconds": seconds,
+            "starts_at": None,
+            "ends_at": None,
+        }
+    )
+    while len(requests) > MAX_MEDIA_REQUESTS:
+        states = [media_state(bot, item, now) for item in requests]
+        settled = [i for i, state in enumerate(states) if state in ("finished", "dropped")]
+        waiting = [i for i, state in enumerate(states) if state == "enqueued"]
+        del requests[(settled or waiting)[0]]
+    if _plays_by_itself(sb, bot):
+        _plan(sb, bot, media_type, now)
+    unit.dirty = True
+
+
+def public_media_request(bot, item, now):
+    """A media request as the control plane shows it, in its state at `now`."""
+    state = media_state(bot, item, now)
+    start = _time(item, "starts_at")
+    stopped = _stopped_at(bot, _time(item, "created_at"))
+    if state == "dropped":
+        started = start is not None and start < stopped  # it was playing when the bot left
+        ended = stopped
+    else:
+        started = state != "enqueued"
+        ended = _time(item, "ends_at") if state == "finished" else None
+    seconds = item.get("duration_seconds")
+    return {
+        "id": item["id"],
+        "media_type": item["media_type"],
+        "command": item["command"],
+        "state": state,
+        "duration_ms": None if seconds is None else round(seconds * 1000),
+        "created_at": item["created_at"],
+        "started_at": start if started else None,
+        "ended_at": ended,
+    }
 
 
 def bot_commands(bot):
@@ -180,11 +272,6 @@ def _record(unit, command, now, **details):
     unit.dirty = True
 
 
-def _queue_audio(unit, now, seconds):
-    start = _audio_queue_end(unit.bot, now)
-    return {"media": "audio", "starts_at": to_stored(start), "ends_at": to_stored(start + timedelta(seconds=seconds))}
-
-
 def send_chat_message(sb, project, bot_id, body):
     """POST /send_chat_message (6.12): Bot 404, body (`parse_chat_message`), joined state, participant, then
     record."""
@@ -202,17 +289,18 @@ def speech(sb, project, bot_id, body, request):
     queue.
 
     The credentials link is built from the request's scheme and host (`request.host_url`), as the real one.
-    A project has Google TTS credentials unless its document says `"google_tts_credentials": false`.
+    A project has Google TTS credentials unless it says `"google_tts_credentials": false` (domain/project.py).
     """
     dashboard_url = request.host_url
     request = body
     with sb.bot_unit(project, bot_id) as unit:
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
-        if not project.get("google_tts_credentials", True):
+        if not capability(project, "google_tts_credentials"):
             raise AttendeeError(GOOGLE_TTS_CREDENTIALS_REQUIRED.format(dashboard_url.rstrip("/"), project["id"]))
         now = sb.now(project)
         seconds = speech_seconds(request["text"])
-        _record(unit, "speech", now, **request, duration_ms=round(seconds * 1000), **_queue_audio(unit, now, seconds))
+        _record(unit, "speech", now, **request, duration_ms=round(seconds * 1000))
+        _enqueue(unit, now, "audio", "speech", seconds)
 
 
 def output_audio(sb, project, bot_id, body):
@@ -234,13 +322,14 @@ def output_audio(sb, project, bot_id, body):
             bytes=len(blob),
             sha256=hashlib.sha256(blob).hexdigest(),
             duration_ms=round(seconds * 1000),
-            **_queue_audio(unit, now, seconds),
         )
+        _enqueue(unit, now, "audio", "output_audio", seconds)
 
 
 def output_image(sb, project, bot_id, body):
-    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing, body (a `Body` of
-    `parse_output_image`), blob size."""
+    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing (an enqueued one does not
+    count), body (a `Body` of `parse_output_image`), blob size. The image is shown at once: it never blocks
+    anything."""
     with sb.bot_unit(project, bot_id) as unit:
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         now = sb.now(project)
@@ -260,19 +349,18 @@ def zoom_video_output_enabled(sb):
 
 
 def output_video(sb, project, bot_id, body):
-    """POST /output_video (6.16): Bot 404, body (`parse_output_video`), Zoom refused, joined state, nothing
-    playing."""
+    """POST /output_video (6.16): Bot 404, body (`parse_output_video`), Zoom refused, joined state, no request
+    of any type playing (an enqueued one does not count)."""
     request = body
     with sb.bot_unit(project, bot_id) as unit:
         if bot_model.platform(unit.bot) == "zoom" and not zoom_video_output_enabled(sb):
             raise AttendeeError(VIDEO_NOT_SUPPORTED)
         _require_joined(unit.bot, CANNOT_PLAY_MEDIA)
         now = sb.now(project)
-        playing = playing_media(unit.bot, now)
-        if playing["audio"] is not None or playing["video"] is not None:
+        if any(playing_media(unit.bot, now).values()):
             raise AttendeeError(ALREADY_PLAYING_MEDIA)
-        end = None if request["loop"] else to_stored(now + timedelta(seconds=VIDEO_PLAY_SECONDS))
-        _record(unit, "output_video", now, **request, media="video", starts_at=to_stored(now), ends_at=end)
+        _record(unit, "output_video", now, **request)
+        _enqueue(unit, now, "video", "output_video", None if request["loop"] else VIDEO_PLAY_SECONDS)
 
 
 def admit_from_waiting_room(sb, project, bot_id):
@@ -344,12 +432,79 @@ def update_voice_agent_settings(sb, project, bot_id, body):
         _record(unit, "voice_agent_settings", sb.now(project), **values)
 
 
+# --------------------------------------------------------------------------------------------------
+# The control plane: what the bot process does with its media requests
+# --------------------------------------------------------------------------------------------------
+
+
+def _media_type(value):
+    if value not in MEDIA_TYPES:
+        raise SandboxInputError(f"media_type must be one of: {', '.join(MEDIA_TYPES)}")
+    return value
+
+
+def media_requests(sb, project, bot_id):
+    """GET /sandbox/bots/{id}/media: the bot's media requests, oldest first, in their state now."""
+    with sb.bot_unit(project, bot_id) as unit:
+        now = sb.now(project)
+        return {"results": [public_media_request(unit.bot, item, now) for item in unit.bot.get("media_requests", [])]}
+
+
+def start_media(sb, project, bot_id, media_type):
+    """POST /sandbox/bots/{id}/media/start: the bot process picks up the oldest enqueued request of
+    `media_type` now, as it does when nothing of that type plays. A bot that plays media by itself plays it
+    for its duration (and the requests behind it follow); a `manual` one until `finish_media`."""
+    media_type = _media_type(media_type)
+    with sb.bot_unit(project, bot_id) as unit:
+        bot, now = unit.bot, sb.now(project)
+        items = [item for item in bot.get("media_requests", []) if item["media_type"] == media_type]
+        playing = next((item for item in items if media_state(bot, item, now) == "playing"), None)
+        if playing is not None:
+            raise SandboxInputError(
+                f"The bot is already playing {media_type} request {playing['id']}: the real bot plays one "
+                f"{media_type} request at a time (POST /sandbox/bots/{bot_id}/media/finish ends it)",
+                status=409,
+            )
+        item = next((item for item in items if media_state(bot, item, now) == "enqueued"), None)
+        if item is None:
+            raise SandboxInputError(f"The bot has no enqueued {media_type} request to play", status=409)
+        seconds = item["duration_seconds"]
+        by_itself = _plays_by_itself(sb, bot)
+        item["starts_at"] = to_stored(now)
+        item["ends_at"] = to_stored(now + timedelta(seconds=seconds)) if by_itself and seconds is not None else None
+        if by_itself:
+            _plan(sb, bot, media_type, now)
+        unit.dirty = True
+        return public_media_request(bot, item, now)
+
+
+def finish_media(sb, project, bot_id, media_type):
+    """POST /sandbox/bots/{id}/media/finish: the playing request of `media_type` ends now (`finished`). A
+    bot that plays media by itself then picks up the next one; a `manual` one waits for `start_media`."""
+    media_type = _media_type(media_type)
+    with sb.bot_unit(project, bot_id) as unit:
+        bot, now = unit.bot, sb.now(project)
+        item = playing_media(bot, now)[media_type]
+        if item is None:
+            raise SandboxInputError(f"The bot is playing no {media_type} request", status=409)
+        item["ends_at"] = to_stored(now)
+        if _plays_by_itself(sb, bot):
+            _plan(sb, bot, media_type, now)
+        unit.dirty = True
+        return public_media_request(bot, item, now)
+
+
 __all__ = [
+    "MAX_MEDIA_REQUESTS",
     "MAX_RECORDED_COMMANDS",
+    "MEDIA_STARTS_SECONDS",
     "VIDEO_PLAY_SECONDS",
     "admit_from_waiting_room",
     "bot_commands",
     "change_gallery_view_page",
+    "finish_media",
+    "media_requests",
+    "media_state",
     "is_valid_url",
     "mp3_duration_seconds",
     "output_audio",
@@ -358,6 +513,7 @@ __all__ = [
     "playing_media",
     "send_chat_message",
     "speech",
+    "start_media",
     "speech_seconds",
     "update_transcription_settings",
     "update_voice_agent_settings",

@@ -32,6 +32,7 @@ from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
 from sandbox.domain.faults import FaultRegistry
 from sandbox.domain.journal import RequestJournal
+from sandbox.domain.project import CAPABILITIES
 from sandbox.domain.sandbox import Unit
 from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
@@ -61,36 +62,73 @@ def check_admin(settings, header_value):
 
 # -- projects and reset -------------------------------------------------------------------------------
 
-PROJECT_FIELDS = ("name", "webhooks", "zoom_credentials", "scenario")
+# The fields a create or PATCH body may set: the first four as ever (messages list them in this order), then the
+# other capabilities.
+PROJECT_FIELDS = (
+    "name", "webhooks", "zoom_credentials", "scenario", *(name for name in CAPABILITIES if name != "zoom_credentials")
+)
+
+
+def _project_fields(sb, body):
+    """The fields of a create or PATCH body, each checked (a SandboxInputError names the first bad one)."""
+    check_fields(body, PROJECT_FIELDS)
+    fields = {}
+    if "name" in body:
+        name = body["name"]
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 255):
+            raise SandboxInputError("name must be a non-empty string of at most 255 characters")
+        fields["name"] = name
+    if "webhooks" in body:
+        fields["webhooks"] = _check_project_webhooks(
+            body["webhooks"], sb.settings.require_https_webhooks, sb.own_address
+        )
+    for name in CAPABILITIES:
+        if name in body:
+            if not isinstance(body[name], bool):
+                raise SandboxInputError(f"{name} must be true or false")
+            fields[name] = body[name]
+    if "scenario" in body:
+        check_scenario_name(sb, body["scenario"], "scenario")
+        fields["scenario"] = body["scenario"]
+    return fields
 
 
 def create_project(sb, body):
-    """POST /sandbox/projects: a new, empty project with its own key, secret, clock and default scenario."""
-    check_fields(body, PROJECT_FIELDS)
-    name = body.get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 255):
-        raise SandboxInputError("name must be a non-empty string of at most 255 characters")
-    webhooks = _check_project_webhooks(body.get("webhooks", []), sb.settings.require_https_webhooks, sb.own_address)
-    zoom_credentials = body.get("zoom_credentials", True)
-    if not isinstance(zoom_credentials, bool):
-        raise SandboxInputError("zoom_credentials must be true or false")
-    scenario = body.get("scenario", DEFAULT_SCENARIO)
-    check_scenario_name(sb, scenario, "scenario")
+    """POST /sandbox/projects: a new, empty project with its own key, secret, clock, default scenario and
+    capabilities (credentials and flags, domain/project.py; each defaults to what projects always had)."""
+    fields = _project_fields(sb, body)
     with sb.store.lock:
         project_id = sb.ids.new("proj")
         project = {
             "id": project_id,
-            "name": name if name is not None else project_id,
+            "name": fields.get("name") or project_id,
             "api_key": sb.ids.api_key(),
             "webhook_secret": sb.ids.webhook_secret(),
-            "zoom_credentials": zoom_credentials,
-            "scenario": scenario,
-            "webhooks": webhooks,
+            **{name: fields.get(name, default) for name, (default, _) in CAPABILITIES.items()},
+            "scenario": fields.get("scenario", DEFAULT_SCENARIO),
+            "webhooks": fields.get("webhooks", []),
             "clock_offset_seconds": 0.0,
         }
         sb.store.put("projects", project)
     sb.projects_changed()
     return project
+
+
+def update_project(sb, project, project_id, body):
+    """PATCH /sandbox/projects/{id}, authenticated with that project's own key: change any of the creation
+    fields of an existing project (a fixture project too); what is not sent stays. `name: null` names it
+    after its id again. Returns the project. Another project's id is a 404, as if it did not exist."""
+    if project["id"] != project_id:
+        raise SandboxInputError("Project not found", status=404)
+    fields = _project_fields(sb, body)
+    if "name" in fields and fields["name"] is None:
+        fields["name"] = project["id"]
+    with sb.project_lock(project["id"]), sb.store.lock:
+        stored = sb.store.get("projects", project["id"])  # the request's copy may be stale
+        stored.update(fields)
+        sb.store.put("projects", stored)
+    sb.projects_changed()
+    return stored
 
 
 def check_scenario_name(sb, name, field_name):
@@ -302,6 +340,7 @@ __all__ = [
     "inject_event",
     "reset",
     "scenario_catalogue",
+    "update_project",
     "FaultRegistry",
     "RequestJournal",
 ]

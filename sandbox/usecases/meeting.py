@@ -21,7 +21,10 @@ Stored documents (tables `participants`, `participant_events`, `utterances`, `ch
 * utterance: `participant_id, source_id, async_transcription_id (None: real-time), transcription, timestamp_ms,
   duration_ms, updated_at`;
 * chat message: `participant_id, source_id, text, timestamp (epoch s), to, additional_data`;
-* async transcription: `state, failure_data, settings, updated_at, complete_due`.
+* audio chunk: `participant_id, timestamp_ms, duration_ms, text` (per-speaker audio recorded for async
+  transcription, with what a provider would hear in it);
+* async transcription: `state, failure_data, settings, updated_at, complete_due, failure_reasons_due` (how it
+  will end: `None` complete, else failed with those reasons).
 
 The rules of the real server kept here: host status is read at read time (GET shows the participant's current
 `is_host`, a webhook shows it as it was); utterances are kept only while the recording is `in_progress`, chat
@@ -47,6 +50,7 @@ from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.responses import CHAT_MESSAGE, PARTICIPANT_EVENT, Attributed, Dropped
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
+from sandbox.domain.project import capability
 from sandbox.infra import media
 
 PARTICIPANTS = "participants"
@@ -54,6 +58,7 @@ PARTICIPANT_EVENTS = "participant_events"
 UTTERANCES = "utterances"
 CHAT_MESSAGES = "chat_messages"
 ASYNC_TRANSCRIPTIONS = "async_transcriptions"
+AUDIO_CHUNKS = "audio_chunks"
 
 #: Event types a participant event may have; `update` is never stored (6.24).
 PARTICIPANT_EVENT_TYPES = ("join", "leave", "speech_start", "speech_stop", "update")
@@ -67,6 +72,14 @@ IN_MEETING_STATES = lifecycle.JOINED_STATES + (
     "leaving",
     "post_processing",
 )
+
+#: How long an audio chunk lasts when the control plane does not say.
+DEFAULT_AUDIO_CHUNK_MS = 1000
+#: An async transcription without the project's transcription credentials (5.6's failure reasons).
+NO_CREDENTIALS = "credentials_not_found"
+#: Epoch times the control plane accepts: what fits the real server's bigint columns, in ms and in seconds.
+MAX_EPOCH_MS = 2**63 - 1
+MAX_EPOCH_SECONDS = MAX_EPOCH_MS // 1000
 
 #: `MAX_ASYNC_TRANSCRIPTIONS_PER_RECORDING` of the real server (6.8 check 7).
 MAX_ASYNC_TRANSCRIPTIONS = 4
@@ -178,14 +191,17 @@ def _get_or_create_participant(unit, at, uuid, *, name=None, user_uuid=None, is_
     return participant
 
 
-def participant_joins(unit, at, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
-    """A participant joins (inner layer): get or create the participant, store a `join` event, fire
-    `participant_events.join_leave` (not for the bot itself). Returns the participant."""
+def participant_joins(
+    unit, at, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False, timestamp_ms=None
+):
+    """A participant joins (inner layer): get or create the participant, store a `join` event stamped
+    `timestamp_ms` (the platform's time; default `at`), fire `participant_events.join_leave` (not for the
+    bot itself, which no list shows either). Returns the participant."""
     uuid = str(uuid) if uuid is not None else default_participant_uuid(unit.sandbox, unit.bot)
     participant = _get_or_create_participant(
         unit, at, uuid, name=name, user_uuid=user_uuid, is_host=is_host, is_the_bot=is_the_bot
     )
-    _store_participant_event(unit, at, participant, "join", {})
+    _store_participant_event(unit, at, participant, "join", {}, timestamp_ms)
     return participant
 
 
@@ -290,11 +306,13 @@ def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None
     return Attributed(utterance, participant)
 
 
-def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None):
-    """A chat message the bot received (inner layer). The sender is created if unknown; the message is kept only
-    while the recording is in progress, or paused with `record_chat_messages_when_paused` (6.11, 11.17). A known
-    `source_id` updates that message. Fires `chat_messages.update`. Returns the message (`Attributed`), or
-    `Dropped`."""
+def chat_message_in(
+    unit, at, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None, timestamp=None
+):
+    """A chat message the bot received (inner layer), sent at `timestamp` (epoch seconds, as the platform
+    reports it; default `at`). The sender is created if unknown; the message is kept only while the recording
+    is in progress, or paused with `record_chat_messages_when_paused` (6.11, 11.17). A known `source_id`
+    updates that message. Fires `chat_messages.update`. Returns the message (`Attributed`), or `Dropped`."""
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(sender_uuid))
     state = (bot.get("recording") or {}).get("state")
@@ -310,7 +328,7 @@ def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_da
     fields = {
         "participant_id": participant["id"],
         "text": text,
-        "timestamp": int(at.timestamp()),
+        "timestamp": int(at.timestamp()) if timestamp is None else int(timestamp),
         "to": to,
         "additional_data": dict(additional_data or {}),
     }
@@ -322,6 +340,31 @@ def chat_message_in(unit, at, *, sender_uuid, text, to="everyone", additional_da
     row = Attributed(message, participant)
     unit.emit("chat_messages.update", jsonb_order(CHAT_MESSAGE.dump(row)))
     return row
+
+
+
+def audio_chunk_in(unit, at, *, speaker_uuid, timestamp_ms=None, duration_ms=None, text=None):
+    """Per-speaker audio the bot recorded (inner layer), with no utterance: a bot recording with real-time
+    transcription off. The real bot keeps it only with `record_async_transcription_audio_chunks` and while the
+    recording is in progress; the speaker is created either way. An async transcription made later has one
+    utterance per chunk, whose transcript is `text` (what the provider would hear; `""` if not given).
+    Returns the chunk (`Attributed`), or `Dropped`."""
+    sb, bot = unit.sandbox, unit.bot
+    participant = _get_or_create_participant(unit, at, str(speaker_uuid))
+    if not bot_model.setting(bot, "recording_settings").get("record_async_transcription_audio_chunks"):
+        return Dropped("recording_settings.record_async_transcription_audio_chunks is off", participant)
+    recording = bot.get("recording") or {}
+    if recording.get("state") != "in_progress":
+        return Dropped(f"no recording is in progress (recording_state {recording.get('state')})", participant)
+    duration_ms = DEFAULT_AUDIO_CHUNK_MS if duration_ms is None else int(duration_ms)
+    start_ms = int(timestamp_ms) if timestamp_ms is not None else epoch_ms(at) - duration_ms
+    chunk = _new_doc(
+        unit, "chk", at, participant_id=participant["id"], timestamp_ms=start_ms, duration_ms=duration_ms, text=text
+    )
+    sb.store.put(AUDIO_CHUNKS, chunk)
+    recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
+    unit.dirty = True
+    return Attributed(chunk, participant)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -364,6 +407,16 @@ def _require_uuid(value, name, *, allow_none=False):
     return str(value)
 
 
+def _require_epoch(value, name, maximum):
+    """An optional epoch time (`None`: now): an integer from 0 to `maximum` (milliseconds or seconds)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        unit = "milliseconds" if maximum == MAX_EPOCH_MS else "seconds"
+        raise SandboxInputError(f"{name} must be an integer from 0 to {maximum} (epoch {unit})")
+    return value
+
+
 def _require_bool(value, name):
     if not isinstance(value, bool):
         raise SandboxInputError(f"{name} must be true or false")
@@ -378,14 +431,18 @@ def _require_object(value, name):
     return value
 
 
-def add_participant(sb, project, bot_id, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False):
-    """A participant joins the bot's meeting now (a `join` participant event). An existing uuid re-joins and
-    keeps its name and host status (use an `update` event to change those)."""
+def add_participant(
+    sb, project, bot_id, *, name, uuid=None, user_uuid=None, is_host=False, is_the_bot=False, timestamp_ms=None
+):
+    """A participant joins the bot's meeting now (a `join` participant event, stamped `timestamp_ms` as the
+    platform reports it). An existing uuid re-joins and keeps its name and host status (use an `update` event
+    to change those). `is_the_bot`: the bot's own participant, stored but in no list and in no webhook."""
     _require_text(name, "name", allow_none=True)
     uuid = _require_uuid(uuid, "uuid", allow_none=True)
     _require_text(user_uuid, "user_uuid", allow_none=True)
     _require_bool(is_host, "is_host")
     _require_bool(is_the_bot, "is_the_bot")
+    _require_epoch(timestamp_ms, "timestamp_ms", MAX_EPOCH_MS)
     with sb.bot_unit(project, bot_id) as unit:
         _require_in_meeting(unit)
         return participant_joins(
@@ -396,6 +453,7 @@ def add_participant(sb, project, bot_id, *, name, uuid=None, user_uuid=None, is_
             user_uuid=user_uuid,
             is_host=is_host,
             is_the_bot=is_the_bot,
+            timestamp_ms=timestamp_ms,
         )
 
 
@@ -437,8 +495,12 @@ def add_utterance(sb, project, bot_id, *, speaker_uuid, text, duration_ms, times
         )
 
 
-def add_chat_message(sb, project, bot_id, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None):
-    """A participant writes in the meeting chat now (`to`: `everyone` or `only_bot`)."""
+def add_chat_message(
+    sb, project, bot_id, *, sender_uuid, text, to="everyone", additional_data=None, source_id=None, timestamp=None
+):
+    """A participant writes in the meeting chat now (`to`: `everyone` or `only_bot`); `timestamp` is the
+    platform's time of the message in epoch seconds (default: now), `timestamp_ms` that times 1000."""
+    _require_epoch(timestamp, "timestamp", MAX_EPOCH_SECONDS)
     sender_uuid = _require_uuid(sender_uuid, "sender_uuid")
     _require_text(text, "text")
     if to not in CHAT_TO:
@@ -455,18 +517,42 @@ def add_chat_message(sb, project, bot_id, *, sender_uuid, text, to="everyone", a
             to=to,
             additional_data=additional_data,
             source_id=source_id,
+            timestamp=timestamp,
         )
 
 
-def upload_recording(sb, project, bot_id, *, start_timestamp_ms=None):
-    """The bot uploads its recording file now (the scripted action `upload_recording` of service.py): from now
-    on GET /recording answers a URL. Returns the file `{"uploaded_at", "start_timestamp_ms"}` (the one already
-    there, if any); a bot with nothing to upload (format `none`, never recorded) is a SandboxInputError."""
-    _require_int(start_timestamp_ms, "start_timestamp_ms", allow_none=True)
+def add_audio_chunk(sb, project, bot_id, *, speaker_uuid, timestamp_ms, duration_ms=None, text=None):
+    """The bot records `duration_ms` of the speaker's audio from `timestamp_ms`, with no utterance (real-time
+    transcription off); an async transcription can then be created from it."""
+    speaker_uuid = _require_uuid(speaker_uuid, "speaker_uuid")
+    _require_epoch(timestamp_ms, "timestamp_ms", MAX_EPOCH_MS)
+    if timestamp_ms is None:
+        raise SandboxInputError(f"timestamp_ms must be an integer from 0 to {MAX_EPOCH_MS} (epoch milliseconds)")
+    _require_int(duration_ms, "duration_ms", allow_none=True, minimum=0)
+    _require_text(text, "text", allow_none=True)
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        return audio_chunk_in(
+            unit, sb.now(project), speaker_uuid=speaker_uuid, timestamp_ms=timestamp_ms, duration_ms=duration_ms,
+            text=text,
+        )
+
+
+UNSET = object()
+
+
+def upload_recording(sb, project, bot_id, *, start_timestamp_ms=UNSET):
+    """The bot uploads its recording file now (the scripted action `upload_recording`): from now on GET
+    /recording answers a URL. `start_timestamp_ms` is the first media buffer's epoch time; `None` when it was
+    never recorded (GET /recording then shows `null`, 6.10); not given: when the bot started recording, or now.
+    Returns the file `{"uploaded_at", "start_timestamp_ms"}` (the one already there, if any); a bot with
+    nothing to upload (format `none`, never recorded) is a SandboxInputError."""
+    if start_timestamp_ms is not UNSET:
+        _require_epoch(start_timestamp_ms, "start_timestamp_ms", MAX_EPOCH_MS)
     with sb.bot_unit(project, bot_id) as unit:
         if unit.bot["state"] == "data_deleted":
             raise SandboxInputError("The bot has no recording file to upload: its data was deleted")
-        step = {} if start_timestamp_ms is None else {"start_timestamp_ms": start_timestamp_ms}
+        step = {} if start_timestamp_ms is UNSET else {"start_timestamp_ms": start_timestamp_ms}
         sb.actions["upload_recording"](unit, step, sb.now(project))
         recording = unit.bot.get("recording") or {}
         if not recording.get("file"):
@@ -589,10 +675,15 @@ def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
     """DELETE /transcript (6.9): the real-time utterances, or those of one async transcription (11.25, 11.26)."""
     with sb.bot_unit(project, bot_id) as unit:
         _require_recording(unit.bot)
-        async_id = _find_async(unit, async_transcription_id)["id"] if async_transcription_id else None
+        transcription = _find_async(unit, async_transcription_id) if async_transcription_id else None
+        async_id = transcription["id"] if transcription else None
         for utterance in _table_docs(sb, UTTERANCES, bot_id):
             if utterance.get("async_transcription_id") == async_id:
                 sb.store.delete(UTTERANCES, utterance["id"])
+        if transcription is not None and transcription["state"] == "in_progress":
+            # 11.25: with its (failed) utterances gone, nothing is left to fail: it ends complete.
+            transcription["failure_reasons_due"] = None
+            sb.store.put(ASYNC_TRANSCRIPTIONS, transcription)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -657,7 +748,7 @@ def media_file_path(sb, fmt):
 
 def async_transcription_enabled(project):
     """The real server's organization flag; the sandbox enables it unless the project says `false`."""
-    return project.get("async_transcription", True) is not False
+    return capability(project, "async_transcription")
 
 
 def _find_async(unit, transcription_id):
@@ -671,7 +762,7 @@ def _settle_async(unit, transcription, now):
     """Complete an in-progress transcription whose time has come (at its due time), if no step did yet."""
     due = transcription.get("complete_due")
     if transcription["state"] == "in_progress" and due and parse_stored_datetime(due) <= now:
-        return _finish_async(unit, transcription, parse_stored_datetime(due))
+        return _finish_async(unit, transcription, parse_stored_datetime(due), transcription.get("failure_reasons_due"))
     return transcription
 
 
@@ -687,18 +778,20 @@ def _finish_async(unit, transcription, at, failure_reasons=None):
 
 
 def _async_completes(unit, step, at):
-    """Scripted action: the transcription task finishes (complete) at its due time."""
+    """Scripted action: the transcription task's last check, at its due time: complete, or failed with the
+    reasons its utterances failed for (no transcription credentials)."""
     transcription = unit.sandbox.store.get(ASYNC_TRANSCRIPTIONS, step.get("transcription_id", ""))
     if transcription is not None and transcription["bot_id"] == unit.bot["id"]:
-        _finish_async(unit, transcription, at)
+        _finish_async(unit, transcription, at, transcription.get("failure_reasons_due"))
 
 
 def create_async_transcription(sb, project, bot_id, body):
     """POST /transcript (6.8), checks in the real view's order; the body (a `Body` of
     `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new
-    transcription as it was created (`not_started`); it then moves to `in_progress` at once (webhook) and to
-    `complete` 60 s later (webhook), by a scripted step of the bot. Its utterances are a copy of the real-time
-    ones, made when it starts."""
+    transcription as it was created (`not_started`); it then moves to `in_progress` at once (webhook) and, 60 s
+    later (webhook), to `complete`, or to `failed` with `credentials_not_found` when the project has no
+    transcription credentials (11.24). Its utterances, made when it starts, are a copy of the real-time ones
+    and one per audio chunk recorded without an utterance."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
         if not async_transcription_enabled(project):
@@ -737,7 +830,8 @@ def create_async_transcription(sb, project, bot_id, body):
             "transcription_id": transcription["id"],
         }
         [step] = scenarios.plan([completion], at, sb.settings.step_delays)
-        transcription.update(state="in_progress", complete_due=step["due"])
+        failure = None if capability(project, "transcription_credentials") else [NO_CREDENTIALS]
+        transcription.update(state="in_progress", complete_due=step["due"], failure_reasons_due=failure)
         sb.store.put(ASYNC_TRANSCRIPTIONS, transcription)
         unit.emit("async_transcription.state_change", async_transcription_data(transcription))
         for utterance in _table_docs(sb, UTTERANCES, bot["id"]):
@@ -756,6 +850,20 @@ def create_async_transcription(sb, project, bot_id, body):
                     updated_at=to_stored(at),
                 )
                 sb.store.put(UTTERANCES, copy)
+        for chunk in sorted(_table_docs(sb, AUDIO_CHUNKS, bot["id"]), key=lambda c: c["timestamp_ms"]):
+            utterance = _new_doc(
+                unit,
+                "utt",
+                at,
+                participant_id=chunk["participant_id"],
+                source_id=None,
+                async_transcription_id=transcription["id"],
+                transcription={"transcript": chunk.get("text") or ""},
+                timestamp_ms=chunk["timestamp_ms"],
+                duration_ms=chunk["duration_ms"],
+                updated_at=to_stored(at),
+            )
+            sb.store.put(UTTERANCES, utterance)
         _add_pending_step(unit, step)
         return created
 
@@ -811,6 +919,8 @@ def _step_participant_joins(unit, step, at):
         uuid=step.get("uuid"),
         user_uuid=step.get("user_uuid"),
         is_host=bool(step.get("is_host", False)),
+        is_the_bot=bool(step.get("is_the_bot", False)),
+        timestamp_ms=step.get("timestamp_ms"),
     )
 
 
@@ -845,6 +955,19 @@ def _step_chat_message(unit, step, at):
         text=str(step["text"]),
         to=to if to in CHAT_TO else "everyone",
         additional_data=step.get("additional_data") if isinstance(step.get("additional_data"), dict) else None,
+        timestamp=step.get("timestamp"),
+    )
+
+
+@_scripted
+def _step_audio_chunk(unit, step, at):
+    return audio_chunk_in(
+        unit,
+        at,
+        speaker_uuid=step["speaker_uuid"],
+        timestamp_ms=step.get("timestamp_ms"),
+        duration_ms=step.get("duration_ms"),
+        text=step.get("text"),
     )
 
 
@@ -854,10 +977,12 @@ MEETING_ACTIONS = {
     "participant_event": _step_participant_event,
     "utterance": _step_utterance,
     "chat_message": _step_chat_message,
+    "audio_chunk": _step_audio_chunk,
     ASYNC_COMPLETION_ACTION: _async_completes,
 }
 
 __all__ = [
+    "add_audio_chunk",
     "add_chat_message",
     "add_participant",
     "add_utterance",

@@ -36,6 +36,7 @@ from sandbox.contract import inputs
 from sandbox.contract import responses as shapes
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.contract.openapi import json_content, path_param, query_param, string
 from sandbox.contract.requests.bots import CREATE_BOT_BODY
@@ -107,6 +108,7 @@ def make_blueprint():
     bp.after_request(_headers)
     bp.app_template_filter("clock_time")(clock_time)
     bp.app_template_filter("pretty_json")(pretty_json)
+    bp.app_template_filter("jsonb_json")(jsonb_json)
     return bp
 
 
@@ -656,3 +658,8 @@ def openapi_paths():
             }
         },
     }
+def jsonb_json(value):
+    """A stored JSONB object (metadata) as the real server shows it: compact, keys in JSONB order (Jinja's
+    `tojson` would sort them). The template escapes it."""
+    return json.dumps(jsonb_order(value), ensure_ascii=False, separators=(",", ":"))
+

@@ -18,14 +18,22 @@ MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_DELAY_MS = 60_000  # the longest fault delay
 
-PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host")
+PARTICIPANT_FIELDS = ("name", "uuid", "user_uuid", "is_host", "is_the_bot", "timestamp_ms")
 PARTICIPANT_EVENT_FIELDS = ("event_type", "event_data", "timestamp_ms")
 UTTERANCE_FIELDS = ("speaker_uuid", "text", "duration_ms", "timestamp_ms", "source_id")
-CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id")
+CHAT_FIELDS = ("sender_uuid", "text", "to", "additional_data", "source_id", "timestamp")
+AUDIO_CHUNK_FIELDS = ("speaker_uuid", "timestamp_ms", "duration_ms", "text")
+MEDIA_FIELDS = ("media_type",)
 RECORDING_FILE_FIELDS = ("start_timestamp_ms",)
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
+# Epoch times the platform reports: from 0 to the largest the store keeps.
+MAX_EPOCH_MS = 2**63 - 1
+EPOCH_MS = {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS, "description": "Epoch milliseconds."}
+EPOCH_SECONDS = {
+    "type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS // 1000, "description": "Epoch seconds.",
+}
 
 
 def _object(properties, required=(), **extra):
@@ -77,6 +85,27 @@ def parse_recording_file(data, context=None):
     return check_fields(data, RECORDING_FILE_FIELDS)
 
 
+def parse_audio_chunk(data, context=None):
+    return check_fields(data, AUDIO_CHUNK_FIELDS, required=("speaker_uuid", "timestamp_ms"))
+
+
+def parse_media_command(data, context=None):
+    return check_fields(data, MEDIA_FIELDS, required=MEDIA_FIELDS)
+
+
+# The project's capabilities besides zoom_credentials (domain/project.py), each a boolean with its default.
+CAPABILITY_PROPERTIES = {
+    "google_tts_credentials": {"type": "boolean", "default": True,
+                               "description": "Without them POST /speech is refused, as on the real server."},
+    "async_transcription": {"type": "boolean", "default": True,
+                            "description": "The organization flag of POST /transcript (async transcription)."},
+    "transcription_credentials": {"type": "boolean", "default": True,
+                                  "description": "Without them an async transcription ends failed with "
+                                  "credentials_not_found."},
+    "external_media_storage_credentials": {"type": "boolean", "default": False,
+                                           "description": "With them a bot's external_media_storage_settings "
+                                           "are accepted and stored."},
+}
 PROJECT_BODY = BodyRule(
     "SandboxCreateProjectRequest",
     passed_as_sent,
@@ -86,7 +115,24 @@ PROJECT_BODY = BodyRule(
             "webhooks": {"type": "array", "items": ref("SandboxWebhookSubscription"), "maxItems": MAX_PROJECT_WEBHOOKS},
             "zoom_credentials": {"type": "boolean", "default": True},
             "scenario": {**STRING, "description": "The project's default scenario (GET /sandbox/scenarios)."},
+            **CAPABILITY_PROPERTIES,
         }
+    ),
+    required=False,
+)
+PROJECT_UPDATE_BODY = BodyRule(
+    "SandboxUpdateProjectRequest",
+    passed_as_sent,
+    _object(
+        {
+            "name": _nullable({**STRING, "minLength": 1, "maxLength": PROJECT_NAME_MAX_LENGTH,
+                               "description": "null names the project after its id again."}),
+            "webhooks": {"type": "array", "items": ref("SandboxWebhookSubscription"), "maxItems": MAX_PROJECT_WEBHOOKS},
+            "zoom_credentials": {"type": "boolean"},
+            "scenario": {**STRING, "description": "The project's default scenario (GET /sandbox/scenarios)."},
+            **CAPABILITY_PROPERTIES,
+        },
+        description="Any of the creation fields; what is not sent stays.",
     ),
     required=False,
 )
@@ -117,7 +163,14 @@ PARTICIPANT_BODY = BodyRule(
     "SandboxAddParticipantRequest",
     parse_participant,
     _object(
-        {"name": STRING, "uuid": STRING, "user_uuid": _nullable(STRING), "is_host": {"type": "boolean"}},
+        {
+            "name": STRING,
+            "uuid": STRING,
+            "user_uuid": _nullable(STRING),
+            "is_host": {"type": "boolean"},
+            "is_the_bot": {"type": "boolean", "description": "The bot's own participant: stored, in no list, no webhook."},
+            "timestamp_ms": {**EPOCH_MS, "description": "The join event's time, as the platform reports it."},
+        },
         required=["name"],
     ),
     arguments=True,
@@ -160,6 +213,7 @@ CHAT_MESSAGE_BODY = BodyRule(
             "to": {**STRING, "enum": ["everyone", "only_bot"]},
             "additional_data": {"type": "object"},
             "source_id": STRING,
+            "timestamp": {**EPOCH_SECONDS, "description": "When it was sent, as the platform reports it."},
         },
         required=["sender_uuid", "text"],
     ),
@@ -168,8 +222,29 @@ CHAT_MESSAGE_BODY = BodyRule(
 RECORDING_FILE_BODY = BodyRule(
     "SandboxRecordingFileRequest",
     parse_recording_file,
-    _object({"start_timestamp_ms": INTEGER}),
+    _object({"start_timestamp_ms": _nullable({**EPOCH_MS, "description": "The first media buffer's time; null: "
+                                                                        "never recorded (absent: now)."})}),
     required=False,
+    arguments=True,
+)
+AUDIO_CHUNK_BODY = BodyRule(
+    "SandboxAudioChunkRequest",
+    parse_audio_chunk,
+    _object(
+        {
+            "speaker_uuid": STRING,
+            "timestamp_ms": EPOCH_MS,
+            "duration_ms": {**INTEGER, "minimum": 0, "default": 1000},
+            "text": _nullable({**STRING, "description": "What an async transcription of it will hear."}),
+        },
+        required=["speaker_uuid", "timestamp_ms"],
+    ),
+    arguments=True,
+)
+MEDIA_BODY = BodyRule(
+    "SandboxMediaCommand",
+    parse_media_command,
+    _object({"media_type": {**STRING, "enum": ["audio", "video"]}}, required=["media_type"]),
     arguments=True,
 )
 FAULT_BODY = BodyRule(
