@@ -37,6 +37,9 @@ class NullOutbox:
     def emit(self, project_id, bot_id, trigger, data):
         pass
 
+    def emit_for(self, project_id, kind, subject_id, trigger, data):
+        pass
+
     def close(self):
         pass
 

@@ -93,7 +93,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
     limit = sb.settings.concurrent_bots_limit
     summaries = sb.store.summaries("bots", project["id"]).values()
-    in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+    in_meeting = sum(1 for state, *_ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
     if in_meeting >= limit:
         raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
     # Step 7, in the order the real server's transaction fails: the bot row, its unique
@@ -102,7 +102,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
         raise create_db_error()
     key = parsed["deduplication_key"]
-    if key is not None and any(held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries):
+    if key is not None and any(held == key and state not in lifecycle.POST_MEETING_STATES for state, held, *_ in summaries):
         raise AttendeeError(DEDUPLICATION_CONFLICT)
     check_bot_insert(parsed)
     check_bot_webhooks(
