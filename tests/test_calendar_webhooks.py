@@ -9,6 +9,7 @@ from sandbox.contract.requests.zoom_oauth import parse_create_zoom_oauth_connect
 from sandbox.usecases import bots, calendars, zoom_oauth
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     MEET,
+    NOW,
     create_calendar,
     events,
     frozen,
@@ -150,3 +151,21 @@ def test_a_zoom_connection_state_change_envelope(sb, project, receiver_server, f
     ).encode()
     assert json.loads(second)["data"]["state"] == "connected"
     assert all(verifies(call["body"], call["headers"]["X-Webhook-Signature"]) for call in receiver.calls)
+
+
+def test_a_sync_that_re_plans_or_deletes_bots_sends_no_bot_webhook(sb, project, receiver_server):
+    receiver = Recorder(receiver_server)
+    subscribe_project(sb, receiver.url, ("bot.state_change",))
+    calendar = create_calendar(sb, project)
+    put_event(sb, project, calendar["id"], "moved", meeting_url=MEET)
+    put_event(sb, project, calendar["id"], "cancelled", meeting_url=MEET)
+    for event in events(sb, project):
+        bots.create_bot(sb, project_of(sb), {"calendar_event_id": event["id"], "bot_name": "x"})
+    report = put_event(sb, project, calendar["id"], "moved", meeting_url=MEET, name="later")["sync"]
+    assert len(report["bots_patched"]) == 0 and len(report["updated"]) == 1  # same URL and start: nothing to patch
+    report = put_event(sb, project, calendar["id"], "moved", start=NOW + timedelta(days=2), meeting_url=MEET)["sync"]
+    assert len(report["bots_patched"]) == 1
+    report = calendars.cancel_remote_event(sb, project, calendar["id"], "cancelled", sync=True)["sync"]
+    assert len(report["bots_deleted"]) == 1
+    settle(sb)
+    assert receiver.calls == [] and sb.outbox.list_deliveries(project) == []

@@ -290,3 +290,28 @@ def test_a_calendar_created_as_the_project_clock_moves(sb, project):
     advance(sb, project, 3600)
     calendar = create_calendar(sb, project_of(sb, project["id"]))
     assert dump_calendar(calendar)["created_at"] == "2026-12-01T10:00:00Z"
+
+
+# -- newest-first pages (contract 12.2: DRF's CursorPagination over a `-field` ordering) -------------------------
+
+
+def test_newest_first_lists_page_backwards_through_time(sb, project, frozen):
+    import base64
+    from urllib.parse import parse_qs, urlsplit
+
+    from sandbox.contract.pagination import paginate
+
+    created = []
+    for _ in range(30):
+        created.append(create_calendar(sb, project)["id"])
+        frozen.tick(timedelta(seconds=1))
+    listed = calendars.list_calendars(sb, project)
+    url = "http://testserver/api/v1/calendars?deduplication_key=x"
+    page, next_url, previous_url = paginate(listed, lambda c: c["created_at"], url, descending=True)
+    assert [c["id"] for c in page] == created[::-1][:25] and previous_url is None
+    cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
+    assert base64.b64decode(cursor).decode() == "p=2026-12-01+09%3A00%3A05%2B00%3A00"
+    page, next_url, previous_url = paginate(listed, lambda c: c["created_at"], next_url, descending=True)
+    assert [c["id"] for c in page] == created[::-1][25:] and next_url is None
+    page, _, _ = paginate(listed, lambda c: c["created_at"], previous_url, descending=True)
+    assert [c["id"] for c in page] == created[::-1][:25]
