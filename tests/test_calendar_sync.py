@@ -391,10 +391,12 @@ def test_a_read_applies_the_due_sync_lazily_and_the_background_runner_too(sb, pr
     calendar = create_calendar(sb, project)
     put_event(sb, project, calendar["id"], "e", sync=False)
     frozen.tick(timedelta(seconds=60))
-    assert sb.run_due_steps() is not None  # the runner did the due sync; the daily one waits
+    assert sb.run_due_steps() == pytest.approx(86400)  # the runner did the pick-up; the next is 24 h after it
     stored = sb.store.get("calendars", calendar["id"])
     assert stored["last_successful_sync_at"] == "2026-12-01T09:01:00+00:00"
     assert len(events(sb, project)) == 1
+    calendars.delete_calendar(sb, project, calendar["id"])
+    assert sb.run_due_steps() is None  # nothing left to wait for
 
 
 def test_syncs_and_bot_steps_run_in_time_order(sb, project):

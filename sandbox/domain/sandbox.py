@@ -562,6 +562,9 @@ class Sandbox:
                     self.untrack(key)
                 else:
                     self.track_due(project, doc, kind)
+            known = {key for _, key in others}
+            for key in [key for key in self._other_due.get(pid, {}) if key not in known]:
+                self.untrack(key)  # gone without being untracked: never due again
         return applied
 
     def _push_bot(self, heap, bot, creation_order):

@@ -25,7 +25,7 @@ from sandbox.contract import messages as msg
 from sandbox.contract.calendar_responses import dump_calendar, state_webhook_data
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
-from sandbox.contract.inputs import check_fields, is_int
+from sandbox.contract.inputs import check_fields, is_int, optional_text
 from sandbox.contract.requests.bots import parse_patch_bot
 from sandbox.contract.requests.calendars import check_calendar_insert, check_calendar_update
 from sandbox.domain import calendar as calendar_model
@@ -459,9 +459,7 @@ def _remote_change(sb, project, calendar_id, platform_uuid, sync, change):
 
 
 def _no_such_remote_event(calendar, platform_uuid):
-    return SandboxInputError(
-        f"The remote calendar of {calendar['id']} has no event {platform_uuid!r}", status=404
-    )
+    return SandboxInputError(f"The remote calendar of {calendar['id']} has no event {platform_uuid!r}", status=404)
 
 
 def put_remote_event(sb, project, calendar_id, platform_uuid, body, *, sync=False):
@@ -470,6 +468,7 @@ def put_remote_event(sb, project, calendar_id, platform_uuid, body, *, sync=Fals
     report with `sync=true`, else null: the debounced sync runs within 60 s of the project's clock)."""
     with sb.store.lock:
         platform = _calendar(sb, project, calendar_id)["platform"]
+    _check_platform_uuid(platform_uuid)
     values = remote_model.check_remote_event(body, platform)
     limit = sb.settings.remote_events_per_calendar
 
@@ -534,9 +533,7 @@ def add_sync_failures(sb, project, calendar_id, body):
     kind = body["kind"]
     if kind not in remote_model.FAILURE_KINDS:
         raise SandboxInputError(f"kind must be one of {', '.join(remote_model.FAILURE_KINDS)}")
-    error = body.get("error")
-    if error is not None and (not isinstance(error, str) or not error.strip() or len(error) > 2000):
-        raise SandboxInputError("error must be a non-empty string of at most 2000 characters")
+    error = optional_text(body, "error")
     times = body.get("times", 1)
     if not is_int(times) or not 1 <= times <= MAX_FAILURE_TIMES:
         raise SandboxInputError(f"times must be an integer from 1 to {MAX_FAILURE_TIMES}")
@@ -552,9 +549,7 @@ def disconnect(sb, project, calendar_id, body):
     """POST /sandbox/calendars/{id}/disconnect `{"error"?}`: an authentication failure now, as a sync
     meets it (scheduled bots deleted, `calendar.state_change`). Returns the sync report."""
     check_fields(body, ("error",))
-    error = body.get("error")
-    if error is not None and (not isinstance(error, str) or not error.strip() or len(error) > 2000):
-        raise SandboxInputError("error must be a non-empty string of at most 2000 characters")
+    error = optional_text(body, "error")
     with _control_calendar(sb, project, calendar_id) as calendar:
         error = error or remote_model.auth_error_text(calendar["platform"])
         return _authentication_failure(sb, project, calendar, _remote(sb, calendar), sb.now(project), error)

@@ -19,7 +19,7 @@ from sandbox.contract.calendar_responses import dump_zoom_oauth_connection, stat
 from sandbox.contract.calendar_states import CLIENT_SECRET_ERROR_MARK, DISCONNECTED
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
-from sandbox.contract.inputs import check_fields, is_int
+from sandbox.contract.inputs import check_fields, is_int, optional_text
 from sandbox.contract.requests.bots import _unstorable
 from sandbox.contract.requests.zoom_oauth import missing_scopes
 from sandbox.domain import zoom_oauth as zoom
@@ -289,9 +289,7 @@ def auth_failure(sb, project, connection_id, body):
     `zoom_oauth_connection.state_change`; nothing at all when already disconnected. Returns
     `(connection, webhook sent)`."""
     check_fields(body, ("error",))
-    error = body.get("error")
-    if error is not None and (not isinstance(error, str) or not error.strip() or len(error) > 2000):
-        raise SandboxInputError("error must be a non-empty string of at most 2000 characters")
+    error = optional_text(body, "error")
     _up_to_date(sb, project)
     with sb.project_lock(project["id"]), sb.store.lock:
         connection = _connection(sb, project, connection_id)
