@@ -3,6 +3,7 @@
 The only place that wires the layers together: it loads and checks the fixtures (contract and domain
 rules), opens the store (infra) and seeds a new one, and gives the `Sandbox` (domain) its collaborators:
 the clock, the id factory, the scripted actions of the bot and of the meeting (domain and use cases),
+the other kinds of due work (calendar syncs, Zoom meeting-list syncs: use cases),
 the POST throttle, the request journal, the fault registry, the webhook outbox (infra) and the
 background threads. The web layer (`sandbox.web.app.create_app`), the CLI and the tests call it; none of
 them attaches anything afterwards. No Flask here.
@@ -23,7 +24,9 @@ from sandbox.infra.own_address import OwnAddress
 from sandbox.infra.retention import PeriodicPrune, check_days, prune_sandbox
 from sandbox.infra.store import MemoryStore, TinyDBStore
 from sandbox.infra.webhooks.outbox import DeliveryOutbox
+from sandbox.usecases.calendars import CALENDAR_SYNC
 from sandbox.usecases.meeting import MEETING_ACTIONS
+from sandbox.usecases.zoom_oauth import MEETING_LIST_SYNC
 
 __all__ = ["build_sandbox", "open_store"]
 
@@ -71,8 +74,12 @@ def build_sandbox(settings=None):
             delayed_requests=DelayedRequests(settings),
             own_address=own_address,
             media_key=media_key,
+            # Work other than the bots' steps that falls due: calendar syncs, Zoom meeting-list syncs.
+            due_work=(CALENDAR_SYNC, MEETING_LIST_SYNC),
         )
         sandbox.outbox = DeliveryOutbox(store=store, clock=clock, ids=ids, settings=settings, own_address=own_address)
+        if store.is_new:
+            sandbox.stamp_seeded()  # fixture calendars are created as the store is seeded
         sandbox.rebuild_due_index()
         sandbox.outbox.requeue_pending()  # deliveries a previous run left pending
         _start_retention(sandbox)

@@ -124,6 +124,12 @@ class Settings:
     # Requests held by a fault's delay_ms at once, per project and in all; each lends the server a thread.
     delayed_requests_per_project: int = 32
     delayed_requests_limit: int = 128
+    # Calendars (contract 12.5.3): a sync covers now - 1 day .. now + this many days (the real server's
+    # setting of the same name); the stand-in for Google and Microsoft holds at most this many remote events
+    # per calendar, and at most this many registered Zoom authorization codes per project.
+    calendar_sync_window_days: int = 28
+    remote_events_per_calendar: int = 1000
+    zoom_oauth_codes_per_project: int = 1000
 
 
 # name -> (environment variable, parser)
@@ -157,6 +163,9 @@ ENVIRONMENT = {
     "idle_timeout": ("SANDBOX_IDLE_TIMEOUT", float),
     "delayed_requests_per_project": ("SANDBOX_DELAYED_REQUESTS_PER_PROJECT", int),
     "delayed_requests_limit": ("SANDBOX_DELAYED_REQUESTS_LIMIT", int),
+    "calendar_sync_window_days": ("CALENDAR_SYNC_TIME_WINDOW_END_DAYS", int),
+    "remote_events_per_calendar": ("SANDBOX_REMOTE_EVENTS_PER_CALENDAR", int),
+    "zoom_oauth_codes_per_project": ("SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT", int),
 }
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
@@ -169,12 +178,17 @@ MINIMUMS = {
     "idle_timeout": 0.01,
     "delayed_requests_per_project": 0,
     "delayed_requests_limit": 0,
+    "calendar_sync_window_days": 0,
+    "remote_events_per_calendar": 1,
+    "zoom_oauth_codes_per_project": 1,
 }
 # Settings whose environment variable, once set, must not be empty: an empty admin token would leave the
 # sandbox-wide endpoints open while looking closed.
 NOT_EMPTY = {
     "admin_token": "set it to a secret, or unset it to leave POST /sandbox/projects and POST /sandbox/reset open",
 }
+# A calendar sync's window ends at most this many days ahead (far from datetime's limits).
+MAX_CALENDAR_SYNC_WINDOW_DAYS = 3660
 # Python's recursion limit (1000 frames) bounds how deep a JSON document the sandbox can walk.
 MAX_JSON_DEPTH_CEILING = 200
 
@@ -239,6 +253,11 @@ def _check(settings):
             except ValueError as exc:
                 raise ConfigError(f"{ENVIRONMENT[name][0]}={value!r}: {exc}") from exc
     _check_minimums(settings)
+    if settings.calendar_sync_window_days > MAX_CALENDAR_SYNC_WINDOW_DAYS:
+        raise ConfigError(
+            f"CALENDAR_SYNC_TIME_WINDOW_END_DAYS={settings.calendar_sync_window_days!r}: must be at most "
+            f"{MAX_CALENDAR_SYNC_WINDOW_DAYS} days"
+        )
     return settings
 
 

@@ -77,3 +77,14 @@ def capture_webhooks(sb):
     outbox = CapturingOutbox()
     sb.outbox = outbox
     return outbox
+
+
+def create_bot_directly(sb, project, body):
+    """`POST /bots` without HTTP: the body rule of the endpoint table (what the web layer does), then the use
+    case; returns the bot."""
+    from sandbox.contract.requests import ParseContext
+    from sandbox.contract.requests.bots import CREATE_BOT_BODY
+    from sandbox.usecases import bots
+
+    parsed = CREATE_BOT_BODY.parse(body, ParseContext(now=sb.now(project), settings=sb.settings))
+    return bots.create_bot(sb, project, parsed)

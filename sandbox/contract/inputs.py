@@ -14,7 +14,17 @@ from sandbox.contract.errors import SandboxInputError
 
 MAX_DIGITS = 30  # more digits than any range the sandbox checks (and far below int()'s 4,300)
 
-__all__ = ["InputError", "check_fields", "find_lone_surrogate", "is_int", "is_number", "loads_json", "parse_int", "query_int"]
+__all__ = [
+    "InputError",
+    "check_fields",
+    "find_lone_surrogate",
+    "is_int",
+    "is_number",
+    "loads_json",
+    "optional_text",
+    "parse_int",
+    "query_int",
+]
 
 
 class InputError(ValueError):
@@ -141,3 +151,11 @@ def check_fields(body, allowed, required=()):
     if missing:
         raise SandboxInputError(f"Missing required field(s): {', '.join(missing)}")
     return body
+
+
+def optional_text(body, name, max_length=2000):
+    """`body[name]`: absent or null (None), or a non-empty string of at most `max_length` characters."""
+    value = body.get(name)
+    if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > max_length):
+        raise SandboxInputError(f"{name} must be a non-empty string of at most {max_length} characters")
+    return value

@@ -157,3 +157,51 @@ DELETE_ONLY_WHEN_SCHEDULED = "Bot is in state {state} but can only be deleted wh
 DATA_DELETE_NOT_ALLOWED = "Bot is not in a state where the data deleted event can be created"
 CANNOT_PAUSE = "Bot is in state {state} and cannot pause recording"
 CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."
+
+
+# --------------------------------------------------------------------------------------------------
+# Calendars, calendar events and Zoom OAuth connections (contract 12; docs/contract/calendars.md,
+# docs/contract/zoom-oauth.md): calendars_api_utils.py, calendars_api_views.py,
+# zoom_oauth_connections_api_utils.py, bots_api_utils.initialize_bot_creation_data_from_calendar_event
+# --------------------------------------------------------------------------------------------------
+
+CALENDAR_NOT_FOUND = "Calendar not found"
+CALENDAR_DEDUPLICATION_CONFLICT = "A calendar with this deduplication key already exists in this project."
+CALENDAR_CREATE_DB_ERROR = "An error occurred while creating the calendar. Error ID: {}"
+CALENDAR_CREATE_UNEXPECTED = "An unexpected error occurred while creating the calendar. Error ID: {}"
+CALENDAR_DELETE_UNEXPECTED = "An unexpected error occurred while deleting the calendar. Error ID: {}"
+# GET /calendar_events: the date filters' own example times differ (end_time_lte says 18:00:00).
+CALENDAR_EVENT_FILTER_INVALID = "Invalid {} format. Use ISO 8601 format (e.g., 2025-01-13T10:30:00Z)"
+CALENDAR_EVENT_END_FILTER_INVALID = "Invalid {} format. Use ISO 8601 format (e.g., 2025-01-13T18:00:00Z)"
+CALENDAR_EVENT_ORDERING_INVALID = "Invalid ordering. Allowed values: {}"
+# POST /bots with calendar_event_id (12.6.1); CALENDAR_EVENT_MISSING is above, with the bots' messages.
+CALENDAR_EVENT_MEETING_URL_GIVEN = (
+    "meeting_url should not be provided when calendar_event_id is specified. "
+    "The meeting URL will be taken from the calendar event."
+)
+CALENDAR_EVENT_JOIN_AT_GIVEN = (
+    "join_at should not be provided when calendar_event_id is specified. "
+    "The join time will be taken from the calendar event."
+)
+# The sync's authentication errors (12.5.4): the texts of `connection_failure_data.error`.
+CALENDAR_NO_CREDENTIALS = "No credentials found for calendar"
+CALENDAR_MISSING_CREDENTIALS = "Missing refresh_token or client_secret"
+CALENDAR_AUTHENTICATION_ERROR = "{platform} Authentication error: {response!r}"  # Google / Microsoft
+
+ZOOM_CONNECTION_NOT_FOUND = "Zoom OAuth Connection not found"
+ZOOM_FLAGS_BOTH_FALSE = (
+    "At least one of is_local_recording_token_supported or is_onbehalf_token_supported must be true"
+)
+ZOOM_APP_NOT_IN_PROJECT = "Zoom OAuth App with id {app_id} does not exist in this project ({project_name})."
+ZOOM_NO_APP = "No Zoom OAuth App found in this project ({project_name}). Please add a Zoom OAuth App first."
+ZOOM_CODE_EXCHANGE_FAILED = (
+    "Error exchanging access code for tokens. Please check that the authorization code and redirect URI are correct."
+)
+ZOOM_MISSING_SCOPES = "The authorization is missing the following required scopes: {!r}."
+ZOOM_USER_INFO_FAILED = "Error getting user info. Please check that the access token is valid."
+ZOOM_USER_NOT_ACTIVE = "The user is not active."
+ZOOM_CONNECTION_DB_ERROR = "An error occurred while creating the zoom oauth connection. Error ID: {}"
+ZOOM_CONNECTION_UNEXPECTED = "An unexpected error occurred while creating the zoom oauth connection. Error ID: {}"
+ZOOM_AUTHENTICATION_ERROR = "Zoom Authentication error: {!r}"
+# The sandbox's own answer where the real PATCH view would crash on save (500): metadata JSONB cannot hold.
+CALENDAR_UPDATE_UNSTORABLE = "An unexpected error occurred while updating the calendar. Error ID: {}"

@@ -190,6 +190,8 @@ class Components:
         return schema
 
     def field(self, field):
+        if hasattr(field, "openapi_fragment"):  # a field that says its schema itself, with components of its own
+            return field.openapi_fragment(self)
         if "schema" in field.metadata:
             fragment = self.of(field.metadata["schema"])
         elif isinstance(field, fields.Nested):

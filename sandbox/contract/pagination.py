@@ -1,6 +1,8 @@
 """Cursor pagination exactly as the real server's lists do it (DRF `CursorPagination`, contract 4 and 11.13).
 
-Used by every paginated list: `GET /bots`, `/chat_messages`, `/participant_events`, `/participants`.
+Used by every paginated list: `GET /bots`, `/chat_messages`, `/participant_events`, `/participants`, and
+the newest-first lists of contract 12 (`GET /calendars`, `/calendar_events` in its `ordering`,
+`/zoom_oauth_connections`), which pass `descending=True` for a `-field` ordering.
 
     results, next_url, previous_url = paginate(items, created_at_of, url)
 
@@ -41,12 +43,15 @@ def request_url(request):
     return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
 
 
-def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE):
+def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False):
     """One page of `items` for the request at `url`: `(results, next_url or None, previous_url or None)`.
 
-    Raises `DetailError("Invalid cursor", status=404)` for a cursor that cannot be read.
+    `created_at_of` gives each item's value of the ordering field (an aware datetime or its stored text);
+    `items` come sorted by it, ascending, or descending for a `-field` ordering (`descending=True`: DRF then
+    pages forward with `field < position`). Raises `DetailError("Invalid cursor", status=404)` for a cursor
+    that cannot be read.
     """
-    return _Paginator(items, created_at_of, url, page_size).run()
+    return _Paginator(items, created_at_of, url, page_size, descending).run()
 
 
 class _Cursor:
@@ -121,11 +126,12 @@ def encode_cursor(cursor):
 class _Paginator:
     """DRF's `CursorPagination.paginate_queryset` / `get_next_link` / `get_previous_link`, over a list."""
 
-    def __init__(self, items, created_at_of, url, page_size):
+    def __init__(self, items, created_at_of, url, page_size, descending=False):
         self.items = list(items)
         self.created_at_of = lambda item: _as_datetime(created_at_of(item))
         self.url = url
         self.page_size = page_size
+        self.descending = descending
 
     def position(self, item):
         return _position_text(self.created_at_of(item))
@@ -141,7 +147,8 @@ class _Paginator:
         rows = list(reversed(self.items)) if reverse else list(self.items)
         if current_position is not None:
             boundary = _parse_position(current_position)
-            if reverse:
+            # DRF: `field__lt` when the cursor's direction differs from the ordering's, else `field__gt`.
+            if reverse != self.descending:
                 rows = [row for row in rows if self.created_at_of(row) < boundary]
             else:
                 rows = [row for row in rows if self.created_at_of(row) > boundary]

@@ -515,11 +515,28 @@ class AppliedEventSchema(Schema):
     created_at = ApiDateTime()
 
 
+class AppliedItem(fields.Field):
+    """One item a clock advance applied: a bot's event (a `StateChange`, as `AppliedEventSchema` shows it),
+    or the report of another kind of due work (a calendar's sync, a Zoom connection's meeting-list sync)."""
+
+    def openapi_fragment(self, components):
+        other = {
+            "type": "object",
+            "description": "Another kind of due work: `calendar_id` or `zoom_oauth_connection_id`, when, and what "
+            "the sync did.",
+            "additionalProperties": True,
+        }
+        return {"oneOf": [components.of(AppliedEventSchema), other]}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, dict) else APPLIED_EVENT.dump(value)
+
+
 class ClockAdvancedSchema(ClockSchema):
     class Meta:
         name = "SandboxClockAdvanced"
 
-    events = fields.List(fields.Nested(AppliedEventSchema))
+    events = fields.List(AppliedItem())
 
 
 class StepSchema(Schema):
@@ -751,7 +768,11 @@ class DeliverySchema(Schema):
         name = "SandboxDelivery"
 
     id = fields.String(metadata=doc(pattern="^whd_"))
-    bot_id = fields.String()
+    bot_id = maybe(metadata=doc("The bot it is about; null for a calendar's or a Zoom connection's.", nullable=True))
+    calendar_id = OmittedIfNull(metadata=doc("A calendar's delivery: the calendar.", optional=True, type="string"))
+    zoom_oauth_connection_id = OmittedIfNull(
+        metadata=doc("A Zoom OAuth connection's delivery: the connection.", optional=True, type="string")
+    )
     trigger = fields.String(metadata={"openapi": enum(TRIGGERS)})
     url = fields.String()
     status = fields.String(metadata={"openapi": enum(DELIVERY_STATUSES)})
@@ -793,6 +814,7 @@ PROJECT = ProjectSchema()
 RESET = ResetSchema()
 SCENARIO_CATALOGUE = ScenarioCatalogueSchema()
 CLOCK = ClockSchema()
+APPLIED_EVENT = AppliedEventSchema()
 CLOCK_ADVANCED = ClockAdvancedSchema()
 STEP = StepSchema()
 BOT_ADVANCED = BotAdvancedSchema()

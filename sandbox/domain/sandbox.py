@@ -10,8 +10,17 @@ Bulk work - a list that catches up thousands of bots, a clock advance - holds it
 throughout but takes the store lock once per bot (`store.turn`), so other projects' requests get in
 between bots, while the project's own requests wait and always see each bot whole. Lock order: a
 project's lock, then the store lock, never the other way round.
+
+Due work. Bots' scripted steps are one kind of work that falls due; the other kinds (a calendar's
+sync, a Zoom connection's meeting-list sync) are `DueWork` objects given at construction. All of them
+share one index of due times (`_due`), one background runner (`run_due_steps`) and one time-ordered
+catch-up (`apply_due_work`: a clock advance, and the lazy catch-up before a project's reads whenever
+one of its other kinds of work is due), so that a calendar sync due at 10:00 sees the bots as they are
+at 10:00 and a bot step due at 10:01 sees what that sync did. A project without such work runs the
+bots' paths exactly as before.
 """
 
+import heapq
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,11 +39,40 @@ LOCK_ORDER = "a project's lock is taken before the store lock, never while holdi
 # When the background runner finds a due bot's project busy (its bulk work catches the bot up anyway),
 # it looks again after this many seconds rather than waiting for that project.
 BUSY_PROJECT_RETRY_SECONDS = 0.05
+BOT = "bot"  # the kind of due work built in: a bot's scripted steps
+
+
+class DueWork:
+    """A kind of stored document whose work falls due (the interface; bots' steps are built in).
+
+    `kind` names it in the due index; `table` holds its documents (scoped by project); at one instant
+    bots' steps come first, then the kinds by `rank`. `due_at(doc)` is the project-clock time of the
+    document's next work (or None); `run(sb, project, doc, at)` does the work due at `at` under the store
+    lock (saving and emitting itself) and returns `(report or None, ids of bots it changed)`.
+    """
+
+    kind = ""
+    table = ""
+    rank = 1
+
+    def due_at(self, doc):
+        raise NotImplementedError
+
+    def run(self, sb, project, doc, at):
+        raise NotImplementedError
+
+    def seeded(self, doc, now):
+        """A document just seeded from the fixtures, at its project's `now`: complete it (e.g. a creation
+        time the fixture left open); True when it changed."""
+        return False
 
 class NullOutbox:
     """Where state changes go until the webhook outbox is built."""
 
     def emit(self, project_id, bot_id, trigger, data):
+        pass
+
+    def emit_for(self, project_id, kind, subject_id, trigger, data):
         pass
 
     def close(self):
@@ -132,6 +170,7 @@ class Sandbox:
         delayed_requests,
         own_address,
         media_key,
+        due_work=(),
     ):
         self.settings = settings
         self.store = store
@@ -146,13 +185,16 @@ class Sandbox:
         self.delayed_requests = delayed_requests
         self.own_address = own_address
         self.media_key = media_key  # bytes: the HMAC key of recording URLs
+        self.due_work = {work.kind: work for work in due_work}  # the other kinds of due work, by kind
         self.outbox = NullOutbox()  # the webhook outbox, set once built (it needs the store and the clock)
         self.retention = None  # the periodic prune, when SANDBOX_RETENTION_DAYS is set
         self.last_prune = None  # the report of the latest prune
         self.stop_event = threading.Event()  # set at shutdown: background threads end
         self._keys = None
         self._wake = threading.Event()
-        self._due = {}  # bot id -> (wall-clock due time, project id): what the background runner waits for
+        # document id -> (wall-clock due time, project id, kind): what the background runner waits for
+        self._due = {}
+        self._other_due = {}  # project id -> {document id: wall-clock due time}, kinds other than bots
         self._project_locks = ProjectLocks(store.lock)
 
     # -- projects and time ---------------------------------------------------------------------------
@@ -176,6 +218,7 @@ class Sandbox:
         with self.store.lock:
             self.store.replace_all(self.fixtures)
             self.projects_changed()
+            self.stamp_seeded()
             self.rebuild_due_index()
         self.faults.clear_all()
         self.journal.clear_all()
@@ -217,25 +260,28 @@ class Sandbox:
 
         A use case that refuses (an AttendeeError) has changed nothing itself, but the scripted steps that
         fell due before it happened anyway, so they are saved; any other exception discards the unit.
+        The project's other due work (a calendar sync) runs first, in time order with the bots' steps.
         """
-        with self.project_lock(project["id"]), self.store.lock:
-            bot = self.store.get("bots", bot_id) if isinstance(bot_id, str) else None
-            if bot is None or bot["project_id"] != project["id"]:
-                raise BotNotFound()
-            unit = Unit(self, project, bot)
-            self.catch_up(unit, self.now(project))
-            try:
-                yield unit
-            except AttendeeError:
+        with self.project_lock(project["id"]):
+            self.catch_up_other_work(project)
+            with self.store.lock:
+                bot = self.store.get("bots", bot_id) if isinstance(bot_id, str) else None
+                if bot is None or bot["project_id"] != project["id"]:
+                    raise BotNotFound()
+                unit = Unit(self, project, bot)
+                self.catch_up(unit, self.now(project))
+                try:
+                    yield unit
+                except AttendeeError:
+                    self.commit(unit)
+                    raise
                 self.commit(unit)
-                raise
-            self.commit(unit)
 
     def commit(self, unit):
         """Save the bot, then hand its emissions to the outbox (which only enqueues), in event order."""
         if unit.deleted:
             self.store.delete("bots", unit.bot["id"])
-            self._due.pop(unit.bot["id"], None)
+            self.untrack(unit.bot["id"])
         else:
             if unit.dirty or unit.changes:
                 self.store.put("bots", unit.bot)
@@ -287,23 +333,57 @@ class Sandbox:
                 self.actions[step["action"]](unit, step, due)
         return applied
 
-    # -- the background runner -------------------------------------------------------------------------
-    def track_due(self, project, bot):
-        steps = bot.get("pending_steps")
-        if steps:
-            offset = project.get("clock_offset_seconds", 0.0)
-            wall_due = parse_stored_datetime(steps[0]["due"]) - timedelta(seconds=offset)
-            self._due[bot["id"]] = (wall_due, project["id"])
-            self._wake.set()
+    # -- the due index and the background runner ------------------------------------------------------
+    def track_due(self, project, doc, kind=BOT):
+        """Index the document's next due work (a bot's first pending step, or its kind's `due_at`)."""
+        if kind == BOT:
+            steps = doc.get("pending_steps")
+            due = parse_stored_datetime(steps[0]["due"]) if steps else None
         else:
-            self._due.pop(bot["id"], None)
+            due = self.due_work[kind].due_at(doc)
+        if due is None:
+            self.untrack(doc["id"])
+            return
+        wall_due = due - timedelta(seconds=project.get("clock_offset_seconds", 0.0))
+        self._due[doc["id"]] = (wall_due, project["id"], kind)
+        if kind != BOT:
+            self._other_due.setdefault(project["id"], {})[doc["id"]] = wall_due
+        self._wake.set()
+
+    def untrack(self, doc_id):
+        """The document is gone, or has nothing due."""
+        entry = self._due.pop(doc_id, None)
+        if entry is not None and entry[2] != BOT:
+            others = self._other_due.get(entry[1], {})
+            others.pop(doc_id, None)
+            if not others:
+                self._other_due.pop(entry[1], None)
 
     def rebuild_due_index(self):
         with self.store.lock:
             self._due.clear()
+            self._other_due.clear()
             for project in self.store.scan("projects", ""):
                 for bot in self.store.scan("bots", project["id"]):
                     self.track_due(project, bot)
+                self.track_other_work(project)
+
+    def stamp_seeded(self):
+        """Right after the fixtures were stored (a new store, a reset): let each kind of due work complete
+        its seeded documents at their project's now (a fixture calendar is created, and first due, then)."""
+        with self.store.lock:
+            for project in self.store.scan("projects", ""):
+                now = self.now(project)
+                for work in self.due_work.values():
+                    for doc in self.store.scan(work.table, project["id"]):
+                        if work.seeded(doc, now):
+                            self.store.put(work.table, doc)
+
+    def track_other_work(self, project):
+        """Index every document of the project's other kinds of due work (a few per project)."""
+        for kind, work in self.due_work.items():
+            for doc in self.store.scan(work.table, project["id"]):
+                self.track_due(project, doc, kind)
 
     def run_due_steps(self):
         """Apply every step that is due now, for bots nobody has read; returns seconds until the next one.
@@ -312,24 +392,27 @@ class Sandbox:
         project's clock advance does not hold up the other projects' steps.
         """
         wall_now = self.clock.wall_now()
-        due_now = [(bot_id, pid) for bot_id, (due, pid) in list(self._due.items()) if due <= wall_now]
+        due_now = [(key, pid, kind) for key, (due, pid, kind) in list(self._due.items()) if due <= wall_now]
         busy = False
-        for bot_id, project_id in due_now:
+        for key, project_id, kind in due_now:
             project = self.store.get("projects", project_id)
             if project is None:
-                self._due.pop(bot_id, None)
+                self.untrack(key)
                 continue
             with self.project_lock(project_id, blocking=False) as held:
                 if not held:
                     busy = True
                     continue
                 self.store.lock.let_waiters_in()  # one bot at a time, like other bulk work
+                if kind != BOT:  # the project's due work, in time order (its bots' steps included)
+                    self.catch_up_other_work(project)
+                    continue
                 try:
-                    with self.bot_unit(project, bot_id):
+                    with self.bot_unit(project, key):
                         pass
                 except BotNotFound:
-                    self._due.pop(bot_id, None)
-        upcoming = [due for due, _ in self._due.values()]
+                    self.untrack(key)
+        upcoming = [entry[0] for entry in self._due.values()]
         if not upcoming:
             return None
         wait = max(0.0, (min(upcoming) - self.clock.wall_now()).total_seconds())
@@ -345,15 +428,21 @@ class Sandbox:
     # -- bringing a project's bots up to date (bulk work) -------------------------------------------
     def catch_up_due_bots(self, project, generation):
         """Apply the due steps of the project's bots that have any (the due index knows them), so that the
-        store's summaries of the project's bots are current. Bulk work: callers hold the project's lock."""
-        wall_now = self.clock.wall_now()
-        due_here = [bot_id for bot_id, (due, pid) in list(self._due.items()) if pid == project["id"] and due <= wall_now]
+        store's summaries of the project's bots are current. Bulk work: callers hold the project's lock.
+        The project's other due work comes first, in time order with the bots' steps."""
+        self.catch_up_other_work(project, generation)
         now = self.now(project)
-        for bot_id in due_here:
+        for bot_id in self._bots_due(project["id"]):
             with self.store.turn(generation):
                 bot = self.store.get("bots", bot_id)
                 if bot is not None and bot["project_id"] == project["id"]:
                     self.catch_up_stored(project, bot, now)
+
+    def _bots_due(self, project_id):
+        """The project's bots whose first step is due by now, as the due index knows them."""
+        wall_now = self.clock.wall_now()
+        entries = list(self._due.items())
+        return [key for key, (due, pid, kind) in entries if kind == BOT and pid == project_id and due <= wall_now]
 
     def catch_up_stored(self, project, bot, now):
         """Apply a stored bot's due steps and save it (callers hold the store lock)."""
@@ -367,6 +456,7 @@ class Sandbox:
         Bulk work: callers hold the project's lock, so the bots read here are the latest (only the
         project's own work changes them); each catch-up takes its own turn of the store lock.
         """
+        self.catch_up_other_work(project, generation)
         now = self.now(project)
         bots = []
         for bot in self.store.scan("bots", project["id"]):
@@ -376,6 +466,112 @@ class Sandbox:
                     self.catch_up_stored(project, bot, now)
             bots.append(bot)
         return sorted(bots, key=lambda bot: parse_stored_datetime(bot["created_at"]))
+
+    # -- all kinds of due work, in time order -----------------------------------------------------------
+    def has_other_work_due(self, project):
+        """Whether the project has work other than bots' steps due by now (no store access)."""
+        entries = self._other_due.get(project["id"])
+        return bool(entries) and min(entries.values()) <= self.clock.wall_now()
+
+    def catch_up_other_work(self, project, generation=None):
+        """Before a read of the project's bots, calendars or connections: when other work of the project
+        is due (a calendar sync), apply every due item of the project in time order, the bots' steps
+        due before it included (`apply_due_work`). A no-op otherwise, so bots-only projects are as before.
+        Callers hold the project's lock (`generation`: that of their bulk work, if any)."""
+        if not self.has_other_work_due(project):
+            return []
+        if generation is None:
+            with self.bulk_work(project["id"]) as generation:
+                return self.catch_up_other_work(project, generation)
+        bots_due = self._bots_due(project["id"])
+        project = self.store.get("projects", project["id"]) or project
+        return self.apply_due_work(project, self.now(project), generation, bot_ids=bots_due)
+
+    def apply_due_work(self, project, target, generation, bot_ids=None):
+        """Apply every item due by `target`, one at a time, always the earliest due first, each in a turn
+        of the store lock (callers hold the project's lock). Ties at one instant: bots' steps first (in
+        the bots' creation order), then the other kinds by rank.
+
+        `bot_ids`: the bots to consider (their pending steps); None: every bot of the project (a clock
+        advance). Every document of the other kinds is considered. Returns what was applied, in order:
+        `("bot", StateChange)` and `(kind, report)` items.
+        """
+        pid = project["id"]
+        heap = []
+        creation_order = {}  # ties go to the bot created first, also for a bot's later steps
+        if bot_ids is None:
+            for number, bot in enumerate(self.store.scan("bots", pid)):
+                creation_order[bot["id"]] = number
+                self._push_bot(heap, bot, creation_order)
+        else:
+            creation_order = {bot_id: number for number, bot_id in enumerate(self.store.summaries("bots", pid))}
+            for bot_id in bot_ids:
+                self._push_bot(heap, self.store.get("bots", bot_id), creation_order)
+        others = []
+        for kind, work in self.due_work.items():
+            for number, doc in enumerate(self.store.scan(work.table, pid)):
+                others.append((kind, doc["id"]))
+                due = work.due_at(doc)
+                if due is not None:
+                    heapq.heappush(heap, (due, work.rank, number, doc["id"], kind))
+        applied = []
+        while heap:
+            due, rank, number, key, kind = heapq.heappop(heap)
+            if due > target:
+                break
+            if kind == BOT:
+                with self.store.turn(generation):
+                    bot = self.store.get("bots", key)
+                    if bot is None:
+                        continue
+                    first = bot.get("pending_steps") and parse_stored_datetime(bot["pending_steps"][0]["due"])
+                    if first != due:  # other work moved its steps meanwhile: take them when they are due
+                        self._push_bot(heap, bot, creation_order)
+                        continue
+                    unit = Unit(self, project, bot)
+                    self.catch_up(unit, target, limit=1)
+                    self.commit(unit)
+                applied.extend((BOT, change) for change in unit.changes)
+                if bot.get("pending_steps"):
+                    self._push_bot(heap, bot, creation_order)
+                continue
+            work = self.due_work[kind]
+            with self.store.turn(generation):
+                doc = self.store.get(work.table, key)
+                if doc is None or doc["project_id"] != pid:
+                    self.untrack(key)
+                    continue
+                actual = work.due_at(doc)
+                if actual != due:  # changed meanwhile: run it when it is due
+                    if actual is not None and actual > due:
+                        heapq.heappush(heap, (actual, rank, number, key, kind))
+                    continue
+                report, touched_bots = work.run(self, project, doc, due)
+                doc = self.store.get(work.table, key)
+                following = work.due_at(doc) if doc is not None else None
+            if report is not None:
+                applied.append((kind, report))
+            if following is not None and following > due:
+                heapq.heappush(heap, (following, rank, number, key, kind))
+            for bot_id in touched_bots:
+                self._push_bot(heap, self.store.get("bots", bot_id), creation_order)
+        with self.store.turn(generation):
+            for kind, key in others:
+                doc = self.store.get(self.due_work[kind].table, key)
+                if doc is None:
+                    self.untrack(key)
+                else:
+                    self.track_due(project, doc, kind)
+            known = {key for _, key in others}
+            for key in [key for key in self._other_due.get(pid, {}) if key not in known]:
+                self.untrack(key)  # gone without being untracked: never due again
+        return applied
+
+    def _push_bot(self, heap, bot, creation_order):
+        if bot is not None and bot.get("pending_steps"):
+            number = creation_order.setdefault(bot["id"], len(creation_order))
+            due = parse_stored_datetime(bot["pending_steps"][0]["due"])
+            heapq.heappush(heap, (due, 0, number, bot["id"], BOT))
 
 
 

@@ -1,7 +1,9 @@
 """The bundled seed data: load and validate fixture files, and (re)build the store from them.
 
 Three files under the fixtures folder: `projects.json`, `bots.json`, `scenarios.json`, and optionally
-`meeting_data.json` (participants, their events, utterances and chat messages of fixture bots). Everything is
+`meeting_data.json` (participants, their events, utterances and chat messages of fixture bots) and
+`calendars.json` (calendars with their remote calendars' events). A project may declare its Zoom OAuth
+app (`"zoom_oauth_app": {"id"?, "client_id", "webhook_secret"?}`). Everything is
 checked before anything is stored — a bot's event history must be one the state machine accepts — and
 a bad file stops start-up with the file, the JSON path and the reason (`FixtureError`); the store is
 replaced in one step, so nothing is ever half-loaded.
@@ -13,15 +15,17 @@ import json
 import re
 from pathlib import Path
 
-from sandbox.contract.datetimes import parse_query_datetime, to_stored
-from sandbox.contract.errors import AttendeeError
+from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime, to_stored
+from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
 from sandbox.contract.meeting_urls import InvalidMeetingUrl, meeting_platform
-from sandbox.domain import lifecycle
+from sandbox.contract.requests.calendars import check_calendar_insert, parse_create_calendar
+from sandbox.domain import lifecycle, remote_calendar
+from sandbox.domain.calendar import new_calendar
 from sandbox.domain.project import CAPABILITIES
 from sandbox.domain.scenarios import ScenarioError, load_scenarios
 
 API_KEY_RE = re.compile(r"^[A-Za-z0-9]{32}$")
-ID_RE = {prefix: re.compile(rf"^{prefix}_[A-Za-z0-9]{{16}}$") for prefix in ("proj", "bot", "rec")}
+ID_RE = {prefix: re.compile(rf"^{prefix}_[A-Za-z0-9]{{16}}$") for prefix in ("proj", "bot", "rec", "cal", "zoa")}
 
 
 class FixtureError(ValueError):
@@ -55,7 +59,9 @@ def load_fixtures(folder, scenario_book=None):
     projects = _load_projects(folder / "projects.json", read_json(folder, "projects.json"), scenario_book)
     bots = _load_bots(folder / "bots.json", read_json(folder, "bots.json"), {p["id"] for p in projects}, scenario_book)
     meeting_data = _load_meeting_data(folder / MEETING_DATA_FILE, bots)
-    return {"projects": projects, "bots": bots, **meeting_data}
+    zoom_apps = [project.pop("_zoom_oauth_app") for project in projects if project.get("_zoom_oauth_app")]
+    calendar_tables = _load_calendars(folder / CALENDARS_FILE, {p["id"] for p in projects})
+    return {"projects": projects, "bots": bots, **meeting_data, "zoom_oauth_apps": zoom_apps, **calendar_tables}
 
 
 class _Checker:
@@ -122,22 +128,45 @@ def _load_projects(file, data, scenario_book):
             triggers = check.require(hook, "triggers", w_path, list)
             if not triggers or not all(isinstance(t, str) for t in triggers):
                 check.fail(f"{w_path}.triggers", "must be a non-empty list of trigger codes")
-        projects.append(
-            {
-                "id": project_id,
-                "name": check.optional(item, "name", path, str, project_id),
-                "api_key": api_key,
-                "webhook_secret": secret,
-                **{
-                    name: check.optional(item, name, path, bool, default)
-                    for name, (default, _) in CAPABILITIES.items()
-                },
-                "scenario": scenario,
-                "webhooks": webhooks,
-                "clock_offset_seconds": 0.0,
-            }
-        )
+        project = {
+            "id": project_id,
+            "name": check.optional(item, "name", path, str, project_id),
+            "api_key": api_key,
+            "webhook_secret": secret,
+            **{name: check.optional(item, name, path, bool, default) for name, (default, _) in CAPABILITIES.items()},
+            "scenario": scenario,
+            "webhooks": webhooks,
+            "clock_offset_seconds": 0.0,
+        }
+        if item.get("zoom_oauth_app") is not None:
+            app_path = f"{path}.zoom_oauth_app"
+            project["_zoom_oauth_app"] = _zoom_oauth_app(check, item["zoom_oauth_app"], app_path, project_id)
+        projects.append(project)
     return projects
+
+
+def _zoom_oauth_app(check, item, path, project_id):
+    """A project's Zoom OAuth app: `{"id"?: zoa_..., "client_id", "webhook_secret"?}` (the id defaults to
+    `zoa_` and the project id's 16 characters)."""
+    if not isinstance(item, dict):
+        check.fail(path, "must be an object {id?, client_id, webhook_secret?}")
+    unknown = set(item) - {"id", "client_id", "webhook_secret"}
+    if unknown:
+        check.fail(path, f"unknown keys {sorted(unknown)}")
+    app_id = check.optional(item, "id", path, str, "zoa_" + project_id[len("proj_"):])
+    if not ID_RE["zoa"].match(app_id):
+        check.fail(f"{path}.id", "must be zoa_ followed by 16 letters or digits")
+    client_id = check.require(item, "client_id", path)
+    if not client_id.strip() or len(client_id) > 255:
+        check.fail(f"{path}.client_id", "must be a non-empty string of at most 255 characters")
+    return {
+        "id": app_id,
+        "project_id": project_id,
+        "client_id": client_id,
+        "webhook_secret": check.optional(item, "webhook_secret", path, str, None),
+        "created_at": FIXTURE_EPOCH,
+        "updated_at": FIXTURE_EPOCH,
+    }
 
 
 def _load_bots(file, data, project_ids, scenario_book):
@@ -393,3 +422,98 @@ def _load_meeting_data(file, bots):
                 }
             )
     return tables
+
+
+# -- calendars (optional file) -----------------------------------------------------------------------------------
+
+CALENDARS_FILE = "calendars.json"
+CREATE_KEYS = ("platform", "client_id", "platform_uuid", "deduplication_key", "metadata")
+FIXTURE_EPOCH = "2026-01-01T00:00:00+00:00"  # when fixture objects without a creation time were made
+CALENDAR_KEYS = {
+    "id", "project_id", "platform", "client_id", "client_secret", "refresh_token", "platform_uuid",
+    "deduplication_key", "metadata", "created_at", "remote_events",
+}  # fmt: skip
+
+
+def _load_calendars(file, project_ids):
+    """`calendars.json`: a list of calendars `{id, project_id, platform, client_id, client_secret?,
+    refresh_token?, platform_uuid?, deduplication_key?, metadata?, created_at?, remote_events?}`, each
+    checked as `POST /calendars` checks it, with its remote calendar's events checked as
+    `PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}` checks them (plus `platform_uuid`, and
+    times relative to the first sync: `starts_in_minutes`/`duration_minutes`, `all_day_in_days`;
+    `cancelled`). A fixture calendar is connected and never synced; without `created_at` it is created when
+    the store is seeded, and its first sync is due then (the scheduler's "never queued" rule). Missing
+    file: no calendars."""
+    tables = {"calendars": [], "remote_calendars": []}
+    if not file.exists():
+        return tables
+    data = read_json(file.parent, file.name)
+    check = _Checker(file)
+    if not isinstance(data, list):
+        check.fail("$", "must be a list of calendars")
+    seen, keys = set(), set()
+    for index, item in enumerate(data):
+        path = f"$[{index}]"
+        if not isinstance(item, dict):
+            check.fail(path, "must be an object")
+        unknown = set(item) - CALENDAR_KEYS
+        if unknown:
+            check.fail(path, f"unknown keys {sorted(unknown)}")
+        calendar_id = check.require(item, "id", path)
+        if not ID_RE["cal"].match(calendar_id) or calendar_id in seen:
+            check.fail(f"{path}.id", "must be a unique cal_ followed by 16 letters or digits")
+        seen.add(calendar_id)
+        project_id = check.require(item, "project_id", path)
+        if project_id not in project_ids:
+            check.fail(f"{path}.project_id", f"no project {project_id!r} in projects.json")
+        body = {key: item[key] for key in CREATE_KEYS if key in item}
+        body.setdefault("client_secret", item.get("client_secret", "sbx-fixture-secret"))
+        body.setdefault("refresh_token", item.get("refresh_token", "sbx-fixture-token"))
+        try:
+            values = parse_create_calendar(body)
+            check_calendar_insert(values)
+        except FieldErrors as exc:
+            check.fail(path, f"refused as POST /calendars would refuse it: {exc.body()}")
+        key = values["deduplication_key"]
+        if key is not None:
+            if (project_id, key) in keys:
+                check.fail(f"{path}.deduplication_key", "another calendar of this project has this key")
+            keys.add((project_id, key))
+        created = item.get("created_at")
+        created = check.datetime(created, f"{path}.created_at") if created is not None else None
+        calendar = new_calendar(_FixedId(calendar_id), project_id, values, now=created or _epoch())
+        if created is None:  # created when the store is seeded (`Sandbox.stamp_seeded`)
+            calendar["created_at"] = calendar["updated_at"] = None
+        remote = remote_calendar.new_remote_calendar(calendar)
+        for e_index, event in enumerate(check.optional(item, "remote_events", path, list, [])):
+            e_path = f"{path}.remote_events[{e_index}]"
+            if not isinstance(event, dict):
+                check.fail(e_path, "must be an object")
+            event = dict(event)
+            platform_uuid = event.pop("platform_uuid", None)
+            if not isinstance(platform_uuid, str) or not platform_uuid or len(platform_uuid) > 1024:
+                check.fail(f"{e_path}.platform_uuid", "must be a string of 1 to 1024 characters")
+            if remote_calendar.find_event(remote, platform_uuid) is not None:
+                check.fail(f"{e_path}.platform_uuid", "another event of this calendar has this platform_uuid")
+            try:
+                checked = remote_calendar.check_remote_event(event, values["platform"], relative=True)
+            except SandboxInputError as exc:
+                check.fail(e_path, exc.message)
+            remote_calendar.put_event(remote, platform_uuid, checked)
+        tables["calendars"].append(calendar)
+        tables["remote_calendars"].append(remote)
+    return tables
+
+
+class _FixedId:
+    """An id factory that gives the fixture's own id."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def new(self, prefix):
+        return self.value
+
+
+def _epoch():
+    return parse_stored_datetime(FIXTURE_EPOCH)

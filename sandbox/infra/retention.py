@@ -106,7 +106,7 @@ def _prune_project(store, clock, project, days, keep, report, generation):
     # The store's summaries know each bot's state without decoding it: only finished bots are read.
     finished = [
         bot_id
-        for bot_id, (state, _) in store.summaries("bots", project["id"]).items()
+        for bot_id, (state, *_) in store.summaries("bots", project["id"]).items()
         if state in POST_MEETING_STATES and bot_id not in keep
     ]
     gone = set()

@@ -51,12 +51,21 @@ SCOPE_FIELDS = {
     "audio_chunks": "bot_id",
     "deliveries": "project_id",
     "webhook_subscriptions": "project_id",
+    # Calendars and Zoom OAuth (contract 12): everything by project, so that a list or a reset of one
+    # project never reads another's.
+    "calendars": "project_id",
+    "calendar_events": "project_id",
+    "remote_calendars": "project_id",
+    "zoom_oauth_apps": "project_id",
+    "zoom_oauth_codes": "project_id",
+    "zoom_oauth_connections": "project_id",
 }
 DEFAULT_SCOPE_FIELD = "project_id"
 # Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
 # are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
 # decoding at 10,000 bots.
-SUMMARY_FIELDS = {"bots": ("state", "deduplication_key"), "deliveries": ("bot_id", "trigger")}
+# (A bot's calendar event: which bots an event lists. Readers unpack `state, key, *_`.)
+SUMMARY_FIELDS = {"bots": ("state", "deduplication_key", "calendar_event_id"), "deliveries": ("bot_id", "trigger")}
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"

@@ -22,16 +22,21 @@ from sandbox.contract.messages import (
     ZOOM_CREDENTIALS_REQUIRED,
 )
 from sandbox.contract.requests.bots import (
+    CalendarEventRequest,
+    apply_calendar_event,
     check_bot_insert,
     check_bot_webhooks,
     check_patch_bot_storage,
     create_db_error,
+    parse_create_bot,
 )
 from sandbox.domain import bot as bot_model
 from sandbox.domain import lifecycle, scenarios
 from sandbox.domain.bot import new_bot
 from sandbox.domain.project import capability
 from sandbox.domain.sandbox import Unit
+from sandbox.usecases import calendars
+from sandbox.usecases.zoom_oauth import has_zoom_oauth_app
 
 UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
 SCENARIO_METADATA_KEY = "sandbox_scenario"  # the metadata key that picks a bot's scenario
@@ -56,39 +61,56 @@ def leave(sb, project, bot_id):
 def create_bot(sb, project, body):
     """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
 
-    1-2. (credits, calendar events: the sandbox has neither; a calendar_event_id is refused by the parser)
-    3. field validation (`parse_create_bot`, done: `body` is its result), then the sandbox's own check of
-    `sandbox_scenario`;
-    4. a Zoom URL needs the project's Zoom credentials; 5. external storage settings need the project's
-    external media storage credentials (then they are stored with the bot's settings); 6. the concurrency
-    limit; 7. the "transaction": row errors, deduplication conflict, the chat message to a participant, the
-    bot-level webhooks.
+    1. (credits: the sandbox has none to run out of);
+    2. a truthy `calendar_event_id`: the event looked up among the project's calendars (their due syncs
+       run first), its URL and start taken, the bot always `scheduled` and linked to it (12.6.1); such a
+       body arrives as sent (`CalendarEventRequest`) and is validated here, with the event's values;
+    3. field validation (`parse_create_bot`, done by the web layer for any other body: `body` is its
+       result), then the sandbox's own check of `sandbox_scenario`;
+    4. a Zoom URL needs the project's Zoom credentials or a Zoom OAuth app (12.9); 5. external storage
+    settings need the project's external media storage credentials (then they are stored with the bot's
+    settings); 6. the concurrency limit; 7. the "transaction": row errors, deduplication conflict, the chat
+    message to a participant, the bot-level webhooks.
 
     An immediate bot then takes `join_requested` (source api) through `apply`, so its scenario's join
     script starts; a scheduled bot gets its way in planned (`staged`, then the scheduler's
     `join_requested`), applied lazily like every scripted step. Returns the bot.
     """
     now = sb.now(project)
+    event = None
+    if isinstance(body, CalendarEventRequest):  # step 2 (12.6.1)
+        with sb.project_lock(project["id"]):
+            sb.catch_up_other_work(project)  # an event a due sync creates or changes is found as it is then
+        event = calendars.find_calendar_event(sb, project, body.data["calendar_event_id"])
+        body = parse_create_bot(
+            apply_calendar_event(body.data, event),
+            now=now,
+            voice_agents_enabled=sb.settings.enable_voice_agents,
+            require_https_webhooks=sb.settings.require_https_webhooks,
+            db_checks=False,
+            calendar_event_applied=True,
+        )
     parsed = body
     scenario = _scenario_for_new_bot(sb, project, parsed["metadata"])
     urls = [hook.get("url", "") for hook in parsed["webhooks"]]
     reaches_sandbox = {url: sb.own_address.reached_by(url) for url in urls}  # may resolve: not under the lock
     credentials_link = {"domain": sb.settings.site_domain, "project_id": project["id"]}
-    if parsed["platform"] == "zoom" and not capability(project, "zoom_credentials"):
+    zoom_app = has_zoom_oauth_app(sb, project)
+    if parsed["platform"] == "zoom" and not capability(project, "zoom_credentials") and not zoom_app:
         raise AttendeeError(ZOOM_CREDENTIALS_REQUIRED.format(**credentials_link))
     if parsed["external_media_storage_settings"] and not capability(project, "external_media_storage_credentials"):
         raise AttendeeError(EXTERNAL_STORAGE_CREDENTIALS_REQUIRED.format(**credentials_link))
     with sb.bulk_work(project["id"]) as generation:
         sb.catch_up_due_bots(project, generation)  # a bot whose script has ended frees its slot and key
         with sb.store.lock:
-            return _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox)
+            return _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event)
 
 
-def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
+def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None):
     """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
     limit = sb.settings.concurrent_bots_limit
     summaries = sb.store.summaries("bots", project["id"]).values()
-    in_meeting = sum(1 for state, _ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+    in_meeting = sum(1 for state, *_ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
     if in_meeting >= limit:
         raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
     # Step 7, in the order the real server's transaction fails: the bot row, its unique
@@ -97,7 +119,9 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     if len(parsed["meeting_url"]) > STORED_MAX_LENGTH:
         raise create_db_error()
     key = parsed["deduplication_key"]
-    if key is not None and any(held == key and state not in lifecycle.POST_MEETING_STATES for state, held in summaries):
+    if key is not None and any(
+        held == key and state not in lifecycle.POST_MEETING_STATES for state, held, *_ in summaries
+    ):
         raise AttendeeError(DEDUPLICATION_CONFLICT)
     check_bot_insert(parsed)
     check_bot_webhooks(
@@ -107,6 +131,8 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox):
     )
 
     bot = new_bot(sb.ids, project["id"], parsed, scenario=scenario, now=now)
+    if event is not None:
+        bot["calendar_event_id"] = event["id"]  # listed in the event's `bots`; the event itself is unchanged
     unit = Unit(sb, project, bot)
     if parsed["join_at"] is None:
         sb.apply(unit, "join_requested", at=now)  # its metadata: {"source": "api"} (5.7)
@@ -177,36 +203,44 @@ def patch_bot(sb, project, bot_id, body):
     """
     changes = body
     with sb.bot_unit(project, bot_id) as unit:
-        bot = unit.bot
         now = sb.now(project)
-        moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
-        moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
-        renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
-        always_a_change = "bot_image" in changes or "recording_settings" in changes
-        scheduled_only = moves_join or moves_url or renames or always_a_change
-        if scheduled_only and bot["state"] != "scheduled":
-            raise AttendeeError(PATCH_ONLY_WHEN_SCHEDULED.format(state=bot["state"]))
-        check_patch_bot_storage(changes)
-        settings = bot.setdefault("settings", {})
-        if "join_at" in changes:
-            bot["join_at"] = to_stored(changes["join_at"])
-        if "meeting_url" in changes:
-            bot["meeting_url"] = changes["meeting_url"]
-            bot["platform"] = meeting_platform(changes["meeting_url"])
-        if "metadata" in changes:
-            bot["metadata"] = changes["metadata"]
-        if "bot_name" in changes:
-            bot["bot_name"] = changes["bot_name"]
-        if "bot_image" in changes:
-            settings["bot_image"] = changes["bot_image"]
-        if "recording_settings" in changes:
-            settings["recording_settings"] = changes["recording_settings"]
-            bot["recording"]["format"] = changes["recording_settings"].get("format") or "mp4"
-        if bot["state"] == "scheduled" and (moves_join or moves_url):
-            join_at = parse_stored_datetime(bot["join_at"])
-            bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, bot_model.platform_key(bot), now)
-        unit.dirty = True
-        return bot
+        apply_patch(sb, unit, changes, now)
+        return unit.bot
+
+
+def apply_patch(sb, unit, changes, now):
+    """Apply validated PATCH changes (`parse_patch_bot`) to the unit's bot by the PATCH rules (6.4), or
+    raise before changing anything: the state rule, then the database error. Also the path of a calendar
+    sync re-planning a linked bot (12.6.2), which sends no webhook either."""
+    bot = unit.bot
+    moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
+    moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
+    renames = "bot_name" in changes and changes["bot_name"] != bot.get("bot_name")
+    always_a_change = "bot_image" in changes or "recording_settings" in changes
+    scheduled_only = moves_join or moves_url or renames or always_a_change
+    if scheduled_only and bot["state"] != "scheduled":
+        raise AttendeeError(PATCH_ONLY_WHEN_SCHEDULED.format(state=bot["state"]))
+    check_patch_bot_storage(changes)
+    settings = bot.setdefault("settings", {})
+    if "join_at" in changes:
+        bot["join_at"] = to_stored(changes["join_at"])
+    if "meeting_url" in changes:
+        bot["meeting_url"] = changes["meeting_url"]
+        bot["platform"] = meeting_platform(changes["meeting_url"])
+    if "metadata" in changes:
+        bot["metadata"] = changes["metadata"]
+    if "bot_name" in changes:
+        bot["bot_name"] = changes["bot_name"]
+    if "bot_image" in changes:
+        settings["bot_image"] = changes["bot_image"]
+    if "recording_settings" in changes:
+        settings["recording_settings"] = changes["recording_settings"]
+        bot["recording"]["format"] = changes["recording_settings"].get("format") or "mp4"
+    if bot["state"] == "scheduled" and (moves_join or moves_url):
+        join_at = parse_stored_datetime(bot["join_at"])
+        bot["pending_steps"] = scenarios.plan_scheduled_join(join_at, bot_model.platform_key(bot), now)
+    unit.dirty = True
+    return moves_join or moves_url
 
 
 def delete_bot(sb, project, bot_id):

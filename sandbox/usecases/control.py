@@ -17,7 +17,6 @@ Every input is validated here with a clear `SandboxInputError` (400 `{"error": .
 parse JSON and call these functions.
 """
 
-import heapq
 import hmac
 from datetime import timedelta
 
@@ -33,7 +32,6 @@ from sandbox.domain import lifecycle
 from sandbox.domain.faults import FaultRegistry
 from sandbox.domain.journal import RequestJournal
 from sandbox.domain.project import CAPABILITIES
-from sandbox.domain.sandbox import Unit
 from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
 # Webhook triggers (contract 9.2) a project-level subscription may ask for.
@@ -195,8 +193,10 @@ def advance_clock(sb, project, body):
 
     Every scripted step of the project's bots that falls due on the way is applied in time order (across
     bots: the earliest due step first, ties in the bots' creation order), each stamped with its due time,
-    and its webhooks are handed to the outbox in that order. Returns the clock view with the `events`
-    applied (`StateChange`s).""
+    and its webhooks are handed to the outbox in that order; the project's other due work (calendar
+    syncs, every 24 h of the clock and as queued; Zoom meeting-list syncs) runs in the same order
+    (`Sandbox.apply_due_work`). Returns the clock view with what was `applied`, in time order: the bots'
+    events (`StateChange`s) and, for each other item, its report (`{"<kind>_id": ..., ...}`).
     """
     check_fields(body, ("seconds",), required=("seconds",))
     seconds = body["seconds"]
@@ -213,37 +213,10 @@ def advance_clock(sb, project, body):
             sb.store.put("projects", project)
             sb.projects_changed()
         target = sb.now(project)
-        events = _apply_due_steps(sb, project, target, generation)
+        applied = sb.apply_due_work(project, target, generation)  # also re-indexes the other kinds of work
         for bot in sb.store.scan("bots", project["id"]):
             sb.track_due(project, bot)  # their wall-clock due times moved with the offset
-        return {**clock_view(sb, project), "events": events}
-
-
-def _apply_due_steps(sb, project, target, generation):
-    """Apply every step due by `target`, one at a time, always the earliest due first, each in a turn of
-    the store lock (callers hold the project's lock)."""
-    heap = []
-    creation_order = {}  # ties go to the bot created first, also for a bot's later steps
-    for number, bot in enumerate(sb.store.scan("bots", project["id"])):
-        creation_order[bot["id"]] = number
-        if bot.get("pending_steps"):
-            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), number, bot["id"]))
-    applied = []
-    while heap:
-        due, _, bot_id = heapq.heappop(heap)
-        if due > target:
-            break
-        with sb.store.turn(generation):
-            bot = sb.store.get("bots", bot_id)
-            if bot is None:
-                continue
-            unit = Unit(sb, project, bot)
-            sb.catch_up(unit, target, limit=1)
-            sb.commit(unit)
-        applied.extend(unit.changes)
-        if bot.get("pending_steps"):
-            heapq.heappush(heap, (parse_stored_datetime(bot["pending_steps"][0]["due"]), creation_order[bot_id], bot_id))
-    return applied
+        return {**clock_view(sb, project), "events": [item for _, item in applied]}
 
 
 # -- driving a bot ------------------------------------------------------------------------------------

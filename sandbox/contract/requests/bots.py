@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 
 from marshmallow import missing, post_load
 
@@ -579,16 +580,33 @@ _RESULT_ORDER = (
 )
 
 
-def parse_create_bot(body, *, now, voice_agents_enabled=False, require_https_webhooks=True, db_checks=True):
+def apply_calendar_event(body, event):
+    """`initialize_bot_creation_data_from_calendar_event` (12.6.1 steps 1-4), for a body whose
+    `calendar_event_id` is truthy: `event` is the looked-up event document (None: not in the project).
+    Refuses a truthy `meeting_url` or `join_at`, then returns the body with the event's URL (maybe null)
+    and start time in their places; the normal validation follows."""
+    if event is None:
+        raise AttendeeError(msg.CALENDAR_EVENT_MISSING.format(body["calendar_event_id"]))
+    if body.get("meeting_url"):
+        raise AttendeeError(msg.CALENDAR_EVENT_MEETING_URL_GIVEN)
+    if body.get("join_at"):
+        raise AttendeeError(msg.CALENDAR_EVENT_JOIN_AT_GIVEN)
+    return {**body, "meeting_url": event["meeting_url"], "join_at": event["start_time"]}
+
+
+def parse_create_bot(
+    body, *, now, voice_agents_enabled=False, require_https_webhooks=True, db_checks=True, calendar_event_applied=False
+):
     """Validate a `POST /bots` body as the real server does (7.1 steps 2 and 3, then the row insert).
 
     Returns the normalized request: meeting_url, platform, bot_name, bot_image, metadata, bot_chat_message,
     join_at (aware UTC or None), deduplication_key, webhooks (a list) and every settings
-    object with its defaults. Raises `AttendeeError` for a calendar event id (the sandbox has no
-    calendars), `FieldErrors` for field errors (declaration order) or unknown fields, and, unless
-    `db_checks=False`, the errors of `check_bot_insert`.
+    object with its defaults. Raises `AttendeeError` for a calendar event id unless the caller has
+    looked it up and applied it (`apply_calendar_event`, then `calendar_event_applied=True`), `FieldErrors`
+    for field errors (declaration order) or unknown fields, and, unless `db_checks=False`, the errors of
+    `check_bot_insert`.
     """
-    if isinstance(body, dict) and body.get("calendar_event_id"):
+    if isinstance(body, dict) and body.get("calendar_event_id") and not calendar_event_applied:
         raise AttendeeError(msg.CALENDAR_EVENT_MISSING.format(body["calendar_event_id"]))
     values = load(
         CREATE_BOT,
@@ -614,8 +632,20 @@ def parse_patch_bot(body, *, now):
     return load(PATCH_BOT, body, now=now)
 
 
+@dataclass(frozen=True)
+class CalendarEventRequest:
+    """A `POST /bots` body naming a calendar event (a truthy `calendar_event_id`): the real server looks the
+    event up and takes its URL and start before any field check (12.6.1), so such a body reaches the use
+    case as sent, and is validated there once the event's values are in it (`apply_calendar_event`)."""
+
+    data: dict
+
+
 def _create_bot_body(data, context):
-    """`POST /bots`: every field check; the database's checks run in the use case, inside its transaction."""
+    """`POST /bots`: every field check; the database's checks run in the use case, inside its transaction.
+    A body naming a calendar event is checked after the event's lookup (`CalendarEventRequest`)."""
+    if isinstance(data, dict) and data.get("calendar_event_id"):
+        return CalendarEventRequest(data)
     settings = context.settings
     return parse_create_bot(
         data,

@@ -23,6 +23,11 @@ server sends them, with a delivery log a developer can read.
   occupy at most `SANDBOX_WEBHOOK_WORKERS_PER_PROJECT` of them: receivers that hang or drip-feed their
   answer slow their own project only.
 * **Restarts.** Deliveries still `pending` in the store are queued again when the sandbox starts.
+* **Subjects.** A delivery is about a bot (`emit`) or, for the calendar and Zoom OAuth triggers, a calendar
+  or a connection (`emit_for`): those go to the project's subscriptions only, name their object in their
+  own field (`calendar_id`, `zoom_oauth_connection_id`; `bot_id` is then null), and their envelope is read
+  at each attempt from the object, with only `idempotency_key`, `trigger` and `data` once it is gone
+  (12.8). Lanes are per subject and URL.
 
 Waiting is done in real time (condition waits on a monotonic clock that freezegun does not freeze), while
 attempts are stamped with the sandbox's clock (`clock.wall_now()`).
@@ -43,7 +48,7 @@ from sandbox.contract.datetimes import (
     to_stored,
 )
 from sandbox.contract.errors import AttendeeError
-from sandbox.contract.webhooks import PROJECT_ONLY_TRIGGERS, TRIGGERS, envelope
+from sandbox.contract.webhooks import PROJECT_ONLY_TRIGGERS, SUBJECT_ENVELOPES, SUBJECTS, TRIGGERS, envelope
 from sandbox.domain.clock import monotonic as _monotonic
 from sandbox.infra.webhooks.signing import encode_body, request_headers, sign
 from sandbox.infra.webhooks.transport import AttemptResult, post
@@ -76,18 +81,18 @@ def select_subscriptions(project, bot, trigger):
 # -- one HTTP attempt -------------------------------------------------------------------------------------
 
 
-# -- the queue: lanes of deliveries, one per (bot, url), shared fairly between projects -------------------
+# -- the queue: lanes of deliveries, one per (subject, url), shared fairly between projects ---------------
 
 
 class Lanes:
     """Per-lane FIFO queues, handed to the workers project by project in turn.
 
-    A lane is `(project_id, bot_id, url)`; it is busy while a worker handles its head. A lane that is
-    neither busy nor empty has exactly one entry in its project's heap of lanes due, and a project with
-    such entries has one place in `rotation`. `take` serves the first project in the rotation that has a
-    lane due and fewer than `per_project` lanes busy, then sends it to the back: one project's slow or
-    hanging receivers hold at most `per_project` workers, and the others are served in turn. Waiting uses
-    real time.
+    A lane is `(project_id, subject id, url)` (the subject: a bot, a calendar or a connection); it is busy
+    while a worker handles its head. A lane that is neither busy nor empty has exactly one entry in its
+    project's heap of lanes due, and a project with such entries has one place in `rotation`. `take`
+    serves the first project in the rotation that has a lane due and fewer than `per_project` lanes busy,
+    then sends it to the back: one project's slow or hanging receivers hold at most `per_project` workers,
+    and the others are served in turn. Waiting uses real time.
     """
 
     def __init__(self, per_project):
@@ -211,9 +216,15 @@ class DeliveryOutbox:
     # -- recording -----------------------------------------------------------------------------------
     def emit(self, project_id, bot_id, trigger, data):
         """Record one delivery per matching subscription and queue it; called under the store lock."""
+        return self.emit_for(project_id, "bot", bot_id, trigger, data)
+
+    def emit_for(self, project_id, kind, subject_id, trigger, data):
+        """`emit` for any subject (`SUBJECTS`): a bot's subscriptions are its own when it has any, the
+        others' are the project's only."""
+        table, field = SUBJECTS[kind]
         with self.store.lock:
             project = self.store.get("projects", project_id)
-            bot = self.store.get("bots", bot_id)
+            bot = self.store.get(table, subject_id) if kind == "bot" else None
             subscriptions = select_subscriptions(project, bot, trigger)
             created = []
             for subscription in subscriptions:
@@ -221,7 +232,7 @@ class DeliveryOutbox:
                 doc = {
                     "id": self.ids.new("whd"),
                     "project_id": project_id,
-                    "bot_id": bot_id,
+                    "bot_id": subject_id if kind == "bot" else None,
                     "trigger": trigger,
                     "url": subscription["url"],
                     "idempotency_key": self.ids.uuid4(),
@@ -233,6 +244,8 @@ class DeliveryOutbox:
                     "next_attempt_at": now,
                     "created_at": now,
                 }
+                if kind != "bot":
+                    doc[field] = subject_id
                 self.store.put("deliveries", doc)
                 created.append(doc)
         for doc in created:
@@ -241,7 +254,7 @@ class DeliveryOutbox:
 
     def _queue(self, doc, delay=0.0):
         self._start_workers()
-        self.lanes.add((doc["project_id"], doc["bot_id"], doc["url"]), doc["id"], delay)
+        self.lanes.add((doc["project_id"], subject_of(doc)[1], doc["url"]), doc["id"], delay)
 
     def requeue_pending(self):
         """At start-up: queue again every delivery the store still has as pending, in recorded order."""
@@ -294,11 +307,16 @@ class DeliveryOutbox:
             if doc is None or doc["status"] != "pending":
                 return None  # deleted (delete_data, reset) or already settled
             project = self.store.get("projects", doc["project_id"])
-            bot = self.store.get("bots", doc["bot_id"])
-            refusal = self._refusal(doc, project, bot)
+            kind, subject_id = subject_of(doc)
+            subject = self.store.get(SUBJECTS[kind][0], subject_id)
+            refusal = self._refusal(doc, project, subject if kind == "bot" else True)
             if refusal is not None:
                 return self._settle(doc, AttemptResult(error=refusal), None, 0.0, final=True)
-            body = envelope(doc["idempotency_key"], doc["bot_id"], bot.get("metadata"), doc["trigger"], doc["payload"])
+            if kind == "bot":
+                metadata = subject.get("metadata")
+                body = envelope(doc["idempotency_key"], subject_id, metadata, doc["trigger"], doc["payload"])
+            else:  # read now; a deleted calendar or connection leaves idempotency_key, trigger and data
+                body = SUBJECT_ENVELOPES[kind](doc["idempotency_key"], subject, doc["trigger"], doc["payload"])
             signature = sign(body, project["webhook_secret"])
             try:
                 data = encode_body(body)
@@ -330,7 +348,8 @@ class DeliveryOutbox:
                 self._settle(doc, AttemptResult(error=error), doc.get("signature"), 0.0, final=True)
 
     def _refusal(self, doc, project, bot):
-        """Why a delivery is failed without a request, or None."""
+        """Why a delivery is failed without a request, or None (`bot`: the bot, or True for the subjects
+        whose envelope does without their object)."""
         if project is None:
             return "The project no longer exists"
         if bot is None:
@@ -423,3 +442,11 @@ class DeliveryOutbox:
         end = _monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, end - _monotonic()))
+
+
+def subject_of(doc):
+    """`(kind, id)` of what a delivery is about (`SUBJECTS`)."""
+    for kind, (_, field) in SUBJECTS.items():
+        if doc.get(field):
+            return kind, doc[field]
+    return "bot", doc.get("bot_id")
