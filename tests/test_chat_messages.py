@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/chat_messages (contract 6.11, 10.17), cursor-paginated (4)."""
+"""GET /api/v1/bots/{id}/chat_messages (docs/contract/bots-endpoints.md#chat-messages,
+docs/contract/docs-vs-server.md#chat-updated-after), cursor-paginated (4)."""
 
 from urllib.parse import urlsplit
 

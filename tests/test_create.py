@@ -1,4 +1,5 @@
-"""POST /api/v1/bots (contract 6.2, 7): the order of the checks, their exact answers, and what is stored."""
+"""POST /api/v1/bots (docs/contract/bots-endpoints.md#create-bot, docs/contract/create-bot.md#create-bot): the order of
+the checks, their exact answers, and what is stored."""
 
 import json
 import re

@@ -1,4 +1,5 @@
-"""POST /speech, /output_audio, /output_image and /output_video (contract 6.13-6.16, 11.18-11.21)."""
+"""POST /speech, /output_audio, /output_image and /output_video (docs/contract/bots-endpoints.md#speech to
+#output-video, docs/contract/bots-endpoints.md#speech-credentials to #output-audio)."""
 
 import base64
 import struct

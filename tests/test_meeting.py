@@ -1,4 +1,6 @@
-"""The meeting's domain (sandbox/usecases/meeting.py): the rules of contract 5.6, 6.24, 9.4 and 11.14-11.17, the webhooks
+"""The meeting's domain (sandbox/usecases/meeting.py): the rules of docs/contract/state-machine.md#recording-states,
+docs/contract/bots-endpoints.md#participant-events, docs/contract/webhooks.md#webhook-data and
+docs/contract/bots-endpoints.md#empty-utterances to #data-outside-recording, the webhooks
 each stored item fires, the scripted actions, and the meeting data fixtures."""
 
 import json

@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/participants (contract 6.25) and /participant_events (6.24), cursor-paginated (4)."""
+"""GET /api/v1/bots/{id}/participants (docs/contract/bots-endpoints.md#participants) and /participant_events
+(docs/contract/bots-endpoints.md#participant-events), cursor-paginated (4)."""
 
 from urllib.parse import urlsplit
 

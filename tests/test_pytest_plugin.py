@@ -333,7 +333,8 @@ def test_respond_with_makes_the_sandbox_retry_with_the_same_key_and_signature(sa
     }
 
 
-# -- the signature helper (contract 9.6) ---------------------------------------------------------------------------
+# -- the signature helper (docs/contract/webhooks.md#webhook-signature)
+# ---------------------------------------------------------------------------
 
 
 def test_verify_signature_checks_the_canonical_json_with_the_decoded_secret():

@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/recording (contract 6.10) and the sandbox's media route behind its signed URL."""
+"""GET /api/v1/bots/{id}/recording (docs/contract/bots-endpoints.md#get-recording) and the sandbox's media route behind
+its signed URL."""
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 

@@ -1,4 +1,5 @@
-"""The project POST throttle (contract 1.7, 1.8, 11.27), with a small rate: 3 POSTs a minute."""
+"""The project POST throttle (docs/contract/conventions.md#throttling, docs/contract/conventions.md#order-of-checks,
+docs/contract/conventions.md#throttle-counts-failures), with a small rate: 3 POSTs a minute."""
 
 import json
 

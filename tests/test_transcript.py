@@ -1,4 +1,5 @@
-"""GET/POST/DELETE /api/v1/bots/{id}/transcript (contract 6.7-6.9, 8 "Transcription timing", 11.14, 11.24-11.26)."""
+"""GET/POST/DELETE /api/v1/bots/{id}/transcript (docs/contract/bots-endpoints.md#get-transcript to #delete-transcript,
+8 "Transcription timing", 11.14, 11.24-11.26)."""
 
 import re
 

@@ -1,4 +1,6 @@
-"""Webhook delivery over real HTTP (contract 9.5-9.7, 7.3, 6.6, Appendix A): receivers on 127.0.0.1 check the
+"""Webhook delivery over real HTTP (docs/contract/webhooks.md#webhook-request to #retry-policy,
+docs/contract/create-bot.md#create-response, docs/contract/bots-endpoints.md#leave, Appendix A): receivers on 127.0.0.1
+check the
 bytes, headers and signature (with an independent implementation of 9.6), the order, the retries and their
 timing, and that bad receivers neither stop the sandbox nor slow its API."""
 
@@ -133,7 +135,8 @@ def test_a_hanging_receiver_does_not_hold_up_another_receiver(make_app, receiver
     assert len(hanging.requests) == 1
 
 
-# -- retries (9.7) ---------------------------------------------------------------------------------------------
+# -- retries (docs/contract/webhooks.md#retry-policy)
+# ---------------------------------------------------------------------------------------------
 
 
 def test_a_failing_receiver_gets_three_attempts_in_all_within_the_backoff_bounds(make_app, receiver_server):
@@ -365,7 +368,8 @@ def test_closing_the_outbox_stops_its_workers(make_app, receiver_server):
     assert sb.outbox.threads and not any(thread.is_alive() for thread in sb.outbox.threads)
 
 
-# -- bot-level subscriptions from the create request (7.1 step 7, 7.3) --------------------------------------------
+# -- bot-level subscriptions from the create request (docs/contract/create-bot.md#create-order-of-checks step 7,
+# docs/contract/create-bot.md#create-response) --------------------------------------------
 
 
 def test_a_bot_created_with_a_webhook_receives_its_whole_life_in_order(make_app, receiver_server):

@@ -1,5 +1,7 @@
 """The Calendar, CalendarEvent and ZoomOAuthConnection objects as the real server serializes them
-(contract 12.3.1, 12.4.1, 12.7.1): fixed field order, `Z` datetimes, stored JSON objects in JSONB key order.
+(docs/contract/calendars.md#calendar-object, docs/contract/calendars.md#calendar-event-object,
+docs/contract/zoom-oauth.md#zoom-connection-object): fixed field order, `Z` datetimes, stored JSON objects in JSONB key
+order.
 
 * `metadata` comes back in JSONB order, except where the real server serializes the object it holds in
   memory (the create answer of a calendar or a Zoom connection, the PATCH answer of a calendar): dump
@@ -165,7 +167,8 @@ def dump_zoom_oauth_connection(connection, *, echo_metadata=False):
 
 def state_webhook_data(doc, dump):
     """The `data` of `calendar.events_update`, `calendar.state_change` and
-    `zoom_oauth_connection.state_change` (12.8): four fields of the object's serialization at the moment of
+    `zoom_oauth_connection.state_change` (docs/contract/webhooks.md#resource-webhooks): four fields of the object's
+    serialization at the moment of
     the event, frozen in JSONB key order (state, last_attempted_sync_at, connection_failure_data,
     last_successful_sync_at)."""
     serialized = dump(doc)

@@ -36,11 +36,11 @@ API_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
 
 # -- the vocabulary the documents name (contract/states.py, contract/webhooks.py) ---------------------------
 
-#: Bot states (5.1) in the server's order; app-session states never occur on bots.
+#: Bot states (docs/contract/state-machine.md#bot-states) in the server's order; app-session states never occur on bots.
 BOT_STATES = tuple(state for state in states.BOT_STATES if state not in states.APP_SESSION_STATES)
 #: Event types of bots; the app-session events never occur on bots.
 EVENT_TYPES = tuple(event for event in states.EVENT_TYPES if not event.startswith("app_session"))
-#: Event sub-types by event type (5.3); events not listed never carry one.
+#: Event sub-types by event type (docs/contract/state-machine.md#event-sub-types); events not listed never carry one.
 EVENT_SUB_TYPES = {event: tuple(sub for sub in subs if sub is not None) for event, subs in states.SUB_TYPES.items()}
 #: Events whose sub-type is always present (every one but `leave_requested`, whose legacy events have none).
 SUB_TYPE_REQUIRED = tuple(event for event, subs in states.SUB_TYPES.items() if None not in subs)
@@ -305,7 +305,8 @@ class TranscriptionSchema(Schema):
 
 
 class TranscriptUtteranceSchema(Schema):
-    """`TranscriptUtteranceSerializer` (6.7) of an `Attributed` utterance; `speaker_is_host` is the
+    """`TranscriptUtteranceSerializer` (docs/contract/bots-endpoints.md#get-transcript) of an `Attributed` utterance;
+    `speaker_is_host` is the
     speaker's current value."""
 
     class Meta:
@@ -322,7 +323,7 @@ class TranscriptUtteranceSchema(Schema):
 
 
 class RecordingSchema(Schema):
-    """GET /recording (6.10): a fresh signed URL and the recording's start."""
+    """GET /recording (docs/contract/bots-endpoints.md#get-recording): a fresh signed URL and the recording's start."""
 
     class Meta:
         name = "Recording"
@@ -335,7 +336,8 @@ class RecordingSchema(Schema):
 
 
 class ChatMessageSchema(Schema):
-    """`ChatMessageSerializer` (6.11) of an `Attributed` message: `timestamp` in epoch seconds,
+    """`ChatMessageSerializer` (docs/contract/bots-endpoints.md#chat-messages) of an `Attributed` message: `timestamp`
+    in epoch seconds,
     `timestamp_ms` that times 1000."""
 
     class Meta:
@@ -356,7 +358,7 @@ class ChatMessageSchema(Schema):
 
 
 class ParticipantSchema(Schema):
-    """`ParticipantSerializer` (6.25)."""
+    """`ParticipantSerializer` (docs/contract/bots-endpoints.md#participants)."""
 
     class Meta:
         name = "Participant"
@@ -370,7 +372,8 @@ class ParticipantSchema(Schema):
 
 
 class ParticipantEventSchema(Schema):
-    """`ParticipantEventSerializer` (6.24) of an `Attributed` event; `participant_is_host` is the
+    """`ParticipantEventSerializer` (docs/contract/bots-endpoints.md#participant-events) of an `Attributed` event;
+    `participant_is_host` is the
     participant's current value."""
 
     class Meta:
@@ -388,7 +391,7 @@ class ParticipantEventSchema(Schema):
 
 
 class AsyncTranscriptionSchema(Schema):
-    """`AsyncTranscriptionSerializer` (6.8)."""
+    """`AsyncTranscriptionSerializer` (docs/contract/bots-endpoints.md#create-async-transcription)."""
 
     class Meta:
         name = "AsyncTranscription"

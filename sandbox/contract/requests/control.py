@@ -13,7 +13,7 @@ from sandbox.contract.requests import BodyRule, passed_as_sent
 from sandbox.contract.responses import EVENT_TYPES, FAULT_METHODS, PARTICIPANT_EVENT_TYPES, ref
 
 PROJECT_NAME_MAX_LENGTH = 255
-MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
+MAX_PROJECT_WEBHOOKS = 2  # docs/contract/webhooks.md#subscriptions
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_DELAY_MS = 60_000  # the longest fault delay
 
