@@ -169,6 +169,6 @@ def test_rate_limiting_can_be_disabled(make_app, frozen):
         assert create(client).status_code == 201
 
 
-def test_the_default_rate_is_3000_a_minute(make_app):
-    throttle = make_app().extensions["sandbox"].throttle
+def test_the_default_rate_is_3000_a_minute(sandbox):
+    throttle = sandbox.throttle
     assert (throttle.num_requests, throttle.duration) == (3000, 60.0)
