@@ -5,7 +5,8 @@ rules in 20-40 ms, most of a test's setup before). Each test gets a brand-new sa
 fixtures read once (`shared_app`): a new store seeded in memory and new settings, clock, id factory,
 outbox, journal, faults, throttle and own-address cache, so nothing a test replaces or tweaks can reach
 the next test. The app's own config is put back too. A test that needs its own settings or a data file
-builds a whole app with `make_app(**config)` (on tmp_path/data.json by default).
+builds a whole app with `make_app(**config)` (on tmp_path/data.json by default); other settings may be
+given to `shared_app(**settings)`.
 """
 
 import os
@@ -105,15 +106,15 @@ def read_fixtures_once():
 
 @pytest.fixture
 def shared_app(compiled_app, read_fixtures_once):
-    """`shared_app(fixtures_dir=None)`: the compiled app with a new in-memory sandbox of those fixtures, as
-    a new app has it (once per test; shut down after it)."""
+    """`shared_app(**settings)`: the compiled app with a new in-memory sandbox of these settings (none of
+    the app's own), as a new app has it; once per test, shut down after it."""
     app, config, app_level = compiled_app
     installed = []
 
-    def install(fixtures_dir=None):
+    def install(**overrides):
         assert not installed, "one shared app per test: make_app builds any other"
-        settings = load_settings({**SHARED_SETTINGS, **({"fixtures_dir": fixtures_dir} if fixtures_dir else {})})
-        assert {name: getattr(settings, name) for name in APP_LEVEL_SETTINGS} == app_level
+        settings = load_settings({**SHARED_SETTINGS, **overrides})
+        assert {name: getattr(settings, name) for name in APP_LEVEL_SETTINGS} == app_level, "use make_app"
         sandbox = build_sandbox(settings, read_fixtures_once(settings.fixtures_dir))
         installed.append(sandbox)
         app.config.clear()

@@ -23,8 +23,8 @@ def frozen():
 
 
 @pytest.fixture
-def client(make_app, frozen):
-    return make_app(throttle_rate="3/min").test_client()
+def client(shared_app, frozen):
+    return shared_app(throttle_rate="3/min").test_client()
 
 
 def create(client, headers=AUTH, **fields):
@@ -163,8 +163,8 @@ def test_the_counter_is_per_project(client):
     assert create(client, headers=SECOND_AUTH).status_code == 201
 
 
-def test_rate_limiting_can_be_disabled(make_app, frozen):
-    client = make_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
+def test_rate_limiting_can_be_disabled(shared_app, frozen):
+    client = shared_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
     for _ in range(5):
         assert create(client).status_code == 201
 
