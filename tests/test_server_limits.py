@@ -23,6 +23,7 @@ from sandbox.domain.faults import DelayedRequests
 from sandbox.web.server import LendingDispatcher
 from tests.conftest import AUTH, DEFAULT_KEY, SECOND_AUTH
 from tests.test_cli import start_server
+from tests.test_pytest_plugin import USER_PYTEST
 from tests.test_reliability import prepare_data, servers  # noqa: F401 - fixture
 from tests.webhook_helpers import real_monotonic, wait_until
 
@@ -188,7 +189,7 @@ def test_the_pytest_plugin_s_server_has_serve_s_limits(pytester):
                 assert time.monotonic() - started < 3.5
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result = pytester.runpytest_subprocess(*USER_PYTEST, timeout=120)
     result.assert_outcomes(passed=1)
 
 
