@@ -33,8 +33,8 @@ T0 = "2026-11-30T12:00:00Z"
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def get(client, bot_id, suffix, query=""):

@@ -25,8 +25,8 @@ NO_FILE = b'{"error":"No recording file found for bot"}'
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def recording(client, bot_id, headers=AUTH):

@@ -24,8 +24,8 @@ def frozen():
 
 
 @pytest.fixture
-def client(make_app, frozen):
-    return make_app(throttle_rate="3/min").test_client()
+def client(shared_app, frozen):
+    return shared_app(throttle_rate="3/min").test_client()
 
 
 def create(client, headers=AUTH, **fields):
@@ -164,12 +164,12 @@ def test_the_counter_is_per_project(client):
     assert create(client, headers=SECOND_AUTH).status_code == 201
 
 
-def test_rate_limiting_can_be_disabled(make_app, frozen):
-    client = make_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
+def test_rate_limiting_can_be_disabled(shared_app, frozen):
+    client = shared_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
     for _ in range(5):
         assert create(client).status_code == 201
 
 
-def test_the_default_rate_is_3000_a_minute(make_app):
-    throttle = make_app().extensions["sandbox"].throttle
+def test_the_default_rate_is_3000_a_minute(sandbox):
+    throttle = sandbox.throttle
     assert (throttle.num_requests, throttle.duration) == (3000, 60.0)

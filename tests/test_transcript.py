@@ -23,8 +23,8 @@ UPDATED_AFTER_ERROR = b'{"error":"Invalid updated_after format. Use ISO 8601 for
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def path(bot_id, query=""):
