@@ -391,6 +391,14 @@ def _require_in_meeting(unit):
         )
 
 
+def _in_meeting(sb, project, bot_id, record, *args, **fields):
+    """Apply one piece of simulated meeting activity (`record(unit, now, *args, **fields)`, a domain function)
+    to a bot in the meeting, in one unit of work; refused while the bot is not in the meeting."""
+    with sb.bot_unit(project, bot_id) as unit:
+        _require_in_meeting(unit)
+        return record(unit, sb.now(project), *args, **fields)
+
+
 def _require_text(value, name, *, allow_none=False):
     if value is None and allow_none:
         return None
@@ -453,18 +461,10 @@ def add_participant(
     _require_bool(is_host, "is_host")
     _require_bool(is_the_bot, "is_the_bot")
     _require_epoch(timestamp_ms, "timestamp_ms", MAX_EPOCH_MS)
-    with sb.bot_unit(project, bot_id) as unit:
-        _require_in_meeting(unit)
-        return participant_joins(
-            unit,
-            sb.now(project),
-            name=name,
-            uuid=uuid,
-            user_uuid=user_uuid,
-            is_host=is_host,
-            is_the_bot=is_the_bot,
-            timestamp_ms=timestamp_ms,
-        )
+    return _in_meeting(
+        sb, project, bot_id, participant_joins,
+        name=name, uuid=uuid, user_uuid=user_uuid, is_host=is_host, is_the_bot=is_the_bot, timestamp_ms=timestamp_ms,
+    )
 
 
 def participant_event(sb, project, bot_id, uuid, *, event_type, event_data=None, timestamp_ms=None):
@@ -492,17 +492,10 @@ def add_utterance(sb, project, bot_id, *, speaker_uuid, text, duration_ms, times
     _require_int(duration_ms, "duration_ms", minimum=0)
     _require_int(timestamp_ms, "timestamp_ms", allow_none=True)
     _require_text(source_id, "source_id", allow_none=True)
-    with sb.bot_unit(project, bot_id) as unit:
-        _require_in_meeting(unit)
-        return utterance_in(
-            unit,
-            sb.now(project),
-            speaker_uuid=speaker_uuid,
-            text=text,
-            duration_ms=duration_ms,
-            timestamp_ms=timestamp_ms,
-            source_id=source_id,
-        )
+    return _in_meeting(
+        sb, project, bot_id, utterance_in,
+        speaker_uuid=speaker_uuid, text=text, duration_ms=duration_ms, timestamp_ms=timestamp_ms, source_id=source_id,
+    )
 
 
 def add_chat_message(
@@ -517,18 +510,11 @@ def add_chat_message(
         raise SandboxInputError(f"Invalid to: {to}. Valid values are: {', '.join(CHAT_TO)}")
     additional_data = _require_object(additional_data, "additional_data")
     _require_text(source_id, "source_id", allow_none=True)
-    with sb.bot_unit(project, bot_id) as unit:
-        _require_in_meeting(unit)
-        return chat_message_in(
-            unit,
-            sb.now(project),
-            sender_uuid=sender_uuid,
-            text=text,
-            to=to,
-            additional_data=additional_data,
-            source_id=source_id,
-            timestamp=timestamp,
-        )
+    return _in_meeting(
+        sb, project, bot_id, chat_message_in,
+        sender_uuid=sender_uuid, text=text, to=to, additional_data=additional_data, source_id=source_id,
+        timestamp=timestamp,
+    )
 
 
 def add_audio_chunk(sb, project, bot_id, *, speaker_uuid, timestamp_ms, duration_ms=None, text=None):
@@ -540,12 +526,10 @@ def add_audio_chunk(sb, project, bot_id, *, speaker_uuid, timestamp_ms, duration
         raise SandboxInputError(f"timestamp_ms must be an integer from 0 to {MAX_EPOCH_MS} (epoch milliseconds)")
     _require_int(duration_ms, "duration_ms", allow_none=True, minimum=0)
     _require_text(text, "text", allow_none=True)
-    with sb.bot_unit(project, bot_id) as unit:
-        _require_in_meeting(unit)
-        return audio_chunk_in(
-            unit, sb.now(project), speaker_uuid=speaker_uuid, timestamp_ms=timestamp_ms, duration_ms=duration_ms,
-            text=text,
-        )
+    return _in_meeting(
+        sb, project, bot_id, audio_chunk_in,
+        speaker_uuid=speaker_uuid, timestamp_ms=timestamp_ms, duration_ms=duration_ms, text=text,
+    )
 
 
 UNSET = object()
