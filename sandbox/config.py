@@ -88,6 +88,9 @@ class Settings:
     background_steps: bool = True
     seed: int | None = None
     journal_limit: int = 10000
+    # Items one page of the sandbox's own lists (GET /sandbox/requests, /sandbox/webhooks/deliveries) holds
+    # at most, whatever `limit` asks: a page's size stays bounded at any number of deliveries.
+    page_limit: int = 1000
     concurrent_bots_limit: int = 2500
     enable_voice_agents: bool = False
     enable_zoom_video_output: bool = False
@@ -145,6 +148,7 @@ ENVIRONMENT = {
     "background_steps": ("SANDBOX_BACKGROUND_STEPS", parse_bool),
     "seed": ("SANDBOX_SEED", parse_optional_int),
     "journal_limit": ("SANDBOX_JOURNAL_LIMIT", int),
+    "page_limit": ("SANDBOX_PAGE_LIMIT", int),
     "concurrent_bots_limit": ("SANDBOX_CONCURRENT_BOTS_LIMIT", int),
     "enable_voice_agents": ("ENABLE_VOICE_AGENTS", parse_bool),
     "enable_zoom_video_output": ("ENABLE_ZOOM_VIDEO_OUTPUT", parse_bool),
@@ -171,6 +175,7 @@ ENVIRONMENT = {
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
 MINIMUMS = {
+    "page_limit": 1,
     "webhook_workers": 2,  # one project may never hold them all
     "webhook_workers_per_project": 1,
     "webhook_timeout": 0.01,

@@ -401,10 +401,8 @@ class DeliveryOutbox:
 
     # -- the log ---------------------------------------------------------------------------------------
     def list_deliveries(self, project, bot_id=None, trigger=None, status=None):
-        if trigger is not None and trigger not in TRIGGERS:
-            raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
-        if status is not None and status not in STATUSES:
-            raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
+        """Every matching delivery of the project, oldest first (a bot's few; `find_deliveries` for a log)."""
+        _check_filters(trigger, status)
         docs = self.store.scan("deliveries", project["id"])
         return [
             doc
@@ -413,6 +411,22 @@ class DeliveryOutbox:
             and (trigger is None or doc["trigger"] == trigger)
             and (status is None or doc["status"] == status)
         ]
+
+    def find_deliveries(self, project, bot_id=None, trigger=None, status=None):
+        """`[(id, created_at)]` of the matching deliveries, newest first, from the store's summaries: no
+        delivery is decoded, so a log of any size is filtered and paged at the cost of its page."""
+        _check_filters(trigger, status)
+        found = [
+            (key, created_at)
+            for key, (of_bot, of_trigger, of_status, created_at) in self.store.summaries(
+                "deliveries", project["id"]
+            ).items()
+            if (bot_id is None or of_bot == bot_id)
+            and (trigger is None or of_trigger == trigger)
+            and (status is None or of_status == status)
+        ]
+        found.reverse()  # the store keeps them in creation order
+        return found
 
     def get_delivery(self, project, delivery_id):
         doc = self.store.get("deliveries", delivery_id) if isinstance(delivery_id, str) else None
@@ -447,6 +461,13 @@ class DeliveryOutbox:
         end = _monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, end - _monotonic()))
+
+
+def _check_filters(trigger, status):
+    if trigger is not None and trigger not in TRIGGERS:
+        raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
+    if status is not None and status not in STATUSES:
+        raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
 
 
 def subject_of(doc):
