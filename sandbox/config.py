@@ -134,6 +134,9 @@ class Settings:
     calendar_sync_window_days: int = 28
     remote_events_per_calendar: int = 1000
     zoom_oauth_codes_per_project: int = 1000
+    # `serve`'s console log: lines waiting for a slow terminal at most; beyond them new lines are dropped
+    # (and counted on the next line written), so that no request ever waits on the console.
+    console_log_limit: int = 10000
 
 
 # name -> (environment variable, parser)
@@ -171,6 +174,7 @@ ENVIRONMENT = {
     "calendar_sync_window_days": ("CALENDAR_SYNC_TIME_WINDOW_END_DAYS", int),
     "remote_events_per_calendar": ("SANDBOX_REMOTE_EVENTS_PER_CALENDAR", int),
     "zoom_oauth_codes_per_project": ("SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT", int),
+    "console_log_limit": ("SANDBOX_CONSOLE_LOG_LIMIT", int),
 }
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
@@ -187,6 +191,7 @@ MINIMUMS = {
     "calendar_sync_window_days": 0,
     "remote_events_per_calendar": 1,
     "zoom_oauth_codes_per_project": 1,
+    "console_log_limit": 1,
 }
 # Settings whose environment variable, once set, must not be empty: an empty admin token would leave the
 # sandbox-wide endpoints open while looking closed.

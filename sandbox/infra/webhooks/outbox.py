@@ -217,6 +217,8 @@ class DeliveryOutbox:
         self.worker_count = settings.webhook_workers
         self.threads = []
         self._start_lock = threading.Lock()
+        # `serve`'s console log (sandbox/web/console.py): told of every emission and every failed attempt.
+        self.observer = None
 
     # -- recording -----------------------------------------------------------------------------------
     def emit(self, project_id, bot_id, trigger, data):
@@ -227,6 +229,8 @@ class DeliveryOutbox:
         """`emit` for any subject (`SUBJECTS`): a bot's subscriptions are its own when it has any, the
         others' are the project's only."""
         table, field = SUBJECTS[kind]
+        if self.observer is not None:
+            self.observer.emitted(project_id, kind, subject_id, trigger, data)
         with self.store.lock:
             project = self.store.get("projects", project_id)
             bot = self.store.get(table, subject_id) if kind == "bot" else None
@@ -397,6 +401,8 @@ class DeliveryOutbox:
             retry_in = self.ids.uniform(0.0, ceiling) * self.backoff_scale
             doc["next_attempt_at"] = to_stored(self.clock.wall_now() + timedelta(seconds=retry_in))
         self.store.put("deliveries", doc)
+        if not result.ok and self.observer is not None:
+            self.observer.attempt_failed(doc, doc["attempts"][-1], retry_in is None)
         return retry_in
 
     # -- the log ---------------------------------------------------------------------------------------
