@@ -6,10 +6,10 @@
     failed = client.deliveries(status="failed")          # every page, newest first
 
 Every operation of the control plane (`/sandbox/...`: projects, reset, scenarios, the clock, a bot's events and
-steps, the simulated meeting, media playback, the request journal, faults, the webhook delivery log) is a
-method; `OPERATIONS` maps each endpoint-table row to its method, and the test suite checks that no row is
-missing. The lists follow the `next` links of their pages. The `attendee-sandbox` control commands and the
-pytest plugin are built on this class.
+steps, the simulated meeting, media playback, the request journal, faults, the webhook delivery log, the
+stand-ins for Google, Microsoft and Zoom) is a method; `OPERATIONS` maps each endpoint-table row to its method,
+and the test suite checks that no row is missing. The lists follow the `next` links of their pages. The
+`attendee-sandbox` control commands and the pytest plugin are built on this class.
 
 Standard library only (urllib, never through a proxy: the sandbox is local), a timeout on every call and no
 retries: a refusal raises at once, with the server's own message. Errors by what happened:
@@ -137,6 +137,22 @@ OPERATIONS = {
     "sandbox_remove_fault": "remove_fault",
     "sandbox_webhook_deliveries": "deliveries",
     "sandbox_redeliver": "redeliver",
+    # The stand-ins for Google, Microsoft and Zoom (calendars and Zoom OAuth connections).
+    "sandbox_remote_calendar": "remote_calendar",
+    "sandbox_put_remote_event": "put_remote_event",
+    "sandbox_delete_remote_event": "delete_remote_event",
+    "sandbox_cancel_remote_event": "cancel_remote_event",
+    "sandbox_sync_calendar": "sync_calendar",
+    "sandbox_calendar_sync_failures": "add_sync_failures",
+    "sandbox_disconnect_calendar": "disconnect_calendar",
+    "sandbox_reconnect_calendar": "reconnect_calendar",
+    "sandbox_zoom_oauth_app": "zoom_oauth_app",
+    "sandbox_put_zoom_oauth_app": "put_zoom_oauth_app",
+    "sandbox_delete_zoom_oauth_app": "delete_zoom_oauth_app",
+    "sandbox_zoom_client_secret_changed": "zoom_client_secret_changed",
+    "sandbox_put_zoom_oauth_code": "put_zoom_oauth_code",
+    "sandbox_zoom_auth_failure": "zoom_auth_failure",
+    "sandbox_zoom_sync_success": "zoom_sync_success",
 }
 
 
@@ -373,15 +389,93 @@ class SandboxClient:
         return self.request("DELETE", "/sandbox/faults")["deleted"]
 
     # -- the webhook delivery log -----------------------------------------------------------------------------
-    def deliveries(self, bot_id=None, trigger=None, status=None, limit=None):
+    def deliveries(self, bot_id=None, trigger=None, status=None, limit=None, calendar_id=None,
+                   zoom_oauth_connection_id=None):
         """`GET /sandbox/webhooks/deliveries`, every page or the newest `limit`: newest first, each with its
-        payload, signature, status and attempts."""
-        query = _query({"bot_id": bot_id, "trigger": trigger, "status": status, "limit": _page_size(limit)})
+        payload, signature, status and attempts (a calendar's or a Zoom OAuth connection's too)."""
+        query = _query(
+            {
+                "bot_id": bot_id,
+                "calendar_id": calendar_id,
+                "zoom_oauth_connection_id": zoom_oauth_connection_id,
+                "trigger": trigger,
+                "status": status,
+                "limit": _page_size(limit),
+            }
+        )
         return self.pages("/sandbox/webhooks/deliveries" + query, limit)
 
     def redeliver(self, delivery_id):
         """`POST /sandbox/webhooks/deliveries/{id}/redeliver`: the delivery, pending again."""
         return self.request("POST", f"/sandbox/webhooks/deliveries/{_quote(delivery_id)}/redeliver")
+
+    # -- calendars: the provider's side (Google, Microsoft) ----------------------------------------------------
+    def remote_calendar(self, calendar_id):
+        """`GET /sandbox/calendars/{id}/remote_events`: the calendar on the provider's side (its remote events,
+        injected failures, whether its token is refused)."""
+        return self.request("GET", f"/sandbox/calendars/{_quote(calendar_id)}/remote_events")
+
+    def put_remote_event(self, calendar_id, platform_uuid, sync=False, **event):
+        """`PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}`: the provider's calendar has this event
+        (created or changed); with `sync`, the calendar syncs now and the answer carries its report."""
+        return self.request("PUT", self._remote_event(calendar_id, platform_uuid, "", sync), event)
+
+    def delete_remote_event(self, calendar_id, platform_uuid, sync=False):
+        """`DELETE .../remote_events/{platform_uuid}`: the event is gone from the provider."""
+        return self.request("DELETE", self._remote_event(calendar_id, platform_uuid, "", sync))
+
+    def cancel_remote_event(self, calendar_id, platform_uuid, sync=False):
+        """`POST .../remote_events/{platform_uuid}/cancel`: the provider lists the event as cancelled."""
+        return self.request("POST", self._remote_event(calendar_id, platform_uuid, "/cancel", sync))
+
+    def sync_calendar(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/sync`: a sync now; what it did."""
+        return self.request("POST", f"/sandbox/calendars/{_quote(calendar_id)}/sync")
+
+    def add_sync_failures(self, calendar_id, **failures):
+        """`POST /sandbox/calendars/{id}/sync_failures`: the next syncs fail (`auth_error`, `transient`)."""
+        return self.request("POST", f"/sandbox/calendars/{_quote(calendar_id)}/sync_failures", failures)
+
+    def disconnect_calendar(self, calendar_id, **fields):
+        """`POST /sandbox/calendars/{id}/disconnect`: an authentication failure now; the sync's report."""
+        return self.request("POST", f"/sandbox/calendars/{_quote(calendar_id)}/disconnect", fields)
+
+    def reconnect_calendar(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/reconnect`: the provider accepts the credentials again; a sync runs."""
+        return self.request("POST", f"/sandbox/calendars/{_quote(calendar_id)}/reconnect")
+
+    def _remote_event(self, calendar_id, platform_uuid, suffix, sync):
+        path = f"/sandbox/calendars/{_quote(calendar_id)}/remote_events/{_quote(platform_uuid)}{suffix}"
+        return path + ("?sync=true" if sync else "")
+
+    # -- Zoom: the project's OAuth app and the provider's side ---------------------------------------------------
+    def zoom_oauth_app(self):
+        """`GET /sandbox/zoom_oauth_app`: the project's Zoom OAuth app."""
+        return self.request("GET", "/sandbox/zoom_oauth_app")
+
+    def put_zoom_oauth_app(self, **app):
+        """`PUT /sandbox/zoom_oauth_app`: make or change the project's Zoom OAuth app."""
+        return self.request("PUT", "/sandbox/zoom_oauth_app", app)
+
+    def delete_zoom_oauth_app(self):
+        """`DELETE /sandbox/zoom_oauth_app`."""
+        return self.request("DELETE", "/sandbox/zoom_oauth_app")
+
+    def zoom_client_secret_changed(self):
+        """`POST /sandbox/zoom_oauth_app/client_secret_changed`: the connections it reconnected."""
+        return self.request("POST", "/sandbox/zoom_oauth_app/client_secret_changed")
+
+    def put_zoom_oauth_code(self, authorization_code, **registration):
+        """`PUT /sandbox/zoom_oauth/codes/{code}`: what exchanging this authorization code yields."""
+        return self.request("PUT", f"/sandbox/zoom_oauth/codes/{_quote(authorization_code)}", registration)
+
+    def zoom_auth_failure(self, connection_id, **fields):
+        """`POST /sandbox/zoom_oauth_connections/{id}/auth_failure`: an authentication failure of it."""
+        return self.request("POST", f"/sandbox/zoom_oauth_connections/{_quote(connection_id)}/auth_failure", fields)
+
+    def zoom_sync_success(self, connection_id, **fields):
+        """`POST /sandbox/zoom_oauth_connections/{id}/sync_success`: a successful meeting-list sync."""
+        return self.request("POST", f"/sandbox/zoom_oauth_connections/{_quote(connection_id)}/sync_success", fields)
 
 
 def every_trigger(url):
