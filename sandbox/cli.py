@@ -1,7 +1,15 @@
-"""The `attendee-sandbox` command (also `python -m sandbox`): serve, reset, prune."""
+"""The `attendee-sandbox` command (also `python -m sandbox`).
+
+Run a sandbox: `serve`, `reset`, `prune`. Drive a running one (through `sandbox.client.SandboxClient`, `--url`
+and `--key`): `bots`, `bot`, `advance`, `inject`, `deliveries`, `redeliver`, `projects create`, `wait`,
+`reset --url`.
+"""
 
 import argparse
+import errno
+import os
 import signal
+import socket
 import sys
 
 from sandbox.config import ConfigError, load_settings
@@ -39,9 +47,29 @@ def main(argv=None):
     )
     _data_options(serve)
     serve.add_argument("--seed", type=int, help="make ids, keys and random delays reproducible")
+    serve.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="subscribe the default project to every trigger at URL (repeatable; a project has at most 2)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no console log (the banner and errors only)")
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="the console log: text lines (coloured on a terminal) or one JSON object a line (for CI)",
+    )
 
-    reset = commands.add_parser("reset", help="restore the bundled fixtures, dropping everything else")
+    reset = commands.add_parser(
+        "reset",
+        help="restore the bundled fixtures, dropping everything else: in a data file (--data), or in the running "
+        "sandbox at --url (through POST /sandbox/reset)",
+    )
     _data_options(reset)
+    reset.add_argument("--url", help="reset the sandbox running there instead of a data file")
+    reset.add_argument("--admin-token", help="the sandbox's SANDBOX_ADMIN_TOKEN, if it has one (default: $SANDBOX_ADMIN_TOKEN)")
 
     prune = commands.add_parser(
         "prune",
@@ -50,15 +78,58 @@ def main(argv=None):
     prune.add_argument("--data", help="the data file (default: $SANDBOX_DATA or .attendee-sandbox/data.json)")
     prune.add_argument("--days", type=int, help="the retention period (default: $SANDBOX_RETENTION_DAYS)")
 
+    from sandbox import control_cli
+
+    control_cli.add_commands(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "reset" and args.url:
+        args.command = "reset --url"
+    runners = {"serve": _serve, "reset": _reset, "prune": _prune, **control_cli.RUNNERS}
     try:
-        return {"serve": _serve, "reset": _reset, "prune": _prune}[args.command](args)
+        return runners[args.command](args)
     except DataFileInUse as exc:
         print(f"attendee-sandbox: {exc}: {IN_USE_ADVICE[args.command]}", file=sys.stderr)
         return 2
-    except (ConfigError, FixtureError, StoreError) as exc:
+    except (ConfigError, FixtureError, StoreError, PortInUse) as exc:
         print(f"attendee-sandbox: {exc}", file=sys.stderr)
         return 2
+    except control_cli.SandboxError as exc:
+        print(f"attendee-sandbox: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `attendee-sandbox bots | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python exits
+        return 0
+
+
+class PortInUse(Exception):
+    """Another process listens on the port `serve` was asked for."""
+
+    def __init__(self, host, port):
+        super().__init__(
+            f"port {port} on {host} is already in use: give another --port, or stop the process listening there"
+        )
+
+
+def check_port_free(host, port):
+    """Raise `PortInUse` when `host:port` cannot be bound, before anything (the data file) is created.
+
+    Bound as waitress binds (SO_REUSEADDR), then released at once: a port left in TIME_WAIT is free."""
+    if not port:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return  # waitress names the bad host itself
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUse(host, port) from None
+                return
 
 
 def _data_options(parser):
@@ -79,33 +150,88 @@ def _serve(args):
         "header_timeout": args.header_timeout,
         "idle_timeout": args.idle_timeout,
     }
+    check_port_free(args.host, args.port)  # before the data file is created or opened
     # A fixed port is the sandbox's own address before anything runs (deliveries left pending included).
     listening = {"listen_host": args.host, "listen_port": args.port or None}
     app = create_app(_overrides(args, seed=args.seed, **server_options, **listening))
     sandbox = app.extensions["sandbox"]
-    server = create_server(app, args.host, args.port, args.threads)
-    base_url = f"http://{args.host}:{sandbox.settings.listen_port}"
-    sandbox.store.set_holder_url(base_url)  # a second serve, reset or prune on the data file names it
-    default = sandbox.default_project()
-    print(f"Attendee Sandbox listening on {base_url}", flush=True)
-    print(f"  API base URL:    {base_url}/api/v1", flush=True)
-    print(f"  API key:         {default['api_key']}", flush=True)
-    print(f"  Webhook secret:  {default['webhook_secret']}", flush=True)
-    print(f"  Data file:       {sandbox.settings.data_path}", flush=True)
+    log = None
+    try:
+        try:
+            server = create_server(app, args.host, args.port, args.threads)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:  # taken between the check and the bind
+                raise PortInUse(args.host, args.port) from None
+            raise
+        base_url = f"http://{args.host}:{sandbox.settings.listen_port}"
+        sandbox.store.set_holder_url(base_url)  # a second serve, reset or prune on the data file names it
+        default = _subscribe(sandbox, args.webhook)
+    except BaseException:
+        sandbox.shutdown()  # let go of the data file and the threads
+        raise
 
     def stop(signum, frame):
         raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before the banner: a SIGTERM from now on saves the data
     try:
+        _banner(base_url, default, sandbox.settings.data_path)
+        if not args.quiet:
+            from sandbox.web.console import ConsoleLog, install
+
+            log = ConsoleLog(sys.stdout, args.log_format, sandbox.settings.console_log_limit)
+            install(app, log)
         server.run()
     except (SystemExit, KeyboardInterrupt):
         pass
     finally:
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)  # let requests in flight finish
         sandbox.shutdown()
+        if log is not None:
+            log.close()
         print("Attendee Sandbox stopped; data saved.", flush=True)
     return 0
+
+
+def _subscribe(sandbox, urls):
+    """The default project, subscribed to every trigger at each of `urls` (`serve --webhook`) unless it
+    already is; a URL the project's subscriptions refuse (at most 2, no sandbox address) stops `serve`."""
+    from sandbox.contract.errors import SandboxInputError
+    from sandbox.contract.webhooks import TRIGGERS
+    from sandbox.usecases.control import update_project
+
+    default = sandbox.default_project()
+    hooks = list(default.get("webhooks") or [])
+    known = {hook["url"] for hook in hooks}
+    added = [{"url": url, "triggers": list(TRIGGERS)} for url in dict.fromkeys(urls) if url not in known]
+    if not added:
+        return default
+    try:
+        return update_project(sandbox, default, default["id"], {"webhooks": hooks + added})
+    except SandboxInputError as exc:
+        raise ConfigError(f"--webhook: {exc.message} (the default project's subscriptions: {len(hooks)})") from None
+
+
+def _banner(base_url, default, data_path):
+    lines = [
+        f"Attendee Sandbox listening on {base_url}",
+        f"  API base URL:    {base_url}/api/v1",
+        f"  API key:         {default['api_key']}",
+        f"  Webhook secret:  {default['webhook_secret']}",
+        f"  Data file:       {data_path}",
+        f"  Dashboard:       {base_url}/sandbox/ui",
+        f"  API docs:        {base_url}/api/docs",
+        f"  OpenAPI schema:  {base_url}/api/schema",
+    ]
+    for hook in default.get("webhooks") or ():
+        lines.append(f"  Webhook:         {hook['url']} ({_triggers(hook['triggers'])})")
+    print("\n".join(lines) + "\n", flush=True)
+
+
+def _triggers(triggers):
+    from sandbox.contract.webhooks import TRIGGERS
+
+    return "every trigger" if set(triggers) >= set(TRIGGERS) else ", ".join(triggers)
 
 
 def _reset(args):

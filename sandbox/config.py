@@ -88,6 +88,9 @@ class Settings:
     background_steps: bool = True
     seed: int | None = None
     journal_limit: int = 10000
+    # Items one page of the sandbox's own lists (GET /sandbox/requests, /sandbox/webhooks/deliveries) holds
+    # at most, whatever `limit` asks: a page's size stays bounded at any number of deliveries.
+    page_limit: int = 1000
     concurrent_bots_limit: int = 2500
     enable_voice_agents: bool = False
     enable_zoom_video_output: bool = False
@@ -131,6 +134,9 @@ class Settings:
     calendar_sync_window_days: int = 28
     remote_events_per_calendar: int = 1000
     zoom_oauth_codes_per_project: int = 1000
+    # `serve`'s console log: lines waiting for a slow terminal at most; beyond them new lines are dropped
+    # (and counted on the next line written), so that no request ever waits on the console.
+    console_log_limit: int = 10000
 
 
 # name -> (environment variable, parser)
@@ -145,6 +151,7 @@ ENVIRONMENT = {
     "background_steps": ("SANDBOX_BACKGROUND_STEPS", parse_bool),
     "seed": ("SANDBOX_SEED", parse_optional_int),
     "journal_limit": ("SANDBOX_JOURNAL_LIMIT", int),
+    "page_limit": ("SANDBOX_PAGE_LIMIT", int),
     "concurrent_bots_limit": ("SANDBOX_CONCURRENT_BOTS_LIMIT", int),
     "enable_voice_agents": ("ENABLE_VOICE_AGENTS", parse_bool),
     "enable_zoom_video_output": ("ENABLE_ZOOM_VIDEO_OUTPUT", parse_bool),
@@ -167,10 +174,12 @@ ENVIRONMENT = {
     "calendar_sync_window_days": ("CALENDAR_SYNC_TIME_WINDOW_END_DAYS", int),
     "remote_events_per_calendar": ("SANDBOX_REMOTE_EVENTS_PER_CALENDAR", int),
     "zoom_oauth_codes_per_project": ("SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT", int),
+    "console_log_limit": ("SANDBOX_CONSOLE_LOG_LIMIT", int),
 }
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).
 MINIMUMS = {
+    "page_limit": 1,
     "webhook_workers": 2,  # one project may never hold them all
     "webhook_workers_per_project": 1,
     "webhook_timeout": 0.01,
@@ -182,6 +191,7 @@ MINIMUMS = {
     "calendar_sync_window_days": 0,
     "remote_events_per_calendar": 1,
     "zoom_oauth_codes_per_project": 1,
+    "console_log_limit": 1,
 }
 # Settings whose environment variable, once set, must not be empty: an empty admin token would leave the
 # sandbox-wide endpoints open while looking closed.

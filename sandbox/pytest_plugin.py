@@ -30,13 +30,11 @@ import hmac
 import json
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from sandbox.client import SandboxClient, SandboxError
 from sandbox.contract.webhooks import TRIGGERS
 
 __all__ = [
@@ -94,6 +92,7 @@ def wait_until(condition, timeout=DEFAULT_WAIT, interval=POLL_INTERVAL, message=
     """Call `condition()` until it returns something truthy and return that; fail the test after `timeout`
     seconds with `message` (a string, or a function giving one). For what happens on the server's threads
     (scripted steps in real time, webhook deliveries)."""
+    __tracebackhide__ = True
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -105,45 +104,27 @@ def wait_until(condition, timeout=DEFAULT_WAIT, interval=POLL_INTERVAL, message=
         time.sleep(interval)
 
 
-# -- talking to the server (standard library only, never through a proxy) --------------------------------
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# -- talking to the server: the public client (sandbox/client.py), its errors as one line of a test's report --
 
 
 class SandboxControlError(AssertionError):
-    """The sandbox refused a control call; `status` and `body` are its answer."""
+    """The sandbox refused a control call (or did not answer): `status` (None: no answer), `body` (its
+    answer) and `error`, the client's `SandboxError`. Its message is the one line that says so."""
 
-    def __init__(self, method, path, status, body):
-        super().__init__(f"{method} {path} answered {status}: {body!r}")
-        self.status = status
-        self.body = body
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+        self.status = error.status
+        self.body = error.body
 
 
-def _call(base_url, method, path, body=None, headers=None, timeout=30.0):
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(base_url + path, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
+def _control(client, operation, /, *args, **kwargs):
+    """`client.<operation>(...)`; a refusal fails the test with one line, without this plugin's frames."""
+    __tracebackhide__ = True
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        parsed = raw.decode("utf-8", "replace")
-    if not 200 <= status < 300:
-        raise SandboxControlError(method, path, status, parsed)
-    return parsed
-
-
-def _query(filters):
-    filters = {key: value for key, value in filters.items() if value is not None}
-    return "?" + urllib.parse.urlencode(filters) if filters else ""
+        return getattr(client, operation)(*args, **kwargs)
+    except SandboxError as error:
+        raise SandboxControlError(error) from None
 
 
 # -- the server --------------------------------------------------------------------------------------------
@@ -185,15 +166,20 @@ class SandboxServer:
     def url(self, path=""):
         return self.base_url + path
 
+    def client(self, api_key=None):
+        """A `SandboxClient` of this server (sandbox/client.py), as the project whose key is `api_key`."""
+        return SandboxClient(self.base_url, api_key)
+
     def control(self, method, path, body=None, api_key=None):
         """Any control (or API) call; the parsed JSON answer, or `SandboxControlError` for a non-2xx."""
-        headers = {"Authorization": f"Token {api_key}"} if api_key else {}
-        return _call(self.base_url, method, path, body, headers)
+        __tracebackhide__ = True
+        return _control(self.client(api_key), "request", method, path, body)
 
     def create_project(self, **fields):
         """`POST /sandbox/projects` (fields: name, webhooks, scenario, zoom_credentials and the other
         capabilities): a new project."""
-        return SandboxProject(self, self.control("POST", "/sandbox/projects", fields))
+        __tracebackhide__ = True
+        return SandboxProject(self, _control(self.client(), "create_project", **fields))
 
     def __repr__(self):
         return f"<SandboxServer {self.base_url}>"
@@ -215,6 +201,7 @@ class SandboxProject:
         self.webhook_secret = created["webhook_secret"]
         self.scenario = created.get("scenario")
         self.webhooks = created.get("webhooks", [])
+        self.client = server.client(self.api_key)  # the public client, with this project's key
 
     @property
     def base_url(self):
@@ -230,68 +217,77 @@ class SandboxProject:
         return {"Authorization": f"Token {self.api_key}"}
 
     def control(self, method, path, body=None):
-        return self.server.control(method, path, body, api_key=self.api_key)
+        __tracebackhide__ = True
+        return _control(self.client, "request", method, path, body)
 
     # -- time -------------------------------------------------------------------------------------------
     def clock(self):
         """`GET /sandbox/clock`: `{"now", "offset_seconds"}` of this project's clock."""
-        return self.control("GET", "/sandbox/clock")
+        __tracebackhide__ = True
+        return _control(self.client, "clock")
 
     def advance(self, seconds):
         """`POST /sandbox/clock/advance`: move this project's clock forward; every scripted step that falls
         due on the way is applied in time order (its webhooks sent). Returns the events applied."""
-        return self.control("POST", "/sandbox/clock/advance", {"seconds": seconds})["events"]
+        __tracebackhide__ = True
+        return _control(self.client, "advance", seconds)["events"]
 
     # -- bots ---------------------------------------------------------------------------------------------
+    def bot(self, bot_id):
+        """`GET /api/v1/bots/{id}`: the bot as the API shows it."""
+        __tracebackhide__ = True
+        return _control(self.client, "bot", bot_id)
+
     def inject(self, bot_id, type, sub_type=None, metadata=None):  # noqa: A002 - the control API's name
         """`POST /sandbox/bots/{id}/events`: apply a bot event now (e.g. `meeting_ended`, or `fatal_error`
         with `sub_type="process_terminated"`); returns the bot object."""
-        body = {"type": type}
-        if sub_type is not None:
-            body["sub_type"] = sub_type
-        if metadata is not None:
-            body["metadata"] = metadata
-        return self.control("POST", f"/sandbox/bots/{bot_id}/events", body)
+        __tracebackhide__ = True
+        return _control(self.client, "inject", bot_id, type, sub_type, metadata)
 
     def advance_bot(self, bot_id, steps=1):
         """`POST /sandbox/bots/{id}/advance`: apply the bot's next `steps` scripted steps (or `"all"`) now."""
-        return self.control("POST", f"/sandbox/bots/{bot_id}/advance", {"steps": steps})
+        __tracebackhide__ = True
+        return _control(self.client, "advance_bot", bot_id, steps)
 
     def steps(self, bot_id):
         """`GET /sandbox/bots/{id}/steps`: the bot's scenario and its pending steps."""
-        return self.control("GET", f"/sandbox/bots/{bot_id}/steps")
+        __tracebackhide__ = True
+        return _control(self.client, "steps", bot_id)
 
     def add_participant(self, bot_id, name, **fields):
         """`POST /sandbox/bots/{id}/participants`: someone joins the bot's meeting (fields: uuid,
         user_uuid, is_host, is_the_bot, timestamp_ms); returns the participant."""
-        return self.control("POST", f"/sandbox/bots/{bot_id}/participants", {"name": name, **fields})
+        __tracebackhide__ = True
+        return _control(self.client, "add_participant", bot_id, name, **fields)
 
     def add_utterance(self, bot_id, speaker_uuid, text, duration_ms=1000, **fields):
         """`POST /sandbox/bots/{id}/utterances`: the speaker says `text` now (a `transcript.update`)."""
-        body = {"speaker_uuid": speaker_uuid, "text": text, "duration_ms": duration_ms, **fields}
-        return self.control("POST", f"/sandbox/bots/{bot_id}/utterances", body)
+        __tracebackhide__ = True
+        return _control(self.client, "add_utterance", bot_id, speaker_uuid, text, duration_ms, **fields)
 
     def add_chat_message(self, bot_id, sender_uuid, text, **fields):
         """`POST /sandbox/bots/{id}/chat_messages`: a participant writes in the meeting chat."""
-        body = {"sender_uuid": sender_uuid, "text": text, **fields}
-        return self.control("POST", f"/sandbox/bots/{bot_id}/chat_messages", body)
+        __tracebackhide__ = True
+        return _control(self.client, "add_chat_message", bot_id, sender_uuid, text, **fields)
 
     # -- what happened ------------------------------------------------------------------------------------
     def requests(self, method=None, path=None, status=None, limit=None):
         """`GET /sandbox/requests`: this project's `/api/v1` requests, newest first (`path` may use `*`
-        for one segment, e.g. `/api/v1/bots/*/leave`)."""
-        query = _query({"method": method, "path": path, "status": status, "limit": limit})
-        return self.control("GET", "/sandbox/requests" + query)["results"]
+        for one segment, e.g. `/api/v1/bots/*/leave`); every page, or the newest `limit`."""
+        __tracebackhide__ = True
+        return _control(self.client, "requests", method, path, status, limit)
 
     def deliveries(self, bot_id=None, trigger=None, status=None):
-        """`GET /sandbox/webhooks/deliveries`: this project's webhook deliveries, oldest first, each with
-        its payload, signature, status (`pending`, `delivered`, `failed`) and attempts."""
-        query = _query({"bot_id": bot_id, "trigger": trigger, "status": status})
-        return self.control("GET", "/sandbox/webhooks/deliveries" + query)["results"]
+        """`GET /sandbox/webhooks/deliveries`: this project's webhook deliveries, oldest first (every page of
+        the newest-first log), each with its payload, signature, status (`pending`, `delivered`, `failed`)
+        and attempts."""
+        __tracebackhide__ = True
+        return _control(self.client, "deliveries", bot_id, trigger, status)[::-1]
 
     def add_fault(self, **fault):
         """`POST /sandbox/faults`: the next matching `/api/v1` requests wait and/or answer as told."""
-        return self.control("POST", "/sandbox/faults", fault)
+        __tracebackhide__ = True
+        return _control(self.client, "add_fault", **fault)
 
     def __repr__(self):
         return f"<SandboxProject {self.id} at {self.base_url}>"
@@ -334,6 +330,7 @@ class WebhookReceiver:
 
     def __init__(self, secret=None):
         self.secret = secret
+        self.project = None  # the SandboxProject it is subscribed for: a timeout asks it for a bot's state
         self.status = 200
         self._received = []
         self._lock = threading.Lock()
@@ -396,6 +393,7 @@ class WebhookReceiver:
 
     def wait_for(self, trigger=None, *, bot_id=None, predicate=None, count=1, timeout=DEFAULT_WAIT):
         """Wait until at least `count` matching deliveries have arrived; return all the matching ones."""
+        __tracebackhide__ = True
         return wait_until(
             lambda: (found := self.matching(trigger, bot_id, predicate)) and len(found) >= count and found,
             timeout=timeout,
@@ -403,13 +401,44 @@ class WebhookReceiver:
         )
 
     def wait_for_state(self, bot_id, state, timeout=DEFAULT_WAIT):
-        """Wait for the `bot.state_change` webhook of `bot_id` entering `state`; return it."""
-        return self.wait_for(
-            "bot.state_change",
-            bot_id=bot_id,
-            predicate=lambda d: isinstance(d.data, dict) and d.data.get("new_state") == state,
+        """Wait for the `bot.state_change` webhook of `bot_id` entering `state`; return it. A timeout says
+        which bot and state, the last state seen (its webhooks, and the sandbox's answer now) and what
+        arrived for the bot."""
+        __tracebackhide__ = True
+
+        def entered(delivery):
+            return delivery.trigger == "bot.state_change" and _new_state(delivery) == state
+
+        return wait_until(
+            lambda: self.matching(bot_id=bot_id, predicate=entered),
             timeout=timeout,
+            message=lambda: self._state_timeout(bot_id, state, timeout),
         )[0]
+
+    def _state_timeout(self, bot_id, state, timeout):
+        received = self.deliveries
+        own = [d for d in received if d.bot_id == bot_id]
+        changes = [_new_state(d) for d in own if d.trigger == "bot.state_change"]
+        seen = f"{changes[-1]!r} (its last bot.state_change webhook)" if changes else "none by webhook"
+        now = self._state_now(bot_id)
+        if now is not None:
+            seen += f", {now!r} by GET /api/v1/bots/{bot_id} now"
+        listed = ", ".join(
+            f"{d.trigger} -> {_new_state(d)}" if d.trigger == "bot.state_change" else d.trigger for d in own
+        )
+        return (
+            f"{bot_id} did not reach {state!r} within {timeout:g} s; last state seen: {seen}; "
+            f"webhooks received for it: {len(own)} of {len(received)} in all"
+            + (f" ({listed})" if listed else "")
+        )
+
+    def _state_now(self, bot_id):
+        if self.project is None:
+            return None
+        try:
+            return self.project.client.bot(bot_id).get("state")
+        except SandboxError:
+            return None
 
     def clear(self):
         with self._lock:
@@ -420,6 +449,10 @@ class WebhookReceiver:
 
 
 # -- the fixtures -------------------------------------------------------------------------------------------
+
+
+def _new_state(delivery):
+    return delivery.data.get("new_state") if isinstance(delivery.data, dict) else None
 
 
 def pytest_configure(config):
@@ -477,7 +510,7 @@ def sandbox_project(request, attendee_sandbox):
         fields["webhooks"] = [*fields.get("webhooks", []), {"url": receiver.url, "triggers": list(ALL_TRIGGERS)}]
     project = attendee_sandbox.create_project(**fields)
     if receiver is not None:
-        receiver.secret = project.webhook_secret
+        receiver.secret, receiver.project = project.webhook_secret, project
     return project
 
 
@@ -485,4 +518,5 @@ def sandbox_project(request, attendee_sandbox):
 def webhook_receiver(sandbox_project, _attendee_webhook_receiver):
     """The deliveries of `sandbox_project`'s webhooks, each with its signature checked."""
     _attendee_webhook_receiver.secret = sandbox_project.webhook_secret
+    _attendee_webhook_receiver.project = sandbox_project
     return _attendee_webhook_receiver

@@ -295,7 +295,7 @@ def test_reset_clears_the_journal_and_the_faults(client):
     client.get(f"/api/v1/bots/{SEED_BOT}", headers=AUTH)
     post_json(client, "/sandbox/faults", {"method": "GET", "path": "/api/v1/bots/*", "status": 503})
     client.post("/sandbox/reset")
-    assert client.get("/sandbox/requests", headers=AUTH).json == {"count": 0, "results": []}
+    assert client.get("/sandbox/requests", headers=AUTH).json == {"count": 0, "next": None, "previous": None, "results": []}
     assert client.get("/sandbox/faults", headers=AUTH).json == {"results": []}
     assert client.get(f"/api/v1/bots/{SEED_BOT}", headers=AUTH).status_code == 200
 

@@ -38,6 +38,8 @@ HAND_REGISTERED = {
     "/api/v1/",
     "/api/v1/<path:rest>",
     "/api/schema",
+    "/api/docs",
+    "/api/docs/assets/<name>",
     "/sandbox/media/<path:file_name>",
 }
 JOINED = FIXTURE_BOTS["joined_recording"]

@@ -174,7 +174,7 @@ def test_the_default_page_is_the_newest_hundred(client):
         ({"status": "abc"}, "status must be an HTTP status code such as 404"),
         ({"limit": "0"}, "limit must be a positive integer (at most 10000 entries are kept)"),
         ({"limit": "ten"}, "limit must be a positive integer (at most 10000 entries are kept)"),
-        ({"verb": "GET"}, "Unknown filter(s): verb. Filters: method, path, status, limit"),
+        ({"verb": "GET"}, "Unknown filter(s): verb. Filters: method, path, status, limit, cursor"),
     ],
 )
 def test_bad_filters_are_clear_400s(client, filters, message):
@@ -193,7 +193,7 @@ def test_delete_clears_the_projects_journal_only(client):
     response = client.delete("/sandbox/requests", headers=AUTH)
     assert response.status_code == 200
     assert response.json == {"deleted": 2}
-    assert journal(client) == {"count": 0, "results": []}
+    assert journal(client) == {"count": 0, "next": None, "previous": None, "results": []}
     assert journal(client, SECOND_AUTH)["count"] == 1
 
 

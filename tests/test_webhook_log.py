@@ -131,15 +131,15 @@ def test_the_log_is_filtered_by_bot_trigger_and_status(sb, client, receiver_serv
         assert response.status_code == 200
         return [(r["bot_id"], r["trigger"], r["status"]) for r in response.json["results"]]
 
-    assert listed("") == [
-        (SEED_BOT, "bot.state_change", "delivered"),
-        (OTHER_BOT, "bot.state_change", "delivered"),
-        (OTHER_BOT, "chat_messages.update", "delivered"),
+    assert listed("") == [  # newest first
         (SEED_BOT, "bot.state_change", "pending"),
+        (OTHER_BOT, "chat_messages.update", "delivered"),
+        (OTHER_BOT, "bot.state_change", "delivered"),
+        (SEED_BOT, "bot.state_change", "delivered"),
     ]
     assert listed(f"bot_id={OTHER_BOT}") == [
-        (OTHER_BOT, "bot.state_change", "delivered"),
         (OTHER_BOT, "chat_messages.update", "delivered"),
+        (OTHER_BOT, "bot.state_change", "delivered"),
     ]
     assert listed("trigger=chat_messages.update") == [(OTHER_BOT, "chat_messages.update", "delivered")]
     assert listed("status=pending") == [(SEED_BOT, "bot.state_change", "pending")]

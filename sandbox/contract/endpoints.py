@@ -212,6 +212,15 @@ def serializer_fields(schema):
 
 DATETIME = {"type": "string", "format": "date-time"}
 CURSOR = Param("cursor", "Opaque pagination cursor taken from `next` or `previous`.", arg="")
+#: The page of the sandbox's own lists (sandbox.contract.pagination.control_page): newest first.
+CONTROL_PAGE_QUERY = (
+    CURSOR,
+    Param(
+        "limit",
+        "Items per page: 100 by default, at most SANDBOX_PAGE_LIMIT (1000; a larger value gives pages of that size).",
+        {"type": "integer", "minimum": 1},
+    ),
+)
 
 
 def after_time(name, description, check=None):
@@ -544,13 +553,15 @@ ENDPOINTS = (
     Endpoint("/sandbox/requests", {
         "GET": Operation(
             "journal.list_requests", "sandbox_requests", "The project's /api/v1 requests, newest first",
-            shapes.JOURNAL, returns="The request journal.", all_query=True,
+            shapes.JOURNAL_PAGE, returns="A page of the request journal, with `count` and cursor links.",
+            all_query=True, request=True,
             query=(
                 Param("method", "Only this method."),
                 Param("path", "Only this path; `*` matches one segment."),
                 Param("status", "Only this status code.", {"type": "integer"}),
-                Param("limit", "At most this many entries (100 by default).", {"type": "integer", "minimum": 1}),
+                *CONTROL_PAGE_QUERY,
             ),
+            errors={400: "An unknown filter, a bad `status` or `limit`, or an invalid cursor."},
         ),
         "DELETE": Operation(
             "journal.clear_requests", "sandbox_clear_requests", "Forget the journal", shapes.DELETED,
@@ -578,13 +589,16 @@ ENDPOINTS = (
                             returns='`{"deleted": 1}`.', errors={404: '`{"error": "Fault not found"}`.'}),
     }, kind=CONTROL),
     Endpoint("/sandbox/webhooks/deliveries", {"GET": Operation(
-        "deliveries.list_deliveries", "sandbox_webhook_deliveries", "The project's webhook deliveries, oldest first",
-        shapes.DELIVERY_LIST, returns="Each delivery with its payload, signature and attempts.",
+        "deliveries.list_deliveries", "sandbox_webhook_deliveries", "The project's webhook deliveries, newest first",
+        shapes.DELIVERY_PAGE, request=True,
+        returns="A page of deliveries, each with its payload, signature and attempts, with `count` and cursor links.",
         query=(
             Param("bot_id", "Only this bot's."),
             Param("trigger", "Only this trigger.", shapes.enum(shapes.TRIGGERS)),
             Param("status", "Only deliveries in this status.", shapes.enum(shapes.DELIVERY_STATUSES)),
+            *CONTROL_PAGE_QUERY,
         ),
+        errors={400: "An unknown `trigger` or `status`, a bad `limit`, or an invalid cursor."},
     )}, kind=CONTROL),
     Endpoint("/sandbox/webhooks/deliveries/<delivery_id>/redeliver", {"POST": Operation(
         "deliveries.redeliver", "sandbox_redeliver", "Send a settled delivery again", shapes.DELIVERY, status=202,

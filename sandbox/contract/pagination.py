@@ -21,6 +21,9 @@ real server's byte for byte. A cursor that does not decode is `404 {"detail":"In
 empty `cursor=` is the first page. The real server answers 500 for a cursor that decodes but whose
 position is not a datetime; here that is the same 404 (the sandbox never answers 5xx).
 
+The sandbox's own lists (`GET /sandbox/requests`, `/sandbox/webhooks/deliveries`) use the same cursors,
+newest first and `limit` items a page (`control_page`); the journal's are ordered by entry id (`BY_NUMBER`).
+
 Pure module: no Flask (`request_url` only reads attributes of the request it is given).
 """
 
@@ -29,13 +32,47 @@ import binascii
 from urllib import parse
 
 from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime
-from sandbox.contract.errors import DetailError
+from sandbox.contract.errors import DetailError, SandboxInputError
+from sandbox.contract.inputs import query_int
 
 PAGE_SIZE = 25
 OFFSET_CUTOFF = 1000  # DRF's `offset_cutoff`: a larger `o=` is read as 1000
 CURSOR_PARAM = "cursor"
 
-__all__ = ["PAGE_SIZE", "paginate", "request_url", "sort_oldest_first"]
+__all__ = [
+    "BY_NUMBER",
+    "BY_TIME",
+    "DEFAULT_CONTROL_PAGE",
+    "PAGE_SIZE",
+    "Ordering",
+    "control_page",
+    "paginate",
+    "request_url",
+    "sort_oldest_first",
+]
+
+
+class Ordering:
+    """What the pages are ordered by: `value(raw)` turns what `created_at_of` gives into a comparable value,
+    whose `str()` a cursor carries, and `parse(text)` reads a cursor's text back (None: not a position)."""
+
+    def __init__(self, value, parse):
+        self.value = value
+        self.parse = parse
+
+
+def _as_datetime(value):
+    return parse_stored_datetime(value) if isinstance(value, str) else value
+
+
+def _as_number(text):
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
+
+
+#: The API's lists: a `created_at` (aware datetime or stored text), read back as Django reads a datetime filter.
+BY_TIME = Ordering(_as_datetime, parse_query_datetime)
+#: A unique, growing number (the sandbox's own lists: a request journal entry's id).
+BY_NUMBER = Ordering(int, _as_number)
 
 
 def request_url(request):
@@ -45,15 +82,15 @@ def request_url(request):
     return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
 
 
-def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False):
+def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False, ordering=BY_TIME):
     """One page of `items` for the request at `url`: `(results, next_url or None, previous_url or None)`.
 
     `created_at_of` gives each item's value of the ordering field (an aware datetime or its stored text);
     `items` come sorted by it, ascending, or descending for a `-field` ordering (`descending=True`: DRF then
     pages forward with `field < position`). Raises `DetailError("Invalid cursor", status=404)` for a cursor
-    that cannot be read.
+    that cannot be read. `ordering`: what `created_at_of` gives, when it is not a time (`BY_NUMBER`).
     """
-    return _Paginator(items, created_at_of, url, page_size, descending).run()
+    return _Paginator(items, created_at_of, url, page_size, descending, ordering).run()
 
 
 class _Cursor:
@@ -65,21 +102,9 @@ def _invalid_cursor():
     return DetailError("Invalid cursor", status=404)
 
 
-def _as_datetime(value):
-    return parse_stored_datetime(value) if isinstance(value, str) else value
-
-
 def _position_text(moment):
     """DRF's `_get_position_from_instance`: `str()` of the ordering field's value."""
     return str(moment)
-
-
-def _parse_position(text):
-    """The boundary in a cursor, as Django reads a datetime for `created_at__gt=<text>`."""
-    moment = parse_query_datetime(text)
-    if moment is None:
-        raise _invalid_cursor()
-    return moment
 
 
 def _query_last(url, name):
@@ -128,9 +153,10 @@ def encode_cursor(cursor):
 class _Paginator:
     """DRF's `CursorPagination.paginate_queryset` / `get_next_link` / `get_previous_link`, over a list."""
 
-    def __init__(self, items, created_at_of, url, page_size, descending=False):
+    def __init__(self, items, created_at_of, url, page_size, descending=False, ordering=BY_TIME):
         self.items = list(items)
-        self.created_at_of = lambda item: _as_datetime(created_at_of(item))
+        self.created_at_of = lambda item: ordering.value(created_at_of(item))
+        self.ordering = ordering
         self.url = url
         self.page_size = page_size
         self.descending = descending
@@ -148,7 +174,9 @@ class _Paginator:
 
         rows = list(reversed(self.items)) if reverse else list(self.items)
         if current_position is not None:
-            boundary = _parse_position(current_position)
+            boundary = self.ordering.parse(current_position)  # as Django reads `created_at__gt=<text>`
+            if boundary is None:
+                raise _invalid_cursor()
             # DRF: `field__lt` when the cursor's direction differs from the ordering's, else `field__gt`.
             if reverse != self.descending:
                 rows = [row for row in rows if self.created_at_of(row) < boundary]
@@ -238,3 +266,33 @@ def sort_oldest_first(items, created_at_of):
     """Items ordered by `created_at` ascending; rows with the same time keep their order (stable)."""
     return sorted(items, key=lambda item: _as_datetime(created_at_of(item)))
 
+
+
+# -- the sandbox's own lists ---------------------------------------------------------------------------------
+
+#: Items on a page of the sandbox's own lists when the request gives no `limit`.
+DEFAULT_CONTROL_PAGE = 100
+INVALID_CONTROL_CURSOR = "Invalid cursor: follow the next or previous link of a page as it is"
+
+
+def page_limit(text, maximum, message):
+    """A control list's `limit` query parameter: 100 when absent, at most `maximum` (SANDBOX_PAGE_LIMIT; a
+    larger one gives pages of that size, as DRF caps a page size), else a 400 with `message`."""
+    if text is None:
+        return min(DEFAULT_CONTROL_PAGE, maximum)
+    return min(query_int(text, message, 1), maximum)
+
+
+def control_page(newest_first, position_of, url, page_size, ordering=BY_TIME):
+    """One page of a sandbox list (`GET /sandbox/requests`, `/sandbox/webhooks/deliveries`), paged with the
+    API's cursors but newest first and `page_size` items a page: `{"count", "next", "previous", "results"}`,
+    `count` being how many items match in all. A cursor that cannot be read is a 400 `{"error": ...}` (the
+    control plane's shape); `position_of(item)` must be unique enough that a page never ends inside a run
+    of more than OFFSET_CUTOFF equal positions."""
+    try:
+        page, next_url, previous_url = paginate(
+            newest_first, position_of, url, page_size=page_size, descending=True, ordering=ordering
+        )
+    except DetailError:
+        raise SandboxInputError(INVALID_CONTROL_CURSOR) from None
+    return {"count": len(newest_first), "next": next_url, "previous": previous_url, "results": page}

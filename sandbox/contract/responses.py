@@ -701,12 +701,19 @@ class JournalEntrySchema(Schema):
         return {**record._asdict(), **journal_body(record.body)}
 
 
-class JournalSchema(Schema):
-    class Meta:
-        name = "SandboxJournal"
-
-    count = fields.Integer()
-    results = fields.List(fields.Nested(JournalEntrySchema))
+def control_page_of(item_schema, name, what):
+    """A page of one of the sandbox's own lists (`sandbox.contract.pagination.control_page`): the API's cursor
+    links, newest first, `limit` items (100 by default), and `count`, how many match in all."""
+    link = doc("Absolute URL of the page, or null.", type="string", nullable=True, format="uri", pattern="^https?://")
+    meta = type("Meta", (), {"name": name, "description": f"A page of {what}, newest first, with cursor links."})
+    declared = {
+        "Meta": meta,
+        "count": fields.Integer(metadata=doc("How many match the filters, on every page.")),
+        "next": fields.String(metadata=link),
+        "previous": fields.String(metadata=link),
+        "results": fields.List(fields.Nested(item_schema)),
+    }
+    return type(f"{name}Schema", (Schema,), declared)()
 
 
 class DeletedSchema(Schema):
@@ -787,18 +794,6 @@ class DeliverySchema(Schema):
     created_at = ApiDateTime()
 
 
-class DeliveryListSchema(Schema):
-    class Meta:
-        name = "SandboxDeliveryList"
-
-    count = fields.Integer()
-    results = fields.List(fields.Nested(DeliverySchema))
-
-    @pre_dump
-    def _listed(self, deliveries, **kwargs):
-        return {"count": len(deliveries), "results": deliveries}
-
-
 # -- one instance per shape ---------------------------------------------------------------------------------------
 
 TRANSCRIPT = TranscriptUtteranceSchema(many=True)
@@ -827,12 +822,12 @@ RECORDING_FILE = RecordingFileSchema()
 AUDIO_CHUNK = AudioChunkSchema()
 MEDIA_REQUEST = MediaRequestSchema()
 MEDIA_REQUESTS = MediaRequestListSchema()
-JOURNAL = JournalSchema()
+JOURNAL_PAGE = control_page_of(JournalEntrySchema, "SandboxJournalPage", "the request journal's entries")
 DELETED = DeletedSchema()
 FAULT = FaultSchema()
 FAULT_LIST = FaultListSchema()
 DELIVERY = DeliverySchema()
-DELIVERY_LIST = DeliveryListSchema()
+DELIVERY_PAGE = control_page_of(DeliverySchema, "SandboxDeliveryPage", "webhook deliveries")
 
 #: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
 AS_SENT = {BOT: BOT_AS_SENT}

@@ -12,7 +12,8 @@ from typing import NamedTuple
 from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.inputs import query_int
 
-DEFAULT_JOURNAL_PAGE = 100
+#: The query parameters of `GET /sandbox/requests`: its filters, then its page's.
+QUERY_PARAMETERS = ("method", "path", "status", "limit", "cursor")
 
 
 class JournalRecord(NamedTuple):
@@ -56,35 +57,35 @@ class RequestJournal:
             self._entries.setdefault(project_id, deque(maxlen=self.limit)).append(raw)
 
     def entries(self, project_id, query):
-        """`{"count", "results"}`: the matching records, newest first, filtered by `method`, `path` (with `*`
-        segments) and `status`; at most `limit` of them."""
-        method, path, status, limit = self._filters(query)
+        """The matching records, newest first, filtered by `method`, `path` (with `*` segments) and
+        `status` (`limit` and `cursor` are the page's: `usecases.journal` pages them)."""
+        method, path, status = self._filters(query)
         with self._lock:
             raws = list(self._entries.get(project_id, ()))
-        matching = [
+        return [
             raw
             for raw in reversed(raws)
             if (method is None or raw[1] == method)
             and (path is None or path_matches(path, raw[2]))
             and (status is None or raw[4] == status)
         ]
-        return {"count": len(matching), "results": matching[:limit]}
 
     def _filters(self, query):
-        unknown = [key for key in query if key not in ("method", "path", "status", "limit")]
+        unknown = [key for key in query if key not in QUERY_PARAMETERS]
         if unknown:
-            raise SandboxInputError(f"Unknown filter(s): {', '.join(unknown)}. Filters: method, path, status, limit")
+            raise SandboxInputError(
+                f"Unknown filter(s): {', '.join(unknown)}. Filters: {', '.join(QUERY_PARAMETERS)}"
+            )
         method = query.get("method")
         method = method.upper() if method else None
         status = query.get("status")
         if status is not None:
             status = query_int(status, "status must be an HTTP status code such as 404", 100, 599)
-        limit = query.get("limit")
-        if limit is None:
-            limit = DEFAULT_JOURNAL_PAGE
-        else:
-            limit = query_int(limit, f"limit must be a positive integer (at most {self.limit} entries are kept)", 1)
-        return method, query.get("path") or None, status, limit
+        return method, query.get("path") or None, status
+
+    @property
+    def limit_message(self):
+        return f"limit must be a positive integer (at most {self.limit} entries are kept)"
 
     def clear(self, project_id):
         with self._lock:

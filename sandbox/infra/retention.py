@@ -124,7 +124,7 @@ def _prune_project(store, clock, project, days, keep, report, generation):
         gone.add(bot_id)
     if not gone:
         return
-    deliveries = [key for key, (bot_id, _) in store.summaries(DELIVERIES, project["id"]).items() if bot_id in gone]
+    deliveries = [key for key, (bot_id, *_) in store.summaries(DELIVERIES, project["id"]).items() if bot_id in gone]
     for start in range(0, len(deliveries), DELIVERIES_PER_TURN):
         with store.turn(generation):
             for key in deliveries[start : start + DELIVERIES_PER_TURN]:

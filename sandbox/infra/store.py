@@ -65,8 +65,12 @@ DEFAULT_SCOPE_FIELD = "project_id"
 # Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
 # are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
 # decoding at 10,000 bots.
-# (A bot's calendar event: which bots an event lists. Readers unpack `state, key, *_`.)
-SUMMARY_FIELDS = {"bots": ("state", "deduplication_key", "calendar_event_id"), "deliveries": ("bot_id", "trigger")}
+# (A bot's calendar event: which bots an event lists. A delivery's status and creation time: the delivery log
+# filters and pages them. Readers unpack `state, key, *_`.)
+SUMMARY_FIELDS = {
+    "bots": ("state", "deduplication_key", "calendar_event_id"),
+    "deliveries": ("bot_id", "trigger", "status", "created_at"),
+}
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"

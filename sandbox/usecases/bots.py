@@ -277,7 +277,7 @@ def delete_data(sb, project, bot_id):
             for doc in sb.store.scan(table, bot["id"]):
                 sb.store.delete(table, doc["id"])
         # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
-        for delivery_id, (of_bot, trigger) in sb.store.summaries("deliveries", project["id"]).items():
+        for delivery_id, (of_bot, trigger, *_) in sb.store.summaries("deliveries", project["id"]).items():
             if of_bot != bot["id"]:
                 continue
             if trigger != KEPT_DELIVERY_TRIGGER:

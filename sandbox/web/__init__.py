@@ -2,14 +2,15 @@
 
 Every JSON endpoint is a row of the endpoint table (sandbox/contract/endpoints.py), served by
 `sandbox.web.pipeline`; the modules here add what cannot be a row: the guards every request passes first,
-the request journal's hooks, the recording files (`media`), the dashboard and `GET /api/schema`. Each
+the request journal's hooks, the recording files (`media`), the dashboard, `GET /api/schema`, and the index
+`GET /` with the API docs page (`docs`). Each
 module may define `make_blueprint()` and `init_app(app)`.
 """
 
-from sandbox.web import dashboard, guards, journal, media, pipeline, schema
+from sandbox.web import dashboard, docs, guards, journal, media, pipeline, schema
 
 # guards first: its Host check runs before every other hook (the request journal's included).
-API_MODULES = (guards, media, journal, dashboard, schema)
+API_MODULES = (guards, media, journal, dashboard, schema, docs)
 
 
 def register_blueprints(app):

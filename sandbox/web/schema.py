@@ -1,6 +1,8 @@
 """`GET /api/schema`: the OpenAPI 3.0 document of everything the sandbox serves (sandbox/contract/openapi.py
 generates it from the endpoint table), with the routes that are not rows, which document themselves: the
-recording files (`media.openapi_paths`) and the dashboard (`dashboard.openapi_paths`).
+recording files (`media.openapi_paths`) and the dashboard (`dashboard.openapi_paths`); the index `GET /` and
+the docs page `GET /api/docs` (sandbox/web/docs.py) are not API. Any site may read it (CORS), so a viewer
+hosted elsewhere can load it too.
 
 The server is the URL the document was fetched from, so "Try it" in a viewer works against this sandbox. The
 path is outside `/api/v1` on purpose: the Attendee API's catch-all answers everything under it.
@@ -21,7 +23,8 @@ def make_blueprint():
 
 
 def schema():
-    return json_response(200, openapi_document(public_base_url()))
+    """Any site may read it (`Access-Control-Allow-Origin: *`): a viewer elsewhere, an editor, a generator."""
+    return json_response(200, openapi_document(public_base_url()), {"Access-Control-Allow-Origin": "*"})
 
 
 def openapi_document(server_url=None):

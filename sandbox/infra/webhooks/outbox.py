@@ -217,6 +217,8 @@ class DeliveryOutbox:
         self.worker_count = settings.webhook_workers
         self.threads = []
         self._start_lock = threading.Lock()
+        # `serve`'s console log (sandbox/web/console.py): told of every emission and every failed attempt.
+        self.observer = None
 
     # -- recording -----------------------------------------------------------------------------------
     def emit(self, project_id, bot_id, trigger, data):
@@ -227,6 +229,8 @@ class DeliveryOutbox:
         """`emit` for any subject (`SUBJECTS`): a bot's subscriptions are its own when it has any, the
         others' are the project's only."""
         table, field = SUBJECTS[kind]
+        if self.observer is not None:
+            self.observer.emitted(project_id, kind, subject_id, trigger, data)
         with self.store.lock:
             project = self.store.get("projects", project_id)
             bot = self.store.get(table, subject_id) if kind == "bot" else None
@@ -397,14 +401,14 @@ class DeliveryOutbox:
             retry_in = self.ids.uniform(0.0, ceiling) * self.backoff_scale
             doc["next_attempt_at"] = to_stored(self.clock.wall_now() + timedelta(seconds=retry_in))
         self.store.put("deliveries", doc)
+        if not result.ok and self.observer is not None:
+            self.observer.attempt_failed(doc, doc["attempts"][-1], retry_in is None)
         return retry_in
 
     # -- the log ---------------------------------------------------------------------------------------
     def list_deliveries(self, project, bot_id=None, trigger=None, status=None):
-        if trigger is not None and trigger not in TRIGGERS:
-            raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
-        if status is not None and status not in STATUSES:
-            raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
+        """Every matching delivery of the project, oldest first (a bot's few; `find_deliveries` for a log)."""
+        _check_filters(trigger, status)
         docs = self.store.scan("deliveries", project["id"])
         return [
             doc
@@ -413,6 +417,22 @@ class DeliveryOutbox:
             and (trigger is None or doc["trigger"] == trigger)
             and (status is None or doc["status"] == status)
         ]
+
+    def find_deliveries(self, project, bot_id=None, trigger=None, status=None):
+        """`[(id, created_at)]` of the matching deliveries, newest first, from the store's summaries: no
+        delivery is decoded, so a log of any size is filtered and paged at the cost of its page."""
+        _check_filters(trigger, status)
+        found = [
+            (key, created_at)
+            for key, (of_bot, of_trigger, of_status, created_at) in self.store.summaries(
+                "deliveries", project["id"]
+            ).items()
+            if (bot_id is None or of_bot == bot_id)
+            and (trigger is None or of_trigger == trigger)
+            and (status is None or of_status == status)
+        ]
+        found.reverse()  # the store keeps them in creation order
+        return found
 
     def get_delivery(self, project, delivery_id):
         doc = self.store.get("deliveries", delivery_id) if isinstance(delivery_id, str) else None
@@ -447,6 +467,13 @@ class DeliveryOutbox:
         end = _monotonic() + timeout
         for thread in self.threads:
             thread.join(max(0.0, end - _monotonic()))
+
+
+def _check_filters(trigger, status):
+    if trigger is not None and trigger not in TRIGGERS:
+        raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
+    if status is not None and status not in STATUSES:
+        raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
 
 
 def subject_of(doc):
