@@ -272,3 +272,14 @@ def test_colour_on_a_terminal_only():
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="unknown log format 'xml': text or json"):
         ConsoleLog(io.StringIO(), "xml")
+
+
+def test_calendar_and_zoom_connection_state_changes_are_lines_too():
+    stream = io.StringIO()
+    log = ConsoleLog(stream, colour=False)
+    log.emitted("proj_x", "calendar", "cal_1", "calendar.state_change", {"id": "cal_1", "state": "disconnected"})
+    log.emitted("proj_x", "zoom_oauth_connection", "zoc_1", "zoom_oauth_connection.state_change", {"state": "connected"})
+    log.emitted("proj_x", "calendar", "cal_1", "calendar.events_update", {"id": "cal_1"})  # not a state change
+    log.close()
+    lines = [line.split(" ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == ["calendar cal_1 -> disconnected proj_x", "zoom_oauth_connection zoc_1 -> connected proj_x"]
