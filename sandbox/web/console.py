@@ -179,7 +179,10 @@ def _webhook_record(project_id, delivery_id, trigger, url, status_code, error, a
     fields = {"delivery": delivery_id, "trigger": trigger, "url": url, "status_code": status_code, "error": error,
               "attempt": attempts, "max_attempts": max_attempts, "outcome": outcome, "project": project_id}
     why = f"answered {status_code}" if status_code is not None else (error or "no answer")
-    text = f"webhook {delivery_id} {trigger} to {url}: {why} (attempt {attempts} of {max_attempts}, {outcome}) {project_id}"
+    text = (
+        f"webhook {delivery_id} {trigger} to {url}: {why} (attempt {attempts} of {max_attempts}, {outcome}) "
+        f"{project_id}"
+    )
     return fields, text, "red"
 
 
