@@ -69,7 +69,9 @@ def main(argv=None):
     )
     _data_options(reset)
     reset.add_argument("--url", help="reset the sandbox running there instead of a data file")
-    reset.add_argument("--admin-token", help="the sandbox's SANDBOX_ADMIN_TOKEN, if it has one (default: $SANDBOX_ADMIN_TOKEN)")
+    reset.add_argument(
+        "--admin-token", help="the sandbox's SANDBOX_ADMIN_TOKEN, if it has one (default: $SANDBOX_ADMIN_TOKEN)"
+    )
 
     prune = commands.add_parser(
         "prune",

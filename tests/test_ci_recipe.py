@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_pytest_plugin import USER_PYTEST
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "ci" / "run.sh"
 WORKFLOW = ROOT / "examples" / "ci" / "github-actions.yml"
@@ -53,7 +55,7 @@ def project(tmp_path):
 
     def run(**env):
         return subprocess.run(
-            ["bash", str(SCRIPT), sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"],
+            ["bash", str(SCRIPT), sys.executable, "-m", "pytest", "-q", *USER_PYTEST],
             cwd=folder,
             capture_output=True,
             text=True,

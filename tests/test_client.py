@@ -53,8 +53,12 @@ PROVIDER_OPERATIONS = {
     "sandbox_calendar_sync_failures": (
         "add_sync_failures", ("cal_1",), "POST", "/sandbox/calendars/cal_1/sync_failures", {"transient": 2},
     ),
-    "sandbox_disconnect_calendar": ("disconnect_calendar", ("cal_1",), "POST", "/sandbox/calendars/cal_1/disconnect", {}),
-    "sandbox_reconnect_calendar": ("reconnect_calendar", ("cal_1",), "POST", "/sandbox/calendars/cal_1/reconnect", None),
+    "sandbox_disconnect_calendar": (
+        "disconnect_calendar", ("cal_1",), "POST", "/sandbox/calendars/cal_1/disconnect", {},
+    ),
+    "sandbox_reconnect_calendar": (
+        "reconnect_calendar", ("cal_1",), "POST", "/sandbox/calendars/cal_1/reconnect", None,
+    ),
     "sandbox_zoom_oauth_app": ("zoom_oauth_app", (), "GET", "/sandbox/zoom_oauth_app", None),
     "sandbox_put_zoom_oauth_app": ("put_zoom_oauth_app", (), "PUT", "/sandbox/zoom_oauth_app", {"client_id": "c"}),
     "sandbox_delete_zoom_oauth_app": ("delete_zoom_oauth_app", (), "DELETE", "/sandbox/zoom_oauth_app", None),
@@ -153,4 +157,5 @@ def test_the_meeting_faults_and_delivery_log_round_trip(sandbox_project, webhook
 
 
 def test_every_trigger_subscribes_to_all_of_them():
-    assert every_trigger("https://example.com/hooks") == {"url": "https://example.com/hooks", "triggers": list(TRIGGERS)}
+    hooks = "https://example.com/hooks"
+    assert every_trigger(hooks) == {"url": hooks, "triggers": list(TRIGGERS)}

@@ -76,7 +76,10 @@ def test_inject_and_its_refusal_in_one_line(cli, sandbox_project):
     bot = new_bot(sandbox_project)
     code, out, err = cli("inject", bot["id"], "post_processing_completed")
     assert code == 1 and out == ""
-    assert err.startswith(f"attendee-sandbox: POST /sandbox/bots/{bot['id']}/events answered 400: Event post_processing_completed not allowed")
+    assert err.startswith(
+        f"attendee-sandbox: POST /sandbox/bots/{bot['id']}/events answered 400: "
+        "Event post_processing_completed not allowed"
+    )
     assert err.count("\n") == 1
     assert cli("inject", bot["id"], "fatal_error", "heartbeat_timeout") == (0, f"{bot['id']} is now fatal_error\n", "")
 
@@ -91,7 +94,8 @@ def test_deliveries_and_redeliver(cli, sandbox_project, webhook_receiver):
     assert header.split() == ["ID", "STATUS", "TRIGGER", "BOT", "ATTEMPTS", "URL"]
     delivery_id = rows[-1].split()[0]
     assert rows[-1].split()[1:] == ["delivered", "bot.state_change", bot["id"], "1", webhook_receiver.url]
-    assert cli("redeliver", delivery_id) == (0, f"{delivery_id} is pending again: it goes to {webhook_receiver.url}\n", "")
+    again = f"{delivery_id} is pending again: it goes to {webhook_receiver.url}\n"
+    assert cli("redeliver", delivery_id) == (0, again, "")
     assert cli("deliveries", "--status", "failed") == (0, "No deliveries.\n", "")
     with pytest.raises(SystemExit) as refused:
         cli("deliveries", "--status", "lost")
@@ -115,7 +119,9 @@ def test_a_sandbox_that_does_not_answer_is_one_line(capsys):
         port = probe.getsockname()[1]
     assert main(["bots", "--url", f"http://127.0.0.1:{port}"]) == 1
     err = capsys.readouterr().err
-    assert err == f"attendee-sandbox: GET /api/v1/bots: no answer (http://127.0.0.1:{port}: [Errno 111] Connection refused)\n"
+    assert err == (
+        f"attendee-sandbox: GET /api/v1/bots: no answer (http://127.0.0.1:{port}: [Errno 111] Connection refused)\n"
+    )
 
 
 def test_wait_exits_0_once_the_sandbox_answers_and_1_after_its_timeout(attendee_sandbox, capsys):
@@ -140,7 +146,8 @@ def test_reset_url_resets_the_running_sandbox_and_reset_data_on_its_file_is_refu
             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
         )
         assert (run.returncode, run.stderr) == (0, "")
-        assert re.fullmatch(rf"Reset the sandbox at {served.url}: the fixtures are back \(\d+ projects, \d+ bots\)\n", run.stdout)
+        said = rf"Reset the sandbox at {served.url}: the fixtures are back \(\d+ projects, \d+ bots\)\n"
+        assert re.fullmatch(said, run.stdout)
         assert served.call(f"/api/v1/bots/{created['id']}")[0] == 404
 
         refused = subprocess.run(

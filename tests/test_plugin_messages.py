@@ -35,7 +35,8 @@ def test_a_refused_control_call_is_one_line_without_the_plugins_frames(pytester)
     result = pytester.runpytest_subprocess(*USER_PYTEST, timeout=120)
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
-    assert "E       sandbox.pytest_plugin.SandboxControlError: POST /sandbox/bots/bot_nope/events answered 404: Bot not found\n" in output
+    one_line = "SandboxControlError: POST /sandbox/bots/bot_nope/events answered 404: Bot not found\n"
+    assert f"E       sandbox.pytest_plugin.{one_line}" in output
     assert "pytest_plugin.py:" not in output and "client.py:" not in output
     failure = output.split("_ test_refused _")[1].split("short test summary")[0]
     assert len(failure.strip().splitlines()) <= 12, failure

@@ -214,7 +214,9 @@ def test_the_console_logs_json_lines_for_ci(serve):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", request["time"])
     state = next(r for r in records if r["kind"] == "state")
     assert state["subject"] == "bot" and state["id"] == SEED_BOT
-    assert (state["old_state"], state["new_state"], state["event_type"]) == ("joined_not_recording", "post_processing", "meeting_ended")
+    assert (state["old_state"], state["new_state"], state["event_type"]) == (
+        "joined_not_recording", "post_processing", "meeting_ended",
+    )
 
 
 def test_quiet_logs_nothing_but_the_banner_and_the_goodbye(serve):
@@ -254,7 +256,8 @@ def test_a_stuck_console_never_blocks_a_request_and_says_how_many_lines_it_dropp
     stream.release.set()
     log.close()
     lines = stream.getvalue().splitlines()
-    assert any(re.search(r"\d+ log line\(s\) dropped: the console could not keep up \(SANDBOX_CONSOLE_LOG_LIMIT\)$", line) for line in lines)
+    dropped = r"\d+ log line\(s\) dropped: the console could not keep up \(SANDBOX_CONSOLE_LOG_LIMIT\)$"
+    assert any(re.search(dropped, line) for line in lines)
     assert len(lines) <= 12
 
 
@@ -272,3 +275,15 @@ def test_colour_on_a_terminal_only():
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="unknown log format 'xml': text or json"):
         ConsoleLog(io.StringIO(), "xml")
+
+
+def test_calendar_and_zoom_connection_state_changes_are_lines_too():
+    stream = io.StringIO()
+    log = ConsoleLog(stream, colour=False)
+    log.emitted("proj_x", "calendar", "cal_1", "calendar.state_change", {"id": "cal_1", "state": "disconnected"})
+    zoom = "zoom_oauth_connection"
+    log.emitted("proj_x", zoom, "zoc_1", f"{zoom}.state_change", {"state": "connected"})
+    log.emitted("proj_x", "calendar", "cal_1", "calendar.events_update", {"id": "cal_1"})  # not a state change
+    log.close()
+    lines = [line.split(" ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert lines == ["calendar cal_1 -> disconnected proj_x", "zoom_oauth_connection zoc_1 -> connected proj_x"]

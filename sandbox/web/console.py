@@ -29,6 +29,7 @@ COLOURS = {"green": "32", "cyan": "36", "yellow": "33", "red": "31", "magenta": 
 STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 PROJECT_KEY = "sandbox.console.project"  # the WSGI environ key the Flask hook leaves the project's id in
 FORMATS = ("text", "json")
+WRITE_BATCH = 256  # lines written at most by one write (and one flush)
 _STOP = object()
 
 
@@ -49,6 +50,8 @@ class ConsoleLog:
         self.lines = queue.Queue(maxsize=limit)
         self.dropped = 0
         self._dropped_lock = threading.Lock()
+        self._second, self._hms = None, ""  # the writer thread's cache of the current second, formatted
+        self._iso_second, self._iso_prefix = None, ""
         self.thread = threading.Thread(target=self._write_all, name="sandbox-console-log", daemon=True)
         self.thread.start()
 
@@ -88,32 +91,54 @@ class ConsoleLog:
         self.thread.join(timeout)
 
     def _write_all(self):
-        while True:
-            line = self.lines.get()
-            if line is _STOP:
-                return
+        """Write lines as they come, in batches: one write and one flush for whatever waits (fewer system calls,
+        and less of the interpreter's time taken from the request threads)."""
+        stopping = False
+        while not stopping:
+            batch = [self.lines.get()]
+            while len(batch) < WRITE_BATCH:
+                try:
+                    batch.append(self.lines.get_nowait())
+                except queue.Empty:
+                    break
+            if _STOP in batch:
+                stopping, batch = True, batch[: batch.index(_STOP)]
             with self._dropped_lock:
                 dropped, self.dropped = self.dropped, 0
+            text = [self._dropped_line(dropped)] if dropped else []
             try:
-                if dropped:
-                    self._write(self._dropped_line(dropped))
-                self._write(self.render(line))
+                text.extend(self.render(line) for line in batch)
+                if text:
+                    self.stream.write("\n".join(text) + "\n")
+                    self.stream.flush()
             except Exception:  # noqa: BLE001 - a closed or broken stream: the log goes quiet, the server goes on
                 pass
 
-    def _write(self, text):
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
     def render(self, line):
         kind, stamp = line[0], line[1]
-        fields = RECORDS[kind](*line[2:])
         if self.format == "json":
-            at = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="milliseconds")
-            return json.dumps({"time": at.replace("+00:00", "Z"), "kind": kind, **fields[0]}, ensure_ascii=False)
-        clock = datetime.fromtimestamp(stamp).strftime("%H:%M:%S.%f")[:-3]
-        text, colour = fields[1], fields[2]
-        return f"{self._paint(clock, 'dim')} {self._paint(text, colour) if colour else text}"
+            fields = RECORDS[kind](*line[2:])[0]
+            return json.dumps({"time": self._iso(stamp), "kind": kind, **fields}, ensure_ascii=False)
+        if kind == "request":  # the common line, without the JSON fields
+            text, colour = _request_text(*line[2:]), STATUS_COLOURS.get(line[4] // 100)
+        else:
+            _, text, colour = RECORDS[kind](*line[2:])
+        return f"{self._paint(self._clock(stamp), 'dim')} {self._paint(text, colour) if colour else text}"
+
+    def _clock(self, stamp):
+        """`14:03:22.123`, local time; the seconds are formatted once per second."""
+        second = int(stamp)
+        if second != self._second:
+            self._second, self._hms = second, time.strftime("%H:%M:%S", time.localtime(second))
+        return f"{self._hms}.{int((stamp - second) * 1000):03d}"
+
+    def _iso(self, stamp):
+        """`2026-12-06T14:03:22.123Z`; the seconds are formatted once per second."""
+        second = int(stamp)
+        if second != self._iso_second:
+            self._iso_second = second
+            self._iso_prefix = datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self._iso_prefix}.{int((stamp - second) * 1000):03d}Z"
 
     def _dropped_line(self, count):
         message = f"{count} log line(s) dropped: the console could not keep up (SANDBOX_CONSOLE_LOG_LIMIT)"
@@ -128,11 +153,14 @@ class ConsoleLog:
 # -- each kind of line: (JSON fields, text, colour) ---------------------------------------------------------------
 
 
+def _request_text(method, path, status, duration_ms, project_id):
+    return f"{method:<7}{path} {status} {duration_ms:.1f} ms {project_id or '-'}"
+
+
 def _request_record(method, path, status, duration_ms, project_id):
     fields = {"method": method, "path": path, "status": status, "duration_ms": round(duration_ms, 1),
               "project": project_id}
-    text = f"{method:<7}{path} {status} {duration_ms:.1f} ms {project_id or '-'}"
-    return fields, text, STATUS_COLOURS.get(status // 100)
+    return fields, _request_text(method, path, status, duration_ms, project_id), STATUS_COLOURS.get(status // 100)
 
 
 def _state_record(project_id, subject, subject_id, data):
@@ -151,7 +179,10 @@ def _webhook_record(project_id, delivery_id, trigger, url, status_code, error, a
     fields = {"delivery": delivery_id, "trigger": trigger, "url": url, "status_code": status_code, "error": error,
               "attempt": attempts, "max_attempts": max_attempts, "outcome": outcome, "project": project_id}
     why = f"answered {status_code}" if status_code is not None else (error or "no answer")
-    text = f"webhook {delivery_id} {trigger} to {url}: {why} (attempt {attempts} of {max_attempts}, {outcome}) {project_id}"
+    text = (
+        f"webhook {delivery_id} {trigger} to {url}: {why} (attempt {attempts} of {max_attempts}, {outcome}) "
+        f"{project_id}"
+    )
     return fields, text, "red"
 
 
