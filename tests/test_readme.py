@@ -94,3 +94,16 @@ def test_the_printed_answers_are_the_sandbox_s_answers():
     first, second = (json.loads(block.strip()) for block in shown)
     assert first["id"] == "bot_weIAju4OXNZkDTpZ" and first["state"] == "leaving"
     assert second["error"].startswith("Event leave_requested not allowed when bot is in state leaving.")
+
+
+def test_the_client_example_runs_as_printed_against_a_served_sandbox(tmp_path):
+    (example,) = [block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "SandboxClient(" in block]
+    process, base_url, _ = start_server(tmp_path / "data.json")
+    try:
+        namespace = {}
+        exec(example.replace("http://127.0.0.1:8000", base_url), namespace)  # noqa: S102 - the README's own code
+        bot = namespace["client"].bot("bot_sbxJoinedRec0000")
+    finally:
+        stop_server(process)
+    assert bot["state"] == "fatal_error"
+    assert isinstance(namespace["failed"], list)
