@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from sandbox.assembly import build_sandbox
-from sandbox.contract.calendar_responses import dump_calendar, dump_calendar_event
+from sandbox.contract import responses as shapes
 from sandbox.contract.requests.calendars import parse_calendar_events_query, parse_create_calendar
 from sandbox.usecases import calendars, control
 
@@ -53,6 +53,20 @@ def compact(value):
 
 def iso(moment):
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def dump_calendar(calendar, *, echo_metadata=False):
+    """The Calendar object (`echo_metadata`: the metadata in the client's order, as create and PATCH answer)."""
+    return (shapes.CALENDAR_AS_SENT if echo_metadata else shapes.CALENDAR).dump(calendar)
+
+
+def dump_calendar_event(event, bots=()):
+    return shapes.CALENDAR_EVENT.dump({**event, "bots": list(bots)})
+
+
+def dump_zoom_oauth_connection(connection, *, echo_metadata=False):
+    schema = shapes.ZOOM_OAUTH_CONNECTION_AS_SENT if echo_metadata else shapes.ZOOM_OAUTH_CONNECTION
+    return schema.dump(connection)
 
 
 def create_calendar(sb, project, **fields):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sandbox.contract.calendar_responses import dump_calendar
 from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.responses import dump_bot
 from sandbox.domain.calendar_sync import (
@@ -24,6 +23,7 @@ from tests.calendar_helpers import (  # noqa: F401 - fixtures
     advance,
     calendar_view,
     create_calendar,
+    dump_calendar,
     events,
     frozen,
     iso,

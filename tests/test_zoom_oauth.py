@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from sandbox.contract.calendar_responses import dump_zoom_oauth_connection
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
 from sandbox.contract.requests.zoom_oauth import parse_create_zoom_oauth_connection
 from sandbox.usecases import zoom_oauth
@@ -15,6 +14,7 @@ from tests.calendar_helpers import (  # noqa: F401 - fixtures
     ZOOM,
     advance,
     compact,
+    dump_zoom_oauth_connection,
     frozen,
     project,
     project_of,

@@ -1,7 +1,8 @@
 """Every object the sandbox answers with, as marshmallow schemas: the real server's serializers (the bot and
 its events, transcript utterances, the recording, chat messages, participants and their events, async
-transcriptions, the cursor page) and the control plane's own objects (project, clock, applied events, steps,
-scenario catalogue, journal entries, faults, webhook deliveries).
+transcriptions, calendars and their events, Zoom OAuth connections, the cursor page) and the control plane's
+own objects (project, clock, applied events, steps,
+scenario catalogue, journal entries, faults, webhook deliveries, the stand-ins for Google, Microsoft and Zoom).
 
 Use cases return domain data (stored documents, `StateChange`s, `Fault`s, the small tuples below); the web
 layer dumps it with the schema the endpoint table names (sandbox/contract/endpoints.py), and the OpenAPI
@@ -26,6 +27,7 @@ from typing import NamedTuple
 from marshmallow import Schema, fields, missing, post_dump, pre_dump
 
 from sandbox.contract import states
+from sandbox.contract.calendar_states import CALENDAR_STATES, ZOOM_OAUTH_CONNECTION_STATES
 from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.inputs import loads_json
 from sandbox.contract.jsonb import jsonb_order
@@ -402,7 +404,169 @@ class AsyncTranscriptionSchema(Schema):
     failure_data = maybe(fields.Raw, metadata=doc("Why it failed, or null.", type="object", nullable=True))
 
 
-def page_of(item_schema):
+# -- calendars, calendar events and Zoom OAuth connections (contract 12) ------------------------------------------
+#
+# `metadata` comes back in JSONB order, except where the real server answers from the object it holds in memory
+# (the create answer of a calendar or a Zoom connection, the PATCH answer of a calendar: the `*_AS_SENT`
+# variants, see `Operation.as_sent`). `connection_failure_data` keeps Python's `+00:00` timestamp, the one
+# exception to the `Z` form. The `drf`, `read_only` and `help_text` metadata is what DRF's `SimpleMetadata` says
+# of each field in the `actions.POST` of OPTIONS (the list-and-create views describe their output serializer).
+
+CONNECTION_FAILURE = doc(
+    "Why the last authentication failed: `{\"error\", \"timestamp\"}` (the timestamp in Python's `+00:00` form), "
+    "or null.",
+    type="object",
+    nullable=True,
+    properties={"error": {"type": "string"}, "timestamp": {"type": "string", "pattern": r"\+00:00$"}},
+    required=["error", "timestamp"],
+    additionalProperties=False,
+)
+
+
+def _model_field(drf, openapi, **extra):
+    """A field the real ModelSerializer generates from the model (read-only: `read_only_fields = fields`)."""
+    return {**openapi, "drf": drf, "read_only": True, **extra}
+
+
+class _MetadataAsSent:
+    """`metadata` in JSONB key order, unless the schema answers from the object still in memory."""
+
+    as_sent = False
+
+    @pre_dump
+    def _metadata_in_jsonb_order(self, doc, **kwargs):
+        if self.as_sent or not doc.get("metadata"):
+            return doc
+        return {**doc, "metadata": jsonb_order(doc["metadata"])}
+
+
+def _sync_time(description):
+    return ApiDateTime(
+        dump_default=None, metadata=_model_field("DateTimeField", doc(description, nullable=True))
+    )
+
+
+class CalendarSchema(_MetadataAsSent, Schema):
+    """`CalendarSerializer` (12.3.1): twelve fields, always present, in this order; the credentials are never
+    shown."""
+
+    class Meta:
+        name = "Calendar"
+        description = "A Google or Microsoft calendar. All twelve fields are always present, in this order."
+
+    id = fields.String(metadata={**an_id("cal", "Calendar id."), "drf": "CharField"})
+    platform = fields.String(metadata=_model_field("ChoiceField", {"openapi": enum(("google", "microsoft"))}))
+    client_id = fields.String(metadata=_model_field("CharField", doc("The OAuth client id, trimmed.")))
+    platform_uuid = maybe(
+        metadata=_model_field("CharField", doc("The remote calendar's id; null: the user's primary one.", nullable=True))
+    )
+    state = fields.String(metadata={"openapi": enum(CALENDAR_STATES), "drf": "SerializerMethodField"})
+    metadata = fields.Raw(
+        dump_default=None,
+        metadata={**doc("Metadata given at creation or by PATCH; null when never set.", type="object", nullable=True),
+                  "drf": "SerializerMethodField"},
+    )
+    deduplication_key = maybe(
+        metadata=_model_field(
+            "CharField", doc("Unique per project, whatever the state; or null.", nullable=True),
+            help_text="Optional key for deduplicating calendars",
+        )
+    )
+    connection_failure_data = Jsonb(null=True, metadata=_model_field("JSONField", CONNECTION_FAILURE))
+    created_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    updated_at = ApiDateTime(
+        metadata=_model_field("DateTimeField", doc("Moves on every save: each queued sync and each sync."))
+    )
+    last_successful_sync_at = _sync_time("The last successful sync, or null.")
+    last_attempted_sync_at = _sync_time("The last sync tried (not moved by an authentication failure), or null.")
+
+
+class CalendarAsSentSchema(CalendarSchema):
+    as_sent = True
+
+
+class CalendarAttendeeSchema(Schema):
+    class Meta:
+        name = "CalendarEventAttendee"
+        description = "An attendee, as the sync stored it (JSONB key order: `name` first)."
+
+    name = maybe(metadata=doc(nullable=True))
+    email = maybe(metadata=doc(nullable=True))
+
+
+class CalendarEventSchema(Schema):
+    """`CalendarEventSerializer` (12.4.1) of an event document that carries its linked bots (`bots`: the
+    full bot documents, in their creation order). `meeting_url` is the text as found in the event (not
+    normalized); `attendees` and `raw` come back in JSONB key order."""
+
+    class Meta:
+        name = "CalendarEvent"
+        description = "An event of a calendar, written only by the sync. All fourteen fields, in this order."
+
+    id = fields.String(metadata=an_id("evt", "Calendar event id."))
+    calendar_id = fields.String(metadata=an_id("cal", "Its calendar."))
+    platform_uuid = fields.String(metadata=doc("The remote event's id (unique per calendar)."))
+    meeting_url = maybe(
+        metadata=doc("The Zoom, Meet or Teams URL as found in the event (not normalized), or null.", nullable=True)
+    )
+    start_time = ApiDateTime(metadata=doc("UTC; an all-day event starts at midnight in its time zone."))
+    end_time = ApiDateTime()
+    is_deleted = Truth(metadata=doc("Cancelled, or gone from the remote calendar; such events stay listed."))
+    attendees = fields.Function(
+        lambda event: jsonb_order(event.get("attendees") or []),
+        metadata={"openapi": {"type": "array", "items": ref("CalendarEventAttendee")}},
+    )
+    ical_uid = maybe(metadata=doc(nullable=True))
+    name = maybe(metadata=doc(nullable=True))
+    raw = Jsonb(metadata=doc("The provider's event object, in JSONB key order.", type="object"))
+    bots = fields.List(
+        fields.Nested(BotSchema), dump_default=list,
+        metadata=doc("Every bot linked to the event, in any state (hard-deleted bots drop out)."),
+    )
+    created_at = ApiDateTime()
+    updated_at = ApiDateTime(metadata=doc("Moves only when a sync changed the event or marked it deleted."))
+
+
+class ZoomOAuthConnectionSchema(_MetadataAsSent, Schema):
+    """`ZoomOAuthConnectionSerializer` (12.7.1): thirteen fields, always present, in this order; the refresh
+    token is never shown."""
+
+    class Meta:
+        name = "ZoomOAuthConnection"
+        description = "A Zoom user's authorization of the project's Zoom OAuth app. All thirteen fields, in this order."
+
+    id = fields.String(metadata={**an_id("zoc", "Zoom OAuth connection id."), "drf": "CharField"})
+    zoom_oauth_app_id = fields.String(metadata={**an_id("zoa", "The project's Zoom OAuth app."), "drf": "CharField"})
+    user_id = fields.String(metadata=_model_field("CharField", doc("The Zoom user's id.")))
+    account_id = fields.String(metadata=_model_field("CharField", doc("The Zoom account's id.")))
+    state = fields.String(metadata={"openapi": enum(ZOOM_OAUTH_CONNECTION_STATES), "drf": "SerializerMethodField"})
+    metadata = fields.Raw(
+        dump_default=None,
+        metadata={**doc("Metadata of the last POST for this user; null when it had none.", type="object",
+                        nullable=True), "drf": "SerializerMethodField"},
+    )
+    is_local_recording_token_supported = Truth(metadata={"drf": "BooleanField"})
+    is_onbehalf_token_supported = Truth(metadata={"drf": "BooleanField"})
+    connection_failure_data = Jsonb(null=True, metadata=_model_field("JSONField", CONNECTION_FAILURE))
+    created_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    updated_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    last_successful_sync_at = _sync_time("The last successful meeting-list sync (local recording only), or null.")
+    last_attempted_sync_at = _sync_time("The last meeting-list sync tried, or null.")
+
+
+class ZoomOAuthConnectionAsSentSchema(ZoomOAuthConnectionSchema):
+    as_sent = True
+
+
+def state_webhook_data(dumped):
+    """The `data` of `calendar.events_update`, `calendar.state_change` and `zoom_oauth_connection.state_change`
+    (12.8), from the object as its serializer shows it at the moment of the event: four fields, frozen in
+    JSONB key order (state, last_attempted_sync_at, connection_failure_data, last_successful_sync_at)."""
+    names = ("state", "connection_failure_data", "last_successful_sync_at", "last_attempted_sync_at")
+    return jsonb_order({name: dumped[name] for name in names})
+
+
+def page_of(item_schema, *, page_size=PAGE_SIZE, order="oldest first"):
     """DRF's cursor page of `item_schema` (docs/contract/pagination.md): `next`, `previous`, `results`."""
     link = doc("Absolute URL of the page, or null.", type="string", nullable=True, format="uri", pattern="^https?://")
     name = item_schema.Meta.name
@@ -411,7 +575,7 @@ def page_of(item_schema):
         (),
         {
             "name": f"Paginated{name}List",
-            "description": f"A page of {name} objects. Cursor pagination, oldest first, {PAGE_SIZE} per page; "
+            "description": f"A page of {name} objects. Cursor pagination, {order}, {page_size} per page; "
             "there is no `count`.",
         },
     )
@@ -419,7 +583,7 @@ def page_of(item_schema):
         "Meta": meta,
         "next": fields.String(metadata=link),
         "previous": fields.String(metadata=link),
-        "results": fields.List(fields.Nested(item_schema), metadata=doc(maxItems=PAGE_SIZE)),
+        "results": fields.List(fields.Nested(item_schema), metadata=doc(maxItems=page_size)),
     }
     return type(f"Paginated{name}ListSchema", (Schema,), declared)()
 
@@ -809,6 +973,14 @@ BOT_PAGE = page_of(BotSchema)
 CHAT_MESSAGE_PAGE = page_of(ChatMessageSchema)
 PARTICIPANT_PAGE = page_of(ParticipantSchema)
 PARTICIPANT_EVENT_PAGE = page_of(ParticipantEventSchema)
+CALENDAR = CalendarSchema()
+CALENDAR_AS_SENT = CalendarAsSentSchema()
+CALENDAR_PAGE = page_of(CalendarSchema, order="newest first")
+CALENDAR_EVENT = CalendarEventSchema()
+CALENDAR_EVENT_PAGE = page_of(CalendarEventSchema, page_size=100, order="in the `ordering` asked for")
+ZOOM_OAUTH_CONNECTION = ZoomOAuthConnectionSchema()
+ZOOM_OAUTH_CONNECTION_AS_SENT = ZoomOAuthConnectionAsSentSchema()
+ZOOM_OAUTH_CONNECTION_PAGE = page_of(ZoomOAuthConnectionSchema, order="newest first")
 
 PROJECT = ProjectSchema()
 RESET = ResetSchema()
@@ -832,4 +1004,4 @@ DELIVERY = DeliverySchema()
 DELIVERY_LIST = DeliveryListSchema()
 
 #: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
-AS_SENT = {BOT: BOT_AS_SENT}
+AS_SENT = {BOT: BOT_AS_SENT, CALENDAR: CALENDAR_AS_SENT, ZOOM_OAUTH_CONNECTION: ZOOM_OAUTH_CONNECTION_AS_SENT}

@@ -3,7 +3,7 @@ the control-plane hooks that stand in for Google and Microsoft (12.12).
 
 Each API use case is a function of `(sb, project, ...)` taking already-validated values
 (`sandbox.contract.requests.calendars`) and returning documents; the web layer serializes them with
-`sandbox.contract.calendar_responses`. Reads first bring the project's due work up to date (a queued
+`sandbox.contract.responses`. Reads first bring the project's due work up to date (a queued
 or periodic sync, the bots' steps before it), as the real server's Celery workers would have.
 
 Every sync - queued by `POST /calendars` or a PATCH, the scheduler's daily one, a remote change's
@@ -22,7 +22,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sandbox.contract import messages as msg
-from sandbox.contract.calendar_responses import dump_calendar, state_webhook_data
+from sandbox.contract.responses import CALENDAR, state_webhook_data
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
 from sandbox.contract.inputs import check_fields, is_int, optional_text
@@ -78,7 +78,7 @@ def _save(sb, project, calendar, remote=None, emissions=()):
         sb.store.put(REMOTE, remote)
     sb.track_due(project, calendar, CALENDAR_SYNC.kind)
     for trigger in emissions:
-        data = state_webhook_data(calendar, dump_calendar)
+        data = state_webhook_data(CALENDAR.dump(calendar))
         sb.outbox.emit_for(project["id"], "calendar", calendar["id"], trigger, data)
 
 

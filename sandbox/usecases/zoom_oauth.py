@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 
 from sandbox.contract import messages as msg
-from sandbox.contract.calendar_responses import dump_zoom_oauth_connection, state_webhook_data
+from sandbox.contract.responses import ZOOM_OAUTH_CONNECTION, state_webhook_data
 from sandbox.contract.calendar_states import CLIENT_SECRET_ERROR_MARK, DISCONNECTED
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
@@ -59,7 +59,7 @@ def _save(sb, project, connection, webhook=None):
     sb.store.put(zoom.CONNECTIONS, connection)
     sb.track_due(project, connection, MEETING_LIST_SYNC.kind)
     if webhook:
-        data = state_webhook_data(connection, dump_zoom_oauth_connection)
+        data = state_webhook_data(ZOOM_OAUTH_CONNECTION.dump(connection))
         sb.outbox.emit_for(project["id"], "zoom_oauth_connection", connection["id"], webhook, data)
 
 
