@@ -29,11 +29,12 @@ from urllib import parse
 from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime
 from sandbox.contract.errors import DetailError
 
-PAGE_SIZE = 25
+PAGE_SIZE = 25  # also CalendarCursorPagination's and ZoomOAuthConnectionCursorPagination's
+CALENDAR_EVENTS_PAGE_SIZE = 100  # CalendarEventCursorPagination
 OFFSET_CUTOFF = 1000  # DRF's `offset_cutoff`: a larger `o=` is read as 1000
 CURSOR_PARAM = "cursor"
 
-__all__ = ["PAGE_SIZE", "paginate", "request_url", "sort_oldest_first"]
+__all__ = ["CALENDAR_EVENTS_PAGE_SIZE", "PAGE_SIZE", "paginate", "request_url", "sort_oldest_first"]
 
 
 def request_url(request):

@@ -31,7 +31,7 @@ from sandbox.contract.calendar_states import CALENDAR_STATES, ZOOM_OAUTH_CONNECT
 from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.inputs import loads_json
 from sandbox.contract.jsonb import jsonb_order
-from sandbox.contract.pagination import PAGE_SIZE
+from sandbox.contract.pagination import CALENDAR_EVENTS_PAGE_SIZE, PAGE_SIZE
 from sandbox.contract.webhooks import TRIGGERS
 
 API_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
@@ -114,6 +114,13 @@ class Dropped(NamedTuple):
 
     reason: str
     participant: dict
+
+
+class Created(NamedTuple):
+    """A result that made something new, where the same operation may also change what exists (a PUT): the
+    row's `Answer` for `Created` (201) dumps its `value`."""
+
+    value: object
 
 
 # -- fields -------------------------------------------------------------------------------------------------
@@ -458,7 +465,7 @@ class CalendarSchema(_MetadataAsSent, Schema):
     platform = fields.String(metadata=_model_field("ChoiceField", {"openapi": enum(("google", "microsoft"))}))
     client_id = fields.String(metadata=_model_field("CharField", doc("The OAuth client id, trimmed.")))
     platform_uuid = maybe(
-        metadata=_model_field("CharField", doc("The remote calendar's id; null: the user's primary one.", nullable=True))
+        metadata=_model_field("CharField", doc("The remote calendar's id; null: the primary one.", nullable=True))
     )
     state = fields.String(metadata={"openapi": enum(CALENDAR_STATES), "drf": "SerializerMethodField"})
     metadata = fields.Raw(
@@ -512,10 +519,7 @@ class CalendarEventSchema(Schema):
     start_time = ApiDateTime(metadata=doc("UTC; an all-day event starts at midnight in its time zone."))
     end_time = ApiDateTime()
     is_deleted = Truth(metadata=doc("Cancelled, or gone from the remote calendar; such events stay listed."))
-    attendees = fields.Function(
-        lambda event: jsonb_order(event.get("attendees") or []),
-        metadata={"openapi": {"type": "array", "items": ref("CalendarEventAttendee")}},
-    )
+    attendees = fields.List(fields.Nested(CalendarAttendeeSchema), dump_default=list)
     ical_uid = maybe(metadata=doc(nullable=True))
     name = maybe(metadata=doc(nullable=True))
     raw = Jsonb(metadata=doc("The provider's event object, in JSONB key order.", type="object"))
@@ -960,6 +964,179 @@ class DeliveryListSchema(Schema):
         return {"count": len(deliveries), "results": deliveries}
 
 
+# -- the stand-ins for Google, Microsoft and Zoom (contract 12.12) ------------------------------------------------
+
+
+class RemoteEventAttendeeSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteEventAttendee"
+
+    email = maybe(metadata=doc(nullable=True))
+    name = maybe(metadata=doc(nullable=True))
+
+
+class RemoteEventSchema(Schema):
+    """An event of a remote calendar as the control plane shows it: what was put (a timed event's times in
+    the API's form), then when it is (`starts_at`, `ends_at`, resolved)."""
+
+    class Meta:
+        name = "SandboxRemoteEvent"
+        description = "An event of the remote calendar (the provider's side), and when it is."
+
+    platform_uuid = fields.String()
+    name = maybe(metadata=doc(nullable=True))
+    start_time = ApiDateTime(dump_default=None, metadata=doc("A timed event's start, or null.", nullable=True))
+    end_time = ApiDateTime(dump_default=None, metadata=doc(nullable=True))
+    all_day_date = maybe(metadata=doc("An all-day event's date, or null.", nullable=True, format="date"))
+    starts_in_minutes = OmittedIfNull(
+        metadata=doc("Fixture events only: minutes after the first sync.", optional=True, type="integer")
+    )
+    duration_minutes = OmittedIfNull(metadata=doc(optional=True, type="integer"))
+    all_day_in_days = OmittedIfNull(
+        metadata=doc("Fixture events only: an all-day event this many days after the first sync.", optional=True,
+                     type="integer")
+    )
+    time_zone = maybe(metadata=doc(nullable=True))
+    meeting_url = maybe(metadata=doc(nullable=True))
+    location = maybe(metadata=doc(nullable=True))
+    description = maybe(metadata=doc(nullable=True))
+    attendees = fields.List(fields.Nested(RemoteEventAttendeeSchema), dump_default=list)
+    ical_uid = maybe(metadata=doc(nullable=True))
+    raw = maybe(fields.Raw, metadata=doc("More keys of the provider's event, as put.", type="object", nullable=True))
+    cancelled = Truth(metadata=doc("Listed as cancelled by the provider."))
+    starts_at = fields.String(metadata=doc("When it starts (UTC, `Z`).", pattern=API_DATETIME_PATTERN))
+    ends_at = fields.String(metadata=doc("When it ends (UTC, `Z`).", pattern=API_DATETIME_PATTERN))
+
+
+class SyncFailuresSchema(Schema):
+    class Meta:
+        name = "SandboxSyncFailures"
+        description = "How the next syncs of the calendar fail."
+
+    kind = fields.String(metadata=doc(enum=["auth_error", "transient"]))
+    error = maybe(metadata=doc(nullable=True))
+    remaining = fields.Integer(metadata=doc("How many syncs will still fail this way.", minimum=1))
+
+
+class RemoteCalendarSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteCalendar"
+        description = "The calendar on the provider's side: its events, the injected failures, its token."
+
+    calendar_id = fields.String(metadata=an_id("cal", "The calendar."))
+    platform = fields.String(metadata=doc(enum=["google", "microsoft"]))
+    token_revoked = fields.Boolean(metadata=doc("The refresh token is refused (`sbx-invalid`)."))
+    failures = fields.Nested(SyncFailuresSchema, allow_none=True, metadata=doc(nullable=True))
+    events = fields.List(fields.Nested(RemoteEventSchema), metadata=doc("In the order they were first put."))
+
+
+class SyncWindowSchema(Schema):
+    class Meta:
+        name = "SandboxSyncWindow"
+
+    start = fields.String(metadata=doc("Now minus one day.", pattern=API_DATETIME_PATTERN))
+    end = fields.String(metadata=doc("Now plus CALENDAR_SYNC_TIME_WINDOW_END_DAYS.", pattern=API_DATETIME_PATTERN))
+
+
+class BotNotPatchedSchema(Schema):
+    class Meta:
+        name = "SandboxBotNotPatched"
+
+    bot_id = fields.String(metadata=an_id("bot", "A scheduled bot the sync left as it was."))
+    errors = fields.Raw(metadata=doc("What the PATCH rules refused (the real server only logs it).", type="object"))
+
+
+CALENDAR_TRIGGERS = ("calendar.events_update", "calendar.state_change")
+
+
+class CalendarSyncSchema(Schema):
+    """What one sync of a calendar did (a dict the use case reports; its times are already in the API's form)."""
+
+    class Meta:
+        name = "SandboxCalendarSync"
+        description = "What a sync did: the events it created, updated or marked deleted, its bots, its webhook."
+
+    calendar_id = fields.String(metadata=an_id("cal", "The calendar."))
+    at = fields.String(metadata=doc("When it ran, on the project's clock.", pattern=API_DATETIME_PATTERN))
+    outcome = fields.String(metadata=doc(enum=["synced", "transient_error", "auth_error"]))
+    error = maybe(metadata=doc("Why it failed, or null.", nullable=True))
+    window = fields.Nested(SyncWindowSchema, metadata=doc("A sync that ran: the window it listed.", optional=True))
+    created = fields.List(fields.String(), metadata=doc("Ids of the events created."))
+    updated = fields.List(fields.String(), metadata=doc("Ids of the events changed or cancelled."))
+    deleted = fields.List(fields.String(), metadata=doc("Ids of the events gone from the provider, marked deleted."))
+    bots_patched = fields.List(fields.String(), metadata=doc("Scheduled bots given the event's new URL or start."))
+    bots_deleted = fields.List(fields.String(), metadata=doc("Scheduled bots hard-deleted (no webhook)."))
+    bots_not_patched = fields.List(fields.Nested(BotNotPatchedSchema))
+    webhook = maybe(metadata=doc("The webhook the sync sent, or null.", nullable=True, enum=[*CALENDAR_TRIGGERS, None]))
+    state = fields.String(metadata={"openapi": enum(CALENDAR_STATES)})
+    retry_at = OmittedIfNull(
+        metadata=doc("A transient failure: when the task retries (up to 6 times).", optional=True, type="string",
+                     pattern=API_DATETIME_PATTERN)
+    )
+
+
+class RemoteEventChangeSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteEventChange"
+        description = "The remote event now, and the sync's report when `?sync=true` ran one."
+
+    created = fields.Boolean(metadata=doc("The event is new to the remote calendar."))
+    remote_event = fields.Nested(RemoteEventSchema, allow_none=True, metadata=doc("Null once removed.", nullable=True))
+    sync = fields.Nested(
+        CalendarSyncSchema, allow_none=True,
+        metadata=doc("Null: no sync now; it runs within 60 s of the project's clock.", nullable=True),
+    )
+
+
+class ZoomOAuthAppSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthApp"
+        description = "The project's Zoom OAuth app (made in the dashboard on the real server)."
+
+    id = fields.String(metadata=an_id("zoa", "The app's id, the connections' `zoom_oauth_app_id`."))
+    client_id = fields.String()
+    webhook_secret = maybe(metadata=doc(nullable=True))
+    created_at = ApiDateTime()
+    updated_at = ApiDateTime()
+
+
+class ZoomUserSchema(Schema):
+    class Meta:
+        name = "SandboxZoomUser"
+
+    id = fields.String()
+    account_id = fields.String()
+    status = fields.String(metadata=doc(enum=["active", "inactive", "pending"]))
+
+
+class ZoomOAuthCodeSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthCode"
+        description = "What exchanging an authorization code yields."
+
+    authorization_code = fields.String()
+    outcome = fields.String(metadata=doc(enum=["ok", "exchange_fails", "user_info_fails"]))
+    scopes = maybe(metadata=doc("The token answer's `scope`; null: it has none.", nullable=True))
+    user = fields.Nested(ZoomUserSchema)
+
+
+class ZoomOAuthConnectionChangeSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthConnectionChange"
+
+    zoom_oauth_connection = fields.Nested(ZoomOAuthConnectionSchema)
+    webhook = maybe(
+        metadata=doc("The webhook sent, or null.", nullable=True, enum=["zoom_oauth_connection.state_change", None])
+    )
+
+
+class ZoomOAuthReconnectedSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthReconnected"
+
+    reconnected = fields.List(fields.String(), metadata=doc("The connections connected again, each with a webhook."))
+
+
 # -- one instance per shape ---------------------------------------------------------------------------------------
 
 TRANSCRIPT = TranscriptUtteranceSchema(many=True)
@@ -977,7 +1154,9 @@ CALENDAR = CalendarSchema()
 CALENDAR_AS_SENT = CalendarAsSentSchema()
 CALENDAR_PAGE = page_of(CalendarSchema, order="newest first")
 CALENDAR_EVENT = CalendarEventSchema()
-CALENDAR_EVENT_PAGE = page_of(CalendarEventSchema, page_size=100, order="in the `ordering` asked for")
+CALENDAR_EVENT_PAGE = page_of(
+    CalendarEventSchema, page_size=CALENDAR_EVENTS_PAGE_SIZE, order="in the `ordering` asked for"
+)
 ZOOM_OAUTH_CONNECTION = ZoomOAuthConnectionSchema()
 ZOOM_OAUTH_CONNECTION_AS_SENT = ZoomOAuthConnectionAsSentSchema()
 ZOOM_OAUTH_CONNECTION_PAGE = page_of(ZoomOAuthConnectionSchema, order="newest first")
@@ -1002,6 +1181,14 @@ FAULT = FaultSchema()
 FAULT_LIST = FaultListSchema()
 DELIVERY = DeliverySchema()
 DELIVERY_LIST = DeliveryListSchema()
+REMOTE_CALENDAR = RemoteCalendarSchema()
+REMOTE_EVENT_CHANGE = RemoteEventChangeSchema()
+SYNC_FAILURES = SyncFailuresSchema()
+CALENDAR_SYNC = CalendarSyncSchema()
+ZOOM_OAUTH_APP = ZoomOAuthAppSchema()
+ZOOM_OAUTH_CODE = ZoomOAuthCodeSchema()
+ZOOM_OAUTH_CONNECTION_CHANGE = ZoomOAuthConnectionChangeSchema()
+ZOOM_OAUTH_RECONNECTED = ZoomOAuthReconnectedSchema()
 
 #: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
 AS_SENT = {BOT: BOT_AS_SENT, CALENDAR: CALENDAR_AS_SENT, ZOOM_OAUTH_CONNECTION: ZOOM_OAUTH_CONNECTION_AS_SENT}

@@ -395,16 +395,21 @@ class DeliveryOutbox:
         return retry_in
 
     # -- the log ---------------------------------------------------------------------------------------
-    def list_deliveries(self, project, bot_id=None, trigger=None, status=None):
+    def list_deliveries(self, project, bot_id=None, trigger=None, status=None, calendar_id=None,
+                        zoom_oauth_connection_id=None):
+        """The project's deliveries, oldest first, filtered by subject (a bot, a calendar, a Zoom OAuth
+        connection), trigger and status."""
         if trigger is not None and trigger not in TRIGGERS:
             raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
         if status is not None and status not in STATUSES:
             raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
+        subjects = {"bot_id": bot_id, "calendar_id": calendar_id, "zoom_oauth_connection_id": zoom_oauth_connection_id}
+        wanted = {field: value for field, value in subjects.items() if value is not None}
         docs = self.store.scan("deliveries", project["id"])
         return [
             doc
             for doc in docs
-            if (bot_id is None or doc["bot_id"] == bot_id)
+            if all(doc.get(field) == value for field, value in wanted.items())
             and (trigger is None or doc["trigger"] == trigger)
             and (status is None or doc["status"] == status)
         ]
