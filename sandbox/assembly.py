@@ -28,7 +28,7 @@ from sandbox.usecases.calendars import CALENDAR_SYNC
 from sandbox.usecases.meeting import MEETING_ACTIONS
 from sandbox.usecases.zoom_oauth import MEETING_LIST_SYNC
 
-__all__ = ["build_sandbox", "open_store"]
+__all__ = ["build_sandbox", "open_store", "read_fixtures"]
 
 
 def open_store(settings):
@@ -38,16 +38,23 @@ def open_store(settings):
     return TinyDBStore(settings.data_path, fsync=settings.fsync)
 
 
-def build_sandbox(settings=None):
+def read_fixtures(fixtures_dir):
+    """(scenario book, fixtures) of a fixtures folder, read and checked: what `build_sandbox` seeds from."""
+    scenario_book = load_scenario_book(fixtures_dir)
+    return scenario_book, load_fixtures(fixtures_dir, scenario_book)
+
+
+def build_sandbox(settings=None, loaded=None):
     """The sandbox of `settings` (a `Settings`, or the overrides `load_settings` takes), ready to serve.
 
+    `loaded`: what `read_fixtures(settings.fixtures_dir)` returned, for a caller that builds many sandboxes
+    from one folder (the test suite builds one per test); the sandbox keeps them, so each needs its own.
     Nothing is opened before the fixtures are known to be valid; when anything fails later, the data
     file is let go (a second process may then open it).
     """
     if settings is None or isinstance(settings, dict):
         settings = load_settings(settings)
-    scenario_book = load_scenario_book(settings.fixtures_dir)
-    fixtures = load_fixtures(settings.fixtures_dir, scenario_book)
+    scenario_book, fixtures = loaded or read_fixtures(settings.fixtures_dir)
     store = open_store(settings)
     try:
         # The recording URLs' signing key lives in the data file and is part of what a reset restores.

@@ -124,7 +124,8 @@ class Settings:
     # Requests held by a fault's delay_ms at once, per project and in all; each lends the server a thread.
     delayed_requests_per_project: int = 32
     delayed_requests_limit: int = 128
-    # Calendars (contract 12.5.3): a sync covers now - 1 day .. now + this many days (the real server's
+    # Calendars (docs/contract/calendars.md#sync-algorithm): a sync covers now - 1 day .. now + this many days (the
+    # real server's
     # setting of the same name); the stand-in for Google and Microsoft holds at most this many remote events
     # per calendar, and at most this many registered Zoom authorization codes per project.
     calendar_sync_window_days: int = 28

@@ -50,14 +50,16 @@ __all__ = [
     "wait_until",
 ]
 
-#: Every trigger a project-level subscription may ask for (contract 9.2): the receiver hears them all.
-ALL_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
+#: Every trigger a project-level subscription may ask for (docs/contract/webhooks.md#triggers): the receiver hears them
+# all.
+ALL_TRIGGERS = TRIGGERS  # the webhook trigger codes (docs/contract/webhooks.md#triggers), defined once in sandbox/infra/webhooks.py
 POLL_INTERVAL = 0.02  # seconds between two looks while waiting on the server's threads
 DEFAULT_WAIT = 10.0  # seconds a wait gives up after
 SERVER_THREADS = 8
 
 
-# -- signatures (contract 9.6) ---------------------------------------------------------------------------
+# -- signatures (docs/contract/webhooks.md#webhook-signature)
+# ---------------------------------------------------------------------------
 
 
 def canonical_json(payload):

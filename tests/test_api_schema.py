@@ -176,9 +176,8 @@ def test_the_control_apis_answers_match_the_document(exchange):
     assert project["id"].startswith("proj_")
 
 
-def test_webhook_deliveries_match_the_document(make_app, httpserver):
+def test_webhook_deliveries_match_the_document(app, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    app = make_app()
     client = app.test_client()
     created = client.post(
         "/sandbox/projects", json={"webhooks": [{"url": httpserver.url_for("/hook"), "triggers": ["bot.state_change"]}]}

@@ -1,4 +1,6 @@
-"""Authentication, the catch-all, method checks and content negotiation (contract 0, 1.1-1.3, 1.5, 1.6, 1.8)."""
+"""Authentication, the catch-all, method checks and content negotiation (docs/contract/conventions.md#conventions,
+docs/contract/conventions.md#authorization-header to #other-project, docs/contract/conventions.md#catch-all,
+docs/contract/conventions.md#method-not-allowed, docs/contract/conventions.md#order-of-checks)."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""A bot's life after POST /bots (contract 3 examples, 5.7, 7.3, 8 "Launch" and "Scheduled bots"), by the
+"""A bot's life after POST /bots (docs/contract/bot-object.md#bot-object examples, 5.7, 7.3, 8 "Launch" and "Scheduled
+bots"), by the
 default scenario: joined_meeting 2 s after create, recording_permission_granted 1 s later; a scheduled bot is
 staged 5 minutes before join_at and starts joining at join_at minus its platform's lead."""
 
@@ -31,7 +32,8 @@ def record_emissions(sandbox):
     return sent
 
 
-# -- the contract's verified create examples (section 3) ---------------------------------------------------
+# -- the contract's verified create examples (docs/contract/bot-object.md#bot-object)
+# ---------------------------------------------------
 
 
 @freeze_time("2026-11-30T11:22:06.771543Z")

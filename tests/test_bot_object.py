@@ -1,4 +1,5 @@
-"""The Bot object (contract section 3) and the JSON encoding of every answer (section 0)."""
+"""The Bot object (docs/contract/bot-object.md#bot-object) and the JSON encoding of every answer
+(docs/contract/conventions.md#conventions)."""
 
 import json
 from datetime import datetime, timezone

@@ -1,5 +1,6 @@
 """POST /admit_from_waiting_room, POST /change_gallery_view_page, PATCH /transcription_settings and
-PATCH /voice_agent_settings (contract 6.20-6.23, 6.26, 7.2)."""
+PATCH /voice_agent_settings (docs/contract/bots-endpoints.md#admit-from-waiting-room to #voice-agent-settings,
+docs/contract/bots-endpoints.md#state-gates, docs/contract/create-bot.md#create-fields)."""
 
 import pytest
 from freezegun import freeze_time

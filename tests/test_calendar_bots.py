@@ -1,4 +1,5 @@
-"""POST /bots with `calendar_event_id` through the bots' use case (contract 12.6.1): the lookup and the
+"""POST /bots with `calendar_event_id` through the bots' use case (docs/contract/calendars.md#create-bot-from-event):
+the lookup and the
 refusals in their order, the event's URL and start taken, the bot always scheduled and listed in the
 event's `bots`, no deduplication per event."""
 

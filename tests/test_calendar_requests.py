@@ -1,4 +1,6 @@
-"""Calendar and Zoom OAuth connection requests (contract 12.3.3, 12.3.5, 12.4.2, 12.7.3): every message
+"""Calendar and Zoom OAuth connection requests (docs/contract/calendars.md#create-calendar,
+docs/contract/calendars.md#patch-calendar, docs/contract/calendars.md#list-calendar-events,
+docs/contract/zoom-oauth.md#create-zoom-connection): every message
 and field order the real server was seen to produce, the order of the query checks, and the OpenAPI
 fragments stating exactly the limits that are enforced."""
 

@@ -1,4 +1,6 @@
-"""The calendar sync (contract 12.5, 12.6.2-12.6.3, 12.12): the engine over the providers' JSON (window, field
+"""The calendar sync (docs/contract/calendars.md#calendar-states, docs/contract/calendars.md#sync-and-linked-bots to
+#other-calendar-links, docs/contract/calendars.md#calendar-simulation): the engine over the providers' JSON (window,
+field
 mappings, meeting-URL search, upsert, vanished and cancelled events), the state machine and its failures,
 the effect on linked bots, and when syncs run (on create and PATCH, every 24 h, 60 s after a remote
 change, in time order with the bots' steps)."""
@@ -239,7 +241,8 @@ def test_the_remote_calendar_is_bounded_by_a_setting(frozen):
         sandbox.shutdown()
 
 
-# -- states and failures (12.5.1, 12.5.4) -----------------------------------------------------------------------
+# -- states and failures (docs/contract/calendars.md#calendar-states, docs/contract/calendars.md#calendar-auth-errors)
+# -----------------------------------------------------------------------
 
 
 def test_a_revoked_token_is_created_connected_and_disconnected_by_its_first_sync(sb, project):
@@ -311,7 +314,8 @@ def test_disconnect_and_reconnect_hooks(sb, project):
         sync_failures(sb, project, calendar["id"], {"kind": "network"})
 
 
-# -- linked bots (12.6.2, 12.6.3) --------------------------------------------------------------------------------
+# -- linked bots (docs/contract/calendars.md#sync-and-linked-bots, docs/contract/calendars.md#other-calendar-links)
+# --------------------------------------------------------------------------------
 
 
 def test_a_moved_event_moves_its_scheduled_bots_through_the_patch_rules(sb, project):
@@ -368,7 +372,8 @@ def test_a_disconnection_deletes_the_scheduled_bots_of_every_event(sb, project):
     assert all(event["bots"] == [] for event in events(sb, project))
 
 
-# -- when syncs run (12.5.2) --------------------------------------------------------------------------------------
+# -- when syncs run (docs/contract/calendars.md#when-sync-runs)
+# --------------------------------------------------------------------------------------
 
 
 def test_the_scheduler_syncs_a_connected_calendar_every_24_hours_of_its_clock(sb, project):

@@ -1,4 +1,5 @@
-"""Calendar and Zoom OAuth webhooks end to end, through real receivers on 127.0.0.1 (contract 12.8): when they
+"""Calendar and Zoom OAuth webhooks end to end, through real receivers on 127.0.0.1
+(docs/contract/webhooks.md#resource-webhooks): when they
 fire, their envelopes and four-key `data` byte for byte, the signature, project-level subscriptions only,
 the keys read again at delivery and dropped once the object is gone, and no bot webhook from a sync."""
 

@@ -1,4 +1,5 @@
-"""Calendars and calendar events through their use cases (contract 12.3, 12.4): the objects' exact bytes
+"""Calendars and calendar events through their use cases (docs/contract/calendars.md#calendar-object,
+docs/contract/calendars.md#calendar-events): the objects' exact bytes
 and field order, create/list/get/PATCH/DELETE with their refusals, and GET /calendar_events' filters and
 ordering. Built in memory at a frozen clock; the sync itself is tested in test_calendar_sync.py."""
 
@@ -280,7 +281,8 @@ def test_a_calendar_created_as_the_project_clock_moves(sb, project):
     assert dump_calendar(calendar)["created_at"] == "2026-12-01T10:00:00Z"
 
 
-# -- newest-first pages (contract 12.2: DRF's CursorPagination over a `-field` ordering) -------------------------
+# -- newest-first pages (docs/contract/calendars.md#resource-conventions: DRF's CursorPagination over a `-field`
+# ordering) -------------------------
 
 
 def test_newest_first_lists_page_backwards_through_time(sb, project, frozen):

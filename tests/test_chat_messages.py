@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/chat_messages (contract 6.11, 10.17), cursor-paginated (4)."""
+"""GET /api/v1/bots/{id}/chat_messages (docs/contract/bots-endpoints.md#chat-messages,
+docs/contract/docs-vs-server.md#chat-updated-after), cursor-paginated (4)."""
 
 from urllib.parse import urlsplit
 
@@ -7,15 +8,15 @@ from freezegun import freeze_time
 
 from sandbox.usecases import meeting
 from tests.conftest import AUTH, SECOND_AUTH
-from tests.meeting_support import ENDED_BOT, plain_fixtures, project, recording_bot
+from tests.meeting_support import ENDED_BOT, project, recording_bot
 from tests.openapi_check import assert_valid_response
 
 T0 = "2026-11-30T12:00:00Z"
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def get(client, bot_id, query="", headers=AUTH):

@@ -1,7 +1,9 @@
 """Bot-side facts the control plane expresses so a test can set up what the real server would be in: a
 participant's join time and the bot's own participant, a chat message's platform time, per-speaker audio
 without a real-time transcript, a recording file whose first-buffer time was never recorded, and a project's
-credentials and flags (contract 6.7-6.11, 6.24, 6.25, 7.1, 11.24)."""
+credentials and flags (docs/contract/bots-endpoints.md#get-transcript to #chat-messages,
+docs/contract/bots-endpoints.md#participant-events, docs/contract/bots-endpoints.md#participants,
+docs/contract/create-bot.md#create-order-of-checks, docs/contract/bots-endpoints.md#async-transcription-response)."""
 
 import pytest
 from freezegun import freeze_time

@@ -1,4 +1,5 @@
-"""POST /api/v1/bots (contract 6.2, 7): the order of the checks, their exact answers, and what is stored."""
+"""POST /api/v1/bots (docs/contract/bots-endpoints.md#create-bot, docs/contract/create-bot.md#create-bot): the order of
+the checks, their exact answers, and what is stored."""
 
 import json
 import re
@@ -303,8 +304,7 @@ def test_the_concurrency_limit_counts_in_meeting_bots(make_app):
     }
 
 
-def test_scheduled_bots_do_not_count_toward_the_concurrency_limit_but_are_refused_by_it(make_app):
-    app = make_app()
+def test_scheduled_bots_do_not_count_toward_the_concurrency_limit_but_are_refused_by_it(app):
     sandbox = app.extensions["sandbox"]
     sandbox.settings.concurrent_bots_limit = in_meeting_count(sandbox)
     client = app.test_client()
@@ -315,8 +315,7 @@ def test_scheduled_bots_do_not_count_toward_the_concurrency_limit_but_are_refuse
     assert create(client, bot_body(join_at=FUTURE)).status_code == 201
 
 
-def test_a_bot_that_ended_frees_its_concurrency_slot(make_app):
-    app = make_app()
+def test_a_bot_that_ended_frees_its_concurrency_slot(app):
     sandbox = app.extensions["sandbox"]
     sandbox.settings.concurrent_bots_limit = in_meeting_count(sandbox) + 1
     client = app.test_client()
@@ -328,8 +327,7 @@ def test_a_bot_that_ended_frees_its_concurrency_slot(make_app):
         assert create(client, bot_body()).status_code == 201
 
 
-def test_the_concurrency_limit_is_per_project(make_app):
-    app = make_app()
+def test_the_concurrency_limit_is_per_project(app):
     sandbox = app.extensions["sandbox"]
     sandbox.settings.concurrent_bots_limit = in_meeting_count(sandbox)
     client = app.test_client()
@@ -337,8 +335,7 @@ def test_the_concurrency_limit_is_per_project(make_app):
     assert create(client, bot_body(), headers=SECOND_AUTH).status_code == 201
 
 
-def test_the_concurrency_limit_comes_before_the_deduplication_conflict(make_app):
-    app = make_app()
+def test_the_concurrency_limit_comes_before_the_deduplication_conflict(app):
     sandbox = app.extensions["sandbox"]
     client = app.test_client()
     assert create(client, bot_body(deduplication_key="dup")).status_code == 201

@@ -1,4 +1,7 @@
-"""Validation of the create and PATCH bodies (contract 6.4, 7.1, 7.2, 10.18-10.19, 11.4-11.10), tested on the
+"""Validation of the create and PATCH bodies (docs/contract/bots-endpoints.md#patch-bot,
+docs/contract/create-bot.md#create-order-of-checks, docs/contract/create-bot.md#create-fields,
+docs/contract/docs-vs-server.md#patch-unknown-fields to #explicit-null-on-create,
+docs/contract/create-bot.md#meeting-url-invalid-values to #create-body-parsing), tested on the
 module directly: exact messages, exact key order of the error map."""
 
 import json
@@ -220,7 +223,8 @@ def test_unknown_field_check_runs_only_when_every_field_is_valid():
     assert field_errors(foo=1, metadata={}) == {"metadata": ["Metadata must have at least one key"]}
 
 
-# --- calendar_event_id (7.1 step 2) --------------------------------------------------------------------
+# --- calendar_event_id (docs/contract/create-bot.md#create-order-of-checks step 2)
+# --------------------------------------------------------------------
 
 
 def test_calendar_event_id_is_refused_before_field_validation():
@@ -876,7 +880,8 @@ def test_metadata_with_a_nul_character_is_the_generic_database_error():
     assert DB_ERROR.match(attendee_error({"meeting_url": MEET, "bot_name": "b", "metadata": {"k": "a\x00"}}))
 
 
-# --- PATCH (6.4) ------------------------------------------------------------------------------------
+# --- PATCH (docs/contract/bots-endpoints.md#patch-bot)
+# ------------------------------------------------------------------------------------
 
 
 def test_patch_returns_only_the_sent_fields_and_ignores_unknown_ones():

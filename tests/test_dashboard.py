@@ -359,9 +359,8 @@ def test_an_utterance_needs_a_speaker_and_a_participant_needs_a_name(ui):
     assert nameless.json == {"ok": False, "error": "A participant needs a name"}
 
 
-def test_webhook_deliveries_show_with_their_attempts(make_app, httpserver):
+def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("thanks", status=200)
-    app = make_app()
     sb = app.extensions["sandbox"]
     project = control.create_project(
         sb, {"name": "Hooks", "webhooks": [{"url": httpserver.url_for("/hook"), "triggers": ["bot.state_change"]}]}

@@ -1,5 +1,6 @@
 """The one datetime parser (sandbox/contract/datetimes.py): Django's parse_datetime as the real server's Python 3.10
-runs it, shared by DRF's DateTimeField (`join_at`) and every list filter (contract 2, 4, 12.4.2)."""
+runs it, shared by DRF's DateTimeField (`join_at`) and every list filter (docs/contract/ids-and-time.md#ids-and-time,
+docs/contract/pagination.md#pagination, docs/contract/calendars.md#list-calendar-events)."""
 
 from datetime import datetime, timedelta, timezone
 

@@ -1,4 +1,5 @@
-"""POST /api/v1/bots/{id}/delete_data (contract 6.17, 11.23): when it is allowed and everything it does."""
+"""POST /api/v1/bots/{id}/delete_data (docs/contract/bots-endpoints.md#delete-data,
+docs/contract/bots-endpoints.md#delete-data-storage-failure): when it is allowed and everything it does."""
 
 import pytest
 from freezegun import freeze_time

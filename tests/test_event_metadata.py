@@ -1,4 +1,5 @@
-"""Every event carries the real server's metadata whatever its source (contract 5.7): an event injected
+"""Every event carries the real server's metadata whatever its source (docs/contract/state-machine.md#event-metadata):
+an event injected
 through the control plane, a scripted step, the API, a fixture's history."""
 
 import pytest

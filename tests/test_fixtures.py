@@ -100,7 +100,8 @@ def test_a_bad_fixture_stops_start_up_and_writes_no_data_file(fixtures_copy, tmp
     assert not (tmp_path / "data.json").exists()
 
 
-def test_fixtures_load_only_into_a_new_data_file(make_app, sandbox):
+def test_fixtures_load_only_into_a_new_data_file(make_app):
+    sandbox = make_app().extensions["sandbox"]  # on a data file, which the second app opens again
     bot = sandbox.store.get("bots", "bot_weIAju4OXNZkDTpZ")
     bot["metadata"] = {"changed": "yes"}
     sandbox.store.put("bots", bot)

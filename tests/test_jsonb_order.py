@@ -1,6 +1,7 @@
 """Objects the real server stores as JSONB come out in JSONB key order (shorter keys first, then by bytes)
 everywhere they are shown: the webhook envelope's `bot_metadata`, chat `additional_data`, participant
-`event_data`, event metadata, and the dashboard (contract 3, 9.3; docs/contract/bot-object.md)."""
+`event_data`, event metadata, and the dashboard (docs/contract/bot-object.md#bot-object,
+docs/contract/webhooks.md#envelope; docs/contract/bot-object.md)."""
 
 import html
 

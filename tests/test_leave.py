@@ -1,4 +1,5 @@
-"""POST /api/v1/bots/{id}/leave (contract 6.6) and the scripted post-processing that follows (section 8)."""
+"""POST /api/v1/bots/{id}/leave (docs/contract/bots-endpoints.md#leave) and the scripted post-processing that follows
+(docs/contract/bot-timing.md#bot-timing)."""
 
 import json
 

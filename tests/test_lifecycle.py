@@ -1,4 +1,5 @@
-"""The state machine as a table (contract 5): transitions, messages, sub-types, recording states."""
+"""The state machine as a table (docs/contract/state-machine.md#state-machine): transitions, messages, sub-types,
+recording states."""
 
 from datetime import datetime, timedelta, timezone
 

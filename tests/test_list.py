@@ -1,4 +1,5 @@
-"""GET /api/v1/bots (contract 6.1, 4, 11.13): cursor pagination and the filters."""
+"""GET /api/v1/bots (docs/contract/bots-endpoints.md#list-bots, docs/contract/pagination.md#pagination,
+docs/contract/pagination.md#list-query-parameters): cursor pagination and the filters."""
 
 import base64
 import json

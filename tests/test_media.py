@@ -238,7 +238,7 @@ def test_media_file_path_and_types():
 
 
 def test_lenient_base64_discards_characters_outside_the_alphabet():
-    assert decode_base64_lenient("!!!") == b""  # contract 11.20: not "Invalid base64"
+    assert decode_base64_lenient("!!!") == b""  # docs/contract/bots-endpoints.md#output-image: not "Invalid base64"
     assert decode_base64_lenient("aGVs!bG8=") == b"hello"
     assert decode_base64_lenient("aGVs\nbG8=") == b"hello"
     assert decode_base64_lenient("") == b""

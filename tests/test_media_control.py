@@ -1,6 +1,7 @@
 """Media requests as the real server keeps them (BotMediaRequest: enqueued -> playing -> finished, dropped when
 the bot leaves), driven by the control plane: GET /sandbox/bots/{id}/media, POST .../media/start and
-.../media/finish; a `manual` bot plays only what they say (contract 6.13-6.16, 11.19)."""
+.../media/finish; a `manual` bot plays only what they say (docs/contract/bots-endpoints.md#speech to #output-video,
+docs/contract/bots-endpoints.md#audio-no-playing-check)."""
 
 import base64
 from pathlib import Path
@@ -87,7 +88,7 @@ def test_a_manual_bot_plays_only_what_the_control_plane_says(client, frozen):
     assert states(client, bot_id)[1] == ("speech", "enqueued")  # the next waits for /media/start
     assert start(client, bot_id, "video").json["state"] == "playing"
     assert command(client, bot_id, "output_image", {"type": "image/png", "data": PNG}).json == BUSY_VIDEO
-    assert command(client, bot_id, "output_audio", AUDIO_BODY).status_code == 200  # audio is never refused (11.19)
+    assert command(client, bot_id, "output_audio", AUDIO_BODY).status_code == 200  # audio is never refused (docs/contract/bots-endpoints.md#audio-no-playing-check)
     assert finish(client, bot_id, "video").json["state"] == "finished"
 
 

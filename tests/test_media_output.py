@@ -1,4 +1,5 @@
-"""POST /speech, /output_audio, /output_image and /output_video (contract 6.13-6.16, 11.18-11.21)."""
+"""POST /speech, /output_audio, /output_image and /output_video (docs/contract/bots-endpoints.md#speech to
+#output-video, docs/contract/bots-endpoints.md#speech-credentials to #output-audio)."""
 
 import base64
 import struct
@@ -304,10 +305,10 @@ def test_output_audio_with_lenient_base64_garbage_decodes_to_nothing_and_fails_a
     assert response.json["raw_error"] == "Decoding failed. ffmpeg returned error code: 1"
 
 
-def test_output_audio_over_10_mb_exceeds_the_blob_limit(make_app):
+def test_output_audio_over_10_mb_exceeds_the_blob_limit(app):
     # Such a body (14 MB) is within SANDBOX_MAX_BODY_BYTES's default, as the real server's DRF 3.15 reads a
     # JSON body whatever its size.
-    client = make_app().test_client()
+    client = app.test_client()
     blob = mp3_frames(10 * 1024 * 1024 // 417 + 1)
     response = post(client, "output_audio", {"type": "audio/mp3", "data": b64(blob)})
     assert response.json == {

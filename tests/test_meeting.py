@@ -1,4 +1,6 @@
-"""The meeting's domain (sandbox/usecases/meeting.py): the rules of contract 5.6, 6.24, 9.4 and 11.14-11.17, the webhooks
+"""The meeting's domain (sandbox/usecases/meeting.py): the rules of docs/contract/state-machine.md#recording-states,
+docs/contract/bots-endpoints.md#participant-events, docs/contract/webhooks.md#webhook-data and
+docs/contract/bots-endpoints.md#empty-utterances to #data-outside-recording, the webhooks
 each stored item fires, the scripted actions, and the meeting data fixtures."""
 
 import json
@@ -31,8 +33,8 @@ T0 = "2026-11-30T12:00:00Z"
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def get(client, bot_id, suffix, query=""):

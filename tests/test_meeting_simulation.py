@@ -1,5 +1,6 @@
 """The meeting's course on demand: participants, their events, utterances, chat messages and the recording file,
-under the real server's rules (contract 11.14-11.17), filling what the real endpoints read and firing webhooks."""
+under the real server's rules (docs/contract/bots-endpoints.md#empty-utterances to #data-outside-recording), filling
+what the real endpoints read and firing webhooks."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""Meeting URL normalization (contract 7.2 "Meeting URL normalization", overridden by 11.1-11.4).
+"""Meeting URL normalization (docs/contract/create-bot.md#meeting-url-normalization "Meeting URL normalization",
+overridden by 11.1-11.4).
 
 Every example of the contract appears below with its exact expected string; the contract section is
 named next to it.
@@ -36,7 +37,7 @@ def assert_invalid(url):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        # contract 7.2
+        # docs/contract/create-bot.md#meeting-url-normalization
         (
             "https://us02web.zoom.us/j/81234567890?pwd=AbC123.1&uname=x#success",
             "https://us02web.zoom.us/j/81234567890?pwd=AbC123.1",
@@ -53,7 +54,7 @@ def test_zoom_keeps_only_pwd_and_tk(url, expected):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://zoom.com/j/81234567890?pwd=abc", "https://zoom.us/j/81234567890?pwd=abc"),  # contract 7.2
+        ("https://zoom.com/j/81234567890?pwd=abc", "https://zoom.us/j/81234567890?pwd=abc"),  # docs/contract/create-bot.md#meeting-url-normalization
         ("https://us02web.zoom.com/j/81234567890", "https://us02web.zoom.us/j/81234567890"),
         ("zoom.com/w/81234567890", "https://zoom.us/w/81234567890"),
     ],
@@ -65,7 +66,7 @@ def test_zoom_com_becomes_zoom_us(url, expected):
 @pytest.mark.parametrize(
     "url",
     [
-        "https://zoom.us/my/room",  # contract 7.2
+        "https://zoom.us/my/room",  # docs/contract/create-bot.md#meeting-url-normalization
         "https://zoom.us/j/test",
         "https://zoom.us/",
         "https://zoom.us",
@@ -79,7 +80,7 @@ def test_zoom_path_must_contain_a_number(url):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://zoom.us/wc/join/81234567890", "https://zoom.us/wc/join/81234567890"),  # contract 11.3
+        ("https://zoom.us/wc/join/81234567890", "https://zoom.us/wc/join/81234567890"),  # docs/contract/create-bot.md#zoom-urls
         ("https://zoom.us/j/81234567890.html", "https://zoom.us/j/81234567890"),
         ("https://zoom.us/j/81234567890;jsessionid=1", "https://zoom.us/j/81234567890"),
         ("https://zoom.us/s/81234567890~x/more", "https://zoom.us/s/81234567890"),
@@ -104,7 +105,7 @@ def test_zoom_repeated_slashes_are_collapsed(url, expected):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://zoom.us/j/81234567890?pwd=x!y", "https://zoom.us/j/81234567890?pwd=x"),  # contract 11.3
+        ("https://zoom.us/j/81234567890?pwd=x!y", "https://zoom.us/j/81234567890?pwd=x"),  # docs/contract/create-bot.md#zoom-urls
         ("https://zoom.us/j/81234567890?pwd=AbC123.1", "https://zoom.us/j/81234567890?pwd=AbC123.1"),
         ("https://zoom.us/j/81234567890?pwd=ab.12c", "https://zoom.us/j/81234567890?pwd=ab.12"),
         ("https://zoom.us/j/81234567890?pwd=ab.", "https://zoom.us/j/81234567890?pwd=ab"),
@@ -144,7 +145,7 @@ def test_zoom_scheme_is_optional_and_result_is_https(url, expected):
 @pytest.mark.parametrize(
     "url",
     [
-        "https://Company.Zoom.us/j/81234567890?tk=abc&pwd=xyz",  # contract 11.1
+        "https://Company.Zoom.us/j/81234567890?tk=abc&pwd=xyz",  # docs/contract/create-bot.md#meeting-url-host-case
         "https://ZOOM.US/j/81234567890",
         "https://zoom.US/j/81234567890",
         "https://Zoom.com/j/81234567890",
@@ -180,8 +181,8 @@ def test_zoom_requires_registered_domain_zoom_us_or_zoom_com(url):
 @pytest.mark.parametrize(
     "url",
     [
-        "https://meet.google.com/abc-defg-hij?authuser=0",  # contract 7.2
-        "meet.google.com/abc-defg-hij",  # contract 7.2
+        "https://meet.google.com/abc-defg-hij?authuser=0",  # docs/contract/create-bot.md#meeting-url-normalization
+        "meet.google.com/abc-defg-hij",  # docs/contract/create-bot.md#meeting-url-normalization
         "https://meet.google.com/abc-defg-hij",
         "https://meet.google.com/abc-defg-hij#frag",
         "https://meet.google.com/abc-defg-hij/extra?x=1",
@@ -192,7 +193,7 @@ def test_meet_code_is_taken_and_rest_dropped(url):
 
 
 def test_meet_http_becomes_https():
-    # contract 11.2
+    # docs/contract/create-bot.md#meet-urls
     assert normalize_meeting_url("http://meet.google.com/abc-defg-hij") == "https://meet.google.com/abc-defg-hij"
 
 
@@ -201,12 +202,12 @@ def test_meet_code_keeps_its_case():
 
 
 def test_meet_lookup_link_keeps_only_first_segment():
-    # contract 11.2
+    # docs/contract/create-bot.md#meet-urls
     assert normalize_meeting_url("https://meet.google.com/lookup/abcdef") == "https://meet.google.com/lookup"
 
 
 def test_meet_query_string_may_embed_a_url():
-    # contract 11.2: the query is dropped before the embedded-URL check runs.
+    # docs/contract/create-bot.md#meet-urls: the query is dropped before the embedded-URL check runs.
     assert (
         normalize_meeting_url("https://meet.google.com/abc-defg-hij?next=https://evil.com/x")
         == "https://meet.google.com/abc-defg-hij"
@@ -216,7 +217,7 @@ def test_meet_query_string_may_embed_a_url():
 @pytest.mark.parametrize(
     "url",
     [
-        "https://MEET.GOOGLE.COM/ABC-DEFG-HIJ",  # contract 11.1
+        "https://MEET.GOOGLE.COM/ABC-DEFG-HIJ",  # docs/contract/create-bot.md#meeting-url-host-case
         "https://Meet.google.com/abc-defg-hij",
         "https://www.meet.google.com/abc-defg-hij",
         "https://google.com/abc-defg-hij",
@@ -241,7 +242,7 @@ MEETUP_JOIN = 'https://teams.microsoft.com/l/meetup-join/19:meeting_abc@thread.v
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (  # contract 7.2
+        (  # docs/contract/create-bot.md#meeting-url-normalization
             "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
             "?context=%7b%22Tid%22%3a%22tid%22%2c%22Oid%22%3a%22oid%22%7d",
             MEETUP_JOIN,
@@ -306,7 +307,7 @@ def test_teams_light_meetings_coords_are_decoded(url, expected):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://teams.live.com/meet/9312345?p=abcdef", "https://teams.live.com/meet/9312345?p=abcdef"),  # contract 7.2
+        ("https://teams.live.com/meet/9312345?p=abcdef", "https://teams.live.com/meet/9312345?p=abcdef"),  # docs/contract/create-bot.md#meeting-url-normalization
         ("https://teams.microsoft.com/meet/2512345678901?p=qHDqtvFS", "https://teams.microsoft.com/meet/2512345678901?p=qHDqtvFS"),
         ("https://teams.live.com/meet/9312345?p=abcdef&anon=true", "https://teams.live.com/meet/9312345?p=abcdef"),
         (
@@ -322,7 +323,7 @@ def test_teams_meet_link_keeps_host_id_and_passcode(url, expected):
 @pytest.mark.parametrize(
     "url",
     [
-        "https://teams.microsoft.com/",  # contract 11.3
+        "https://teams.microsoft.com/",  # docs/contract/create-bot.md#zoom-urls
         "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0",
         "https://teams.microsoft.com/l/meetup-join/19:meeting_abc@thread.v2/0?context=xyz",
         "https://teams.live.com/meet/9312345",
@@ -357,7 +358,7 @@ def test_input_is_trimmed_and_trailing_gt_dropped(url, expected):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https%3A%2F%2Fmeet.google.com%2Fabc-defg-hij", "https://meet.google.com/abc-defg-hij"),  # contract 11.2
+        ("https%3A%2F%2Fmeet.google.com%2Fabc-defg-hij", "https://meet.google.com/abc-defg-hij"),  # docs/contract/create-bot.md#meet-urls
         ("https%253A%252F%252Fmeet.google.com%252Fabc-defg-hij", "https://meet.google.com/abc-defg-hij"),
         ("https%25253A%25252F%25252Fmeet.google.com%25252Fabc-defg-hij", None),
     ],
@@ -401,13 +402,15 @@ def test_other_urls_are_invalid(url):
 
 @pytest.mark.parametrize("url", ["", "   ", "\n\t"])
 def test_empty_string_is_invalid(url):
-    # contract 11.4: on the wire `""` is refused earlier by the serializer ("This field may not be blank.").
+    # docs/contract/create-bot.md#meeting-url-invalid-values: on the wire `""` is refused earlier by the serializer
+    # ("This field may not be blank.").
     assert_invalid(url)
 
 
 @pytest.mark.parametrize("value", [None, 5, ["https://meet.google.com/abc-defg-hij"]])
 def test_non_string_is_a_type_error(value):
-    # contract 7.2/11.4: the real server answers 500 for these; the caller decides.
+    # docs/contract/create-bot.md#meeting-url-normalization/11.4: the real server answers 500 for these; the caller
+    # decides.
     with pytest.raises(TypeError):
         normalize_meeting_url(value)
 

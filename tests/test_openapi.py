@@ -47,7 +47,7 @@ ZOOM_CONNECTIONS = "/api/v1/zoom_oauth_connections"
 ZOOM_CONNECTION = ZOOM_CONNECTIONS + "/{object_id}"
 JSON = "application/json"
 
-# Contract section 0: the Allow header of every bots route.
+# Contract docs/contract/conventions.md#conventions: the Allow header of every bots route.
 ALLOW = {
     "/api/v1/bots": "GET, POST, HEAD, OPTIONS",
     BOT: "GET, PATCH, DELETE, HEAD, OPTIONS",
@@ -409,7 +409,7 @@ def test_request_bodies():
             assert schema == {"$ref": f"#/components/schemas/{name}"}, (method, template)
     create = doc["components"]["schemas"]["CreateBotRequest"]
     assert create["required"] == ["meeting_url", "bot_name"] and create["additionalProperties"] is False
-    assert len(create["properties"]) == 22  # the allowed fields of contract 7.2
+    assert len(create["properties"]) == 22  # the allowed fields of docs/contract/create-bot.md#create-fields
 
 
 def test_empty_200_responses_have_no_content():

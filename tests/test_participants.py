@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/participants (contract 6.25) and /participant_events (6.24), cursor-paginated (4)."""
+"""GET /api/v1/bots/{id}/participants (docs/contract/bots-endpoints.md#participants) and /participant_events
+(docs/contract/bots-endpoints.md#participant-events), cursor-paginated (4)."""
 
 from urllib.parse import urlsplit
 
@@ -7,7 +8,7 @@ from freezegun import freeze_time
 
 from sandbox.usecases import meeting
 from tests.conftest import AUTH, SECOND_AUTH
-from tests.meeting_support import ENDED_BOT, plain_fixtures, project, recording_bot
+from tests.meeting_support import ENDED_BOT, project, recording_bot
 from tests.openapi_check import assert_valid_response
 
 T0 = "2026-11-30T12:00:00Z"
@@ -15,8 +16,8 @@ IS_HOST_ERROR = b'{"error":"Invalid is_host value. Use true or false."}'
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def get(client, bot_id, suffix, query="", headers=AUTH):

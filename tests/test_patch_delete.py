@@ -1,4 +1,5 @@
-"""PATCH /api/v1/bots/{id} (contract 6.4) and DELETE /api/v1/bots/{id} (6.5)."""
+"""PATCH /api/v1/bots/{id} (docs/contract/bots-endpoints.md#patch-bot) and DELETE /api/v1/bots/{id}
+(docs/contract/bots-endpoints.md#delete-bot)."""
 
 import json
 

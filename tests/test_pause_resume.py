@@ -1,4 +1,5 @@
-"""POST /api/v1/bots/{id}/pause_recording and /resume_recording (contract 6.18, 6.19, 5.6).
+"""POST /api/v1/bots/{id}/pause_recording and /resume_recording (docs/contract/bots-endpoints.md#pause-recording,
+docs/contract/bots-endpoints.md#resume-recording, docs/contract/state-machine.md#recording-states).
 
 The sandbox's bot answers the command at once, so the success answer is immediate (never the real
 server's `Unable to pause recording` after about a second without a bot process).

@@ -26,6 +26,9 @@ from sandbox.pytest_plugin import (
 )
 
 pytest_plugins = ["pytester"]
+# A user's pytest process: the sandbox's plugin, not this project's other test tools (importing Hypothesis's
+# plugin takes seconds where bytecode is not cached).
+USER_PYTEST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 MEETING_URL = "https://meet.google.com/abc-defg-hij"
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -115,7 +118,7 @@ def test_the_plugin_is_registered_through_the_pytest11_entry_point():
 def test_the_readme_test_passes_in_a_project_with_nothing_but_the_installed_plugin(pytester):
     """A user's project: no conftest, no plugin option, a fresh pytest process: the pasted test passes."""
     pytester.makepyfile(test_integration=README_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result = pytester.runpytest_subprocess(*USER_PYTEST, timeout=120)
     result.assert_outcomes(passed=2)
 
 
@@ -135,7 +138,7 @@ def test_the_server_is_stopped_at_the_end_of_the_session(pytester, tmp_path):
             open({str(record)!r}, "w").write(attendee_sandbox.base_url)
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result = pytester.runpytest_subprocess(*USER_PYTEST, timeout=120)
     result.assert_outcomes(passed=1)
     port = int(record.read_text().rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError):
@@ -161,7 +164,7 @@ def test_the_server_settings_can_be_overridden_in_a_conftest(pytester):
             assert settings.background_steps is True
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result = pytester.runpytest_subprocess(*USER_PYTEST, timeout=120)
     result.assert_outcomes(passed=1)
 
 
@@ -333,7 +336,8 @@ def test_respond_with_makes_the_sandbox_retry_with_the_same_key_and_signature(sa
     }
 
 
-# -- the signature helper (contract 9.6) ---------------------------------------------------------------------------
+# -- the signature helper (docs/contract/webhooks.md#webhook-signature)
+# ---------------------------------------------------------------------------
 
 
 def test_verify_signature_checks_the_canonical_json_with_the_decoded_secret():

@@ -1,4 +1,5 @@
-"""GET /api/v1/bots/{id}/recording (contract 6.10) and the sandbox's media route behind its signed URL."""
+"""GET /api/v1/bots/{id}/recording (docs/contract/bots-endpoints.md#get-recording) and the sandbox's media route behind
+its signed URL."""
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,8 +25,8 @@ NO_FILE = b'{"error":"No recording file found for bot"}'
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def recording(client, bot_id, headers=AUTH):

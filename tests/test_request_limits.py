@@ -283,6 +283,14 @@ def served(tmp_path):
         server.close()
 
 
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory):
+    """One served sandbox for the tests that only send it bodies it refuses."""
+    server = Served(tmp_path_factory.mktemp("served") / "data.json")
+    yield server
+    server.close()
+
+
 def test_twelve_20_mb_posts_grow_a_served_sandbox_by_less_than_100_mb(served):
     server = served()
     auth = (("Authorization", AUTH["Authorization"]), ("Content-Type", "application/json"))
@@ -319,8 +327,8 @@ def test_refusals_of_deep_nesting_and_huge_integers_leave_no_traceback_in_a_serv
     assert "Traceback" not in stderr and "could not handle" not in stderr
 
 
-def test_a_served_sandbox_refuses_a_chunked_body_over_the_limit(served):
-    server = served()
+def test_a_served_sandbox_refuses_a_chunked_body_over_the_limit(refusing):
+    server = refusing
     parts = urlsplit(server.url)
     with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
         head = (
@@ -339,10 +347,10 @@ def test_a_served_sandbox_refuses_a_chunked_body_over_the_limit(served):
     assert answer.endswith(json.dumps(DJANGO_TOO_BIG, separators=(",", ":")).encode())
 
 
-def test_a_served_sandbox_answers_a_declared_oversized_body_before_it_is_sent(served):
+def test_a_served_sandbox_answers_a_declared_oversized_body_before_it_is_sent(refusing):
     """The server itself knows the limit: a Content-Length over it is answered at once, unread, and not
     spooled to disk first; the body the client then sends is drained, so it reads the answer, not a reset."""
-    server = served()
+    server = refusing
     parts = urlsplit(server.url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         head = (

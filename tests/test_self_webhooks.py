@@ -43,11 +43,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path):
-    """A served sandbox on a port chosen beforehand: (base URL, port, process)."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A served sandbox on a port chosen beforehand, shared by the tests that only see refusals: (base URL,
+    port, process)."""
     port = free_port()
-    process, base_url, _ = start_server(tmp_path / "data.json", "--port", str(port))
+    process, base_url, _ = start_server(tmp_path_factory.mktemp("served") / "data.json", "--port", str(port))
     yield base_url, port, process
     if process.poll() is None:
         process.kill()
@@ -114,9 +115,8 @@ def test_a_fixture_subscription_at_the_sandbox_itself_fails_without_a_request(tm
         stop_server(process)
 
 
-def test_a_url_that_reaches_the_sandbox_later_is_failed_at_delivery(make_app, receiver_server):
+def test_a_url_that_reaches_the_sandbox_later_is_failed_at_delivery(app, receiver_server):
     receiver = Recorder(receiver_server)
-    app = make_app()
     sb = app.extensions["sandbox"]
     subscribe_project(sb, receiver.url)  # accepted: nothing listens for the sandbox there yet
     sb.settings.listen_host, sb.settings.listen_port = "127.0.0.1", receiver_server.port
@@ -128,9 +128,8 @@ def test_a_url_that_reaches_the_sandbox_later_is_failed_at_delivery(make_app, re
     assert receiver.calls == []
 
 
-def test_under_another_wsgi_server_the_environ_names_the_sandbox(make_app):
-    app = make_app()  # the Flask test client: SERVER_NAME localhost, SERVER_PORT 80
-    client = app.test_client()
+def test_under_another_wsgi_server_the_environ_names_the_sandbox(app):
+    client = app.test_client()  # SERVER_NAME localhost, SERVER_PORT 80
     sb = app.extensions["sandbox"]
     bots_before = len(sb.store.scan("bots", DEFAULT_PROJECT))
 

@@ -1,4 +1,5 @@
-"""POST /api/v1/bots/{id}/send_chat_message (contract 6.12, 1.4, 1.7)."""
+"""POST /api/v1/bots/{id}/send_chat_message (docs/contract/bots-endpoints.md#send-chat-message,
+docs/contract/conventions.md#body-parsing, docs/contract/conventions.md#throttling)."""
 
 import pytest
 from freezegun import freeze_time
@@ -199,7 +200,8 @@ def test_the_state_gate_comes_before_the_participant_check(client):
     assert response.json == {"error": "Bot is in state ended and cannot send chat messages"}
 
 
-# -- body parsing (1.4) -------------------------------------------------------------------------------
+# -- body parsing (docs/contract/conventions.md#body-parsing)
+# -------------------------------------------------------------------------------
 
 
 def test_a_json_array_body_is_not_a_dictionary(client):

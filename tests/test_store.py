@@ -1,4 +1,4 @@
-"""Storage: durable across restarts and kills, never half-written, safe under threads (MEASUREMENTS.md);
+"""Storage: durable across restarts and kills, never half-written, safe under threads (docs/design/storage.md#store-shape);
 a data file that is not the sandbox's is refused untouched; every file it writes is its owner's only."""
 
 import json

@@ -1,4 +1,5 @@
-"""The project POST throttle (contract 1.7, 1.8, 11.27), with a small rate: 3 POSTs a minute."""
+"""The project POST throttle (docs/contract/conventions.md#throttling, docs/contract/conventions.md#order-of-checks,
+docs/contract/conventions.md#throttle-counts-failures), with a small rate: 3 POSTs a minute."""
 
 import json
 
@@ -23,8 +24,8 @@ def frozen():
 
 
 @pytest.fixture
-def client(make_app, frozen):
-    return make_app(throttle_rate="3/min").test_client()
+def client(shared_app, frozen):
+    return shared_app(throttle_rate="3/min").test_client()
 
 
 def create(client, headers=AUTH, **fields):
@@ -163,12 +164,12 @@ def test_the_counter_is_per_project(client):
     assert create(client, headers=SECOND_AUTH).status_code == 201
 
 
-def test_rate_limiting_can_be_disabled(make_app, frozen):
-    client = make_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
+def test_rate_limiting_can_be_disabled(shared_app, frozen):
+    client = shared_app(throttle_rate="3/min", disable_rate_limiting=True).test_client()
     for _ in range(5):
         assert create(client).status_code == 201
 
 
-def test_the_default_rate_is_3000_a_minute(make_app):
-    throttle = make_app().extensions["sandbox"].throttle
+def test_the_default_rate_is_3000_a_minute(sandbox):
+    throttle = sandbox.throttle
     assert (throttle.num_requests, throttle.duration) == (3000, 60.0)

@@ -1,4 +1,5 @@
-"""GET/POST/DELETE /api/v1/bots/{id}/transcript (contract 6.7-6.9, 8 "Transcription timing", 11.14, 11.24-11.26)."""
+"""GET/POST/DELETE /api/v1/bots/{id}/transcript (docs/contract/bots-endpoints.md#get-transcript to #delete-transcript,
+8 "Transcription timing", 11.14, 11.24-11.26)."""
 
 import re
 
@@ -22,8 +23,8 @@ UPDATED_AFTER_ERROR = b'{"error":"Invalid updated_after format. Use ISO 8601 for
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    return make_app(fixtures_dir=plain_fixtures(tmp_path))
+def app(shared_app, plain_fixtures_dir):
+    return shared_app(fixtures_dir=plain_fixtures_dir)
 
 
 def path(bot_id, query=""):

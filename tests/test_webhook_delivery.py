@@ -1,4 +1,6 @@
-"""Webhook delivery over real HTTP (contract 9.5-9.7, 7.3, 6.6, Appendix A): receivers on 127.0.0.1 check the
+"""Webhook delivery over real HTTP (docs/contract/webhooks.md#webhook-request to #retry-policy,
+docs/contract/create-bot.md#create-response, docs/contract/bots-endpoints.md#leave, Appendix A): receivers on 127.0.0.1
+check the
 bytes, headers and signature (with an independent implementation of 9.6), the order, the retries and their
 timing, and that bad receivers neither stop the sandbox nor slow its API."""
 
@@ -49,9 +51,8 @@ def sandbox_of(app, backoff_scale=None, timeout=None):
 
 
 @freeze_time("2026-11-30T11:22:35.804735Z")
-def test_the_request_is_the_real_servers_bytes_headers_and_signature(make_app, raw_receiver):
+def test_the_request_is_the_real_servers_bytes_headers_and_signature(app, raw_receiver):
     receiver = raw_receiver()
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, receiver.url("/hooks/attendee?source=sandbox"))
     response = leave(app.test_client())
@@ -84,9 +85,8 @@ def test_the_request_is_the_real_servers_bytes_headers_and_signature(make_app, r
     assert record["status"] == "delivered"
 
 
-def test_a_receiver_written_from_the_docs_verifies_and_one_hashing_the_raw_body_fails(make_app, receiver_server):
+def test_a_receiver_written_from_the_docs_verifies_and_one_hashing_the_raw_body_fails(app, receiver_server):
     receiver = Recorder(receiver_server)
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, receiver.url)
     bot = sb.store.get("bots", SEED_BOT)
@@ -122,10 +122,9 @@ def test_one_bots_deliveries_arrive_in_event_order_even_from_a_slow_receiver(mak
         assert after["arrived"] >= before["answered"]
 
 
-def test_a_hanging_receiver_does_not_hold_up_another_receiver(make_app, receiver_server, raw_receiver):
+def test_a_hanging_receiver_does_not_hold_up_another_receiver(app, receiver_server, raw_receiver):
     hanging = raw_receiver(mode="hang")
     fine = Recorder(receiver_server)
-    app = make_app()
     sb = sandbox_of(app, timeout=1.0)
     subscribe_project(sb, hanging.url(), more=[{"url": fine.url, "triggers": ["bot.state_change"]}])
     leave(app.test_client())
@@ -133,12 +132,12 @@ def test_a_hanging_receiver_does_not_hold_up_another_receiver(make_app, receiver
     assert len(hanging.requests) == 1
 
 
-# -- retries (9.7) ---------------------------------------------------------------------------------------------
+# -- retries (docs/contract/webhooks.md#retry-policy)
+# ---------------------------------------------------------------------------------------------
 
 
-def test_a_failing_receiver_gets_three_attempts_in_all_within_the_backoff_bounds(make_app, receiver_server):
+def test_a_failing_receiver_gets_three_attempts_in_all_within_the_backoff_bounds(app, receiver_server):
     receiver = Recorder(receiver_server, statuses=[500], body="boom")
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, receiver.url)
     started = real_monotonic()
@@ -155,9 +154,8 @@ def test_a_failing_receiver_gets_three_attempts_in_all_within_the_backoff_bounds
     assert record["next_attempt_at"] is None
 
 
-def test_retries_resend_the_same_idempotency_key_and_signature(make_app, receiver_server):
+def test_retries_resend_the_same_idempotency_key_and_signature(app, receiver_server):
     receiver = Recorder(receiver_server, statuses=[503])
-    app = make_app()
     sb = sandbox_of(app, backoff_scale=0.05)
     subscribe_project(sb, receiver.url)
     leave(app.test_client())
@@ -168,9 +166,8 @@ def test_retries_resend_the_same_idempotency_key_and_signature(make_app, receive
     assert all(verifies(call["body"], call["headers"]["X-Webhook-Signature"]) for call in receiver.calls)
 
 
-def test_the_wait_before_retry_n_is_drawn_uniformly_from_0_to_2_to_the_n_minus_1(make_app, receiver_server):
+def test_the_wait_before_retry_n_is_drawn_uniformly_from_0_to_2_to_the_n_minus_1(app, receiver_server):
     receiver = Recorder(receiver_server, statuses=[500])
-    app = make_app()
     sb = sandbox_of(app)
     drawn = []
 
@@ -185,9 +182,8 @@ def test_the_wait_before_retry_n_is_drawn_uniformly_from_0_to_2_to_the_n_minus_1
     assert drawn == [(0.0, 1.0), (0.0, 2.0)]
 
 
-def test_a_success_after_a_failure_ends_the_retries(make_app, receiver_server):
+def test_a_success_after_a_failure_ends_the_retries(app, receiver_server):
     receiver = Recorder(receiver_server, statuses=[500, 200])
-    app = make_app()
     sb = sandbox_of(app, backoff_scale=0.05)
     subscribe_project(sb, receiver.url)
     leave(app.test_client())
@@ -198,8 +194,7 @@ def test_a_success_after_a_failure_ends_the_retries(make_app, receiver_server):
     assert [a["status_code"] for a in record["attempts"]] == [500, 200]
 
 
-def test_bot_metadata_is_read_again_at_each_attempt(make_app, receiver_server):
-    app = make_app()
+def test_bot_metadata_is_read_again_at_each_attempt(app, receiver_server):
     sb = sandbox_of(app, backoff_scale=0.05)
 
     def patch_metadata_during_first_attempt(number):
@@ -221,9 +216,8 @@ def test_bot_metadata_is_read_again_at_each_attempt(make_app, receiver_server):
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204, 299])
-def test_any_2xx_is_a_success(make_app, receiver_server, status):
+def test_any_2xx_is_a_success(app, receiver_server, status):
     receiver = Recorder(receiver_server, statuses=[status], body="" if status == 204 else "ok")
-    app = make_app()
     sb = sandbox_of(app, backoff_scale=0.05)
     subscribe_project(sb, receiver.url)
     leave(app.test_client())
@@ -232,10 +226,9 @@ def test_any_2xx_is_a_success(make_app, receiver_server, status):
     assert deliveries(sb)[0]["status"] == "delivered"
 
 
-def test_a_redirect_is_not_followed_and_counts_as_a_failure(make_app, receiver_server):
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(app, receiver_server):
     target = Recorder(receiver_server, path="/moved")
     redirect = Recorder(receiver_server, statuses=[302], headers={"Location": target.url}, body="")
-    app = make_app()
     sb = sandbox_of(app, backoff_scale=0.05)
     subscribe_project(sb, redirect.url)
     leave(app.test_client())
@@ -248,8 +241,7 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(make_app, receiver_s
     assert record["attempts"][0]["error"] == f"Redirect not followed (HTTP 302, Location: {target.url})"
 
 
-def test_an_unreachable_receiver_is_logged_as_a_connection_error_and_retried(make_app):
-    app = make_app()
+def test_an_unreachable_receiver_is_logged_as_a_connection_error_and_retried(app):
     sb = sandbox_of(app, backoff_scale=0.05)
     subscribe_project(sb, closed_port_url())
     leave(app.test_client())
@@ -262,9 +254,8 @@ def test_an_unreachable_receiver_is_logged_as_a_connection_error_and_retried(mak
         assert attempt["error"].startswith("ConnectionError: ")
 
 
-def test_a_hanging_receiver_times_out_and_is_retried(make_app, raw_receiver):
+def test_a_hanging_receiver_times_out_and_is_retried(app, raw_receiver):
     hanging = raw_receiver(mode="hang")
-    app = make_app()
     sb = sandbox_of(app, backoff_scale=0.05, timeout=0.3)
     subscribe_project(sb, hanging.url())
     leave(app.test_client())
@@ -276,9 +267,8 @@ def test_a_hanging_receiver_times_out_and_is_retried(make_app, raw_receiver):
     assert len(hanging.requests) == 3
 
 
-def test_the_api_answers_at_full_speed_while_a_receiver_hangs(make_app, raw_receiver):
+def test_the_api_answers_at_full_speed_while_a_receiver_hangs(app, raw_receiver):
     hanging = raw_receiver(mode="hang")
-    app = make_app()
     sb = sandbox_of(app)  # the real 10 s timeout: the delivery is still waiting when the test ends
     client = app.test_client()
     subscribe_project(sb, hanging.url())
@@ -293,12 +283,11 @@ def test_the_api_answers_at_full_speed_while_a_receiver_hangs(make_app, raw_rece
     assert deliveries(sb)[0]["status"] == "pending" and deliveries(sb)[0]["attempts"] == []
 
 
-def test_a_huge_response_body_is_cut_and_its_first_500_characters_kept(make_app, raw_receiver):
+def test_a_huge_response_body_is_cut_and_its_first_500_characters_kept(app, raw_receiver):
     huge = b"x" * 499 + "é".encode() + b"y" * (8 * 1024 * 1024)
     receiver = raw_receiver(
         response=b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n" % len(huge) + huge
     )
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, receiver.url())
     started = real_monotonic()
@@ -354,9 +343,8 @@ def test_pending_deliveries_survive_a_restart(make_app, receiver_server):
     assert deliveries(sb2)[0]["status"] == "delivered"
 
 
-def test_closing_the_outbox_stops_its_workers(make_app, receiver_server):
+def test_closing_the_outbox_stops_its_workers(app, receiver_server):
     receiver = Recorder(receiver_server)
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, receiver.url)
     leave(app.test_client())
@@ -365,7 +353,8 @@ def test_closing_the_outbox_stops_its_workers(make_app, receiver_server):
     assert sb.outbox.threads and not any(thread.is_alive() for thread in sb.outbox.threads)
 
 
-# -- bot-level subscriptions from the create request (7.1 step 7, 7.3) --------------------------------------------
+# -- bot-level subscriptions from the create request (docs/contract/create-bot.md#create-order-of-checks step 7,
+# docs/contract/create-bot.md#create-response) --------------------------------------------
 
 
 def test_a_bot_created_with_a_webhook_receives_its_whole_life_in_order(make_app, receiver_server):
@@ -403,10 +392,9 @@ def test_a_bot_created_with_a_webhook_receives_its_whole_life_in_order(make_app,
         assert verifies(call["body"], call["headers"]["X-Webhook-Signature"], DEFAULT_SECRET)
 
 
-def test_a_bot_level_webhook_from_create_replaces_the_project_subscription(make_app, receiver_server):
+def test_a_bot_level_webhook_from_create_replaces_the_project_subscription(app, receiver_server):
     project_receiver = Recorder(receiver_server, path="/project")
     bot_receiver = Recorder(receiver_server, path="/bot")
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_project(sb, project_receiver.url)
     response = app.test_client().post(
@@ -420,9 +408,8 @@ def test_a_bot_level_webhook_from_create_replaces_the_project_subscription(make_
     assert project_receiver.calls == []
 
 
-def test_a_bot_level_subscription_put_in_the_store_is_used(make_app, receiver_server):
+def test_a_bot_level_subscription_put_in_the_store_is_used(app, receiver_server):
     receiver = Recorder(receiver_server)
-    app = make_app()
     sb = sandbox_of(app)
     subscribe_bot(sb, SEED_BOT, [{"url": receiver.url, "triggers": ["bot.state_change"]}])
     leave(app.test_client())
@@ -430,9 +417,8 @@ def test_a_bot_level_subscription_put_in_the_store_is_used(make_app, receiver_se
     assert [b["data"]["event_type"] for b in receiver.bodies()] == ["leave_requested"]
 
 
-def test_a_scheduled_bot_sends_no_webhook_at_create(make_app, receiver_server):
+def test_a_scheduled_bot_sends_no_webhook_at_create(app, receiver_server):
     receiver = Recorder(receiver_server)
-    app = make_app()
     sb = sandbox_of(app)
     response = app.test_client().post(
         "/api/v1/bots",
@@ -450,8 +436,7 @@ def test_a_scheduled_bot_sends_no_webhook_at_create(make_app, receiver_server):
     assert receiver.calls == []
 
 
-def test_a_delivery_the_sandbox_itself_cannot_send_is_failed_not_left_pending(make_app, capsys):
-    app = make_app()
+def test_a_delivery_the_sandbox_itself_cannot_send_is_failed_not_left_pending(app, capsys):
     sb = sandbox_of(app)
 
     def broken_transport(url, body, headers, timeout):

@@ -1,6 +1,7 @@
 """Issue 10, webhooks: nothing one project's receivers do can starve another project's deliveries.
 
-* Every attempt has one deadline over the whole exchange (contract 9.5: the real server's 10 s timeout;
+* Every attempt has one deadline over the whole exchange (docs/contract/webhooks.md#webhook-request: the real server's
+10 s timeout;
   `SANDBOX_WEBHOOK_TIMEOUT`), however slowly a receiver drip-feeds its answer.
 * Projects take turns for the shared workers and one project occupies at most
   `SANDBOX_WEBHOOK_WORKERS_PER_PROJECT` of them, before and after a restart.

@@ -1,4 +1,5 @@
-"""Webhooks, the domain (contract 9.1-9.6): body bytes, signature, subscription selection, and the delivery
+"""Webhooks, the domain (docs/contract/webhooks.md#subscriptions to #webhook-signature): body bytes, signature,
+subscription selection, and the delivery
 records each event leaves. No network here: the outbox's workers are stopped, so records stay pending."""
 
 import json
@@ -41,7 +42,8 @@ def sb(app):
     return sandbox
 
 
-# -- the request body and its signature (9.5, 9.6) ----------------------------------------------------------
+# -- the request body and its signature (docs/contract/webhooks.md#webhook-request,
+# docs/contract/webhooks.md#webhook-signature) ----------------------------------------------------------
 
 
 def test_the_body_is_python_requests_json_spaced_ascii_escaped_in_envelope_order():
@@ -105,7 +107,8 @@ def test_the_headers_are_python_requests_defaults_and_attendees_in_send_order():
     ]
 
 
-# -- selection (9.1) ----------------------------------------------------------------------------------------
+# -- selection (docs/contract/webhooks.md#subscriptions)
+# ----------------------------------------------------------------------------------------
 
 
 def test_a_bot_without_its_own_subscriptions_uses_the_projects():

@@ -1,4 +1,5 @@
-"""Zoom OAuth connections through their use cases (contract 12.7, 12.9): the order of checks of 12.7.3 with
+"""Zoom OAuth connections through their use cases (docs/contract/zoom-oauth.md#zoom-oauth,
+docs/contract/zoom-oauth.md#bots-depend-on-zoom): the order of checks of 12.7.3 with
 its exact messages, the upsert on the Zoom user, the states of 12.7.4, the meeting-list sync as due work,
 the control hooks standing in for Zoom and the dashboard, and the Zoom URL rule for bots."""
 

@@ -1,5 +1,6 @@
 """Helpers for the webhook tests (not a test module): receivers on 127.0.0.1, an independent signature
-check written from the contract (9.6), subscriptions, and bounded real-time waits."""
+check written from the contract (docs/contract/webhooks.md#webhook-signature), subscriptions, and bounded real-time
+waits."""
 
 import base64
 import hashlib

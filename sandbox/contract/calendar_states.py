@@ -1,4 +1,5 @@
-"""The state machines of calendars and Zoom OAuth connections (contract 12.5.1, 12.7.4), as data.
+"""The state machines of calendars and Zoom OAuth connections (docs/contract/calendars.md#calendar-states,
+docs/contract/zoom-oauth.md#zoom-connection-states), as data.
 
 Each table maps what happened to the states it may happen in, the state it leads to, and the webhook it
 sends. The one function that moves a calendar by its table is `sandbox.domain.calendar.apply_calendar_event`,
@@ -24,7 +25,8 @@ class Transition:
         self.sync_times = sync_times  # "both" (successful sync), "attempted" (failed try) or "none"
 
 
-#: Calendar transitions (12.5.1). An authentication failure sends `calendar.state_change` every time,
+#: Calendar transitions (docs/contract/calendars.md#calendar-states). An authentication failure sends
+# `calendar.state_change` every time,
 #: also while already disconnected, and leaves `last_attempted_sync_at` alone; a successful sync
 #: reconnects silently; any other failure moves only `last_attempted_sync_at`.
 CALENDAR_TRANSITIONS = {
@@ -33,7 +35,8 @@ CALENDAR_TRANSITIONS = {
     "sync_failed": Transition(ANY, UNCHANGED, None, failure="keep", sync_times="attempted"),
 }
 
-#: Zoom OAuth connection transitions (12.7.4). A POST (new or upsert) connects silently; an
+#: Zoom OAuth connection transitions (docs/contract/zoom-oauth.md#zoom-connection-states). A POST (new or upsert)
+# connects silently; an
 #: authentication failure is skipped for a connection already disconnected (the old failure stays);
 #: a successful sync or token refresh reconnects silently; the app's client secret changing revives only
 #: the connections that failed on the client id or secret, with a webhook.

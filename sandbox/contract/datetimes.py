@@ -1,4 +1,4 @@
-"""The real server's datetimes (contract section 2): ONE input parser, and the output formats.
+"""The real server's datetimes (docs/contract/ids-and-time.md#ids-and-time): ONE input parser, and the output formats.
 
 Input. Every datetime a client sends is read by Django's `parse_datetime` as the real server's Python
 3.10 runtime runs it: `datetime.fromisoformat` first (3.10's, far narrower than 3.11's, so it is

@@ -162,7 +162,8 @@ class Endpoint:
     * `view_name`: what OPTIONS calls the real view (DRF's `get_view_name` of its class: `BotLeaveView` is
       `Bot Leave`); `serializer`: the view's `serializer_class` when it is a generic view (OPTIONS then
       describes it under `actions` for its POST and PUT).
-    * `throttled`: every POST counts against the project's throttle (contract 1.7), invalid ones too.
+    * `throttled`: every POST counts against the project's throttle (docs/contract/conventions.md#throttling), invalid
+    ones too.
     * `resource`: what `<object_id>` names (its lookup answers the 404 of an `AFTER_LOOKUP` body).
     * `auth` (control rows): a project's token, the admin token (SANDBOX_ADMIN_TOKEN), or none.
     """
@@ -322,7 +323,7 @@ CALENDAR_EVENTS_QUERY = (
     ),
 )
 
-# -- the stand-ins for Google, Microsoft and Zoom (contract 12.12) ------------------------------------------------
+# -- the stand-ins for Google, Microsoft and Zoom (calendars.md#calendar-simulation, zoom-oauth.md#zoom-simulation)
 
 SYNC = Param(
     "sync",

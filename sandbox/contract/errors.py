@@ -1,7 +1,8 @@
 """Typed errors of the domain, each carrying the status and body the real server answers with.
 
 The domain raises these; the HTTP layer only turns them into responses. Three body shapes coexist on
-the real server (contract section 0): hand-written `{"error": ...}`, framework `{"detail": ...}` and
+the real server (docs/contract/conventions.md#conventions): hand-written `{"error": ...}`, framework `{"detail": ...}`
+and
 serializer field maps `{"field": ["message"], ...}`.
 """
 
@@ -52,7 +53,7 @@ class DetailError(AttendeeError):
 
 
 class NotAuthenticated(DetailError):
-    """Every 401 of the real server carries `WWW-Authenticate: Token` (1.2)."""
+    """Every 401 of the real server carries `WWW-Authenticate: Token` (docs/contract/conventions.md#unauthorized)."""
 
     status = 401
 

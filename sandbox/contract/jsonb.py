@@ -1,7 +1,7 @@
 """Postgres JSONB key order, which the real server's stored objects come back in.
 
 JSONB sorts an object's keys by length first, then by their bytes: `{"zz":"1","a":"2","bbb":"3","b":"4"}`
-reads back as `{"a":"2","b":"4","zz":"1","bbb":"3"}` (contract section 3). Nested objects too.
+reads back as `{"a":"2","b":"4","zz":"1","bbb":"3"}` (docs/contract/bot-object.md#bot-object). Nested objects too.
 """
 
 

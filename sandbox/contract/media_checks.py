@@ -260,7 +260,8 @@ def is_valid_jpeg(data: bytes) -> bool:
                     break
 
 
-#: First line of pydub's ``CouldntDecodeError`` when ffmpeg cannot decode (contract 11.21).
+#: First line of pydub's ``CouldntDecodeError`` when ffmpeg cannot decode
+# (docs/contract/bots-endpoints.md#output-audio).
 MP3_DECODE_ERROR = "Decoding failed. ffmpeg returned error code: 1"
 
 
@@ -381,7 +382,7 @@ def mp3_decode_error(data: bytes) -> str | None:
 
     The real server stores the blob (refusing more than 10 MiB with
     ``"blob exceeds 10MB limit"``) and decodes it with pydub/ffmpeg, whose failure's first
-    line is ``"Decoding failed. ffmpeg returned error code: 1"`` (contract 11.21).  Here:
+    line is ``"Decoding failed. ffmpeg returned error code: 1"`` (docs/contract/bots-endpoints.md#output-audio).  Here:
     leading ID3v2 tags are skipped, then at least three MPEG audio frames must follow
     each other, each header valid and matching the first (version, layer, sample rate)
     and each starting where the previous one's computed length ends.  A shorter file

@@ -1,4 +1,5 @@
-"""Meeting URL normalization, as the real Attendee server does it (contract 7.2, overridden by 11.1-11.3).
+"""Meeting URL normalization, as the real Attendee server does it
+(docs/contract/create-bot.md#meeting-url-normalization, overridden by 11.1-11.3).
 
 Pure module: no Flask, no I/O. The real server keeps and returns the *normalized* form of
 `meeting_url`, and derives the meeting platform from it.
@@ -11,10 +12,11 @@ How the real server decides (facts read off `bots/meeting_url_utils.py` and the 
 * An attempt fails unless the host is one of the platforms below **and** the normalized result does
   not embed a second `http(s)://` URL (looked for in every suffix, raw, percent-decoded once or twice,
   or base64-decoded). Because only the *result* is scanned, a URL in a Meet query string, which
-  normalization drops, is not noticed (11.2).
+  normalization drops, is not noticed (docs/contract/create-bot.md#meet-urls).
 * The host is matched label by label and case-sensitively: the public-suffix lookup is
   case-insensitive but the registered domain keeps the caller's case. So `Company.Zoom.us`,
-  `ZOOM.US` and `MEET.GOOGLE.COM` are refused (11.1), while an upper-case *subdomain* in front of a
+  `ZOOM.US` and `MEET.GOOGLE.COM` are refused (docs/contract/create-bot.md#meeting-url-host-case), while an upper-case
+  *subdomain* in front of a
   lower-case `zoom.us` (`Us02Web.zoom.us`) is accepted and lower-cased, since only the Zoom branch
   lower-cases its output host.
 * Zoom (registered domain `zoom.us`/`zoom.com`): always `https`; `*.zoom.com` becomes `*.zoom.us`;
@@ -31,7 +33,8 @@ How the real server decides (facts read off `bots/meeting_url_utils.py` and the 
 Things the caller must still do, because they happen outside normalization on the real server:
 
 * `""`, `null`, non-strings: the serializer answers `This field may not be blank.` /
-  `This field may not be null.` / a 500 before or instead of normalization (11.4). Non-strings make
+  `This field may not be null.` / a 500 before or instead of normalization
+  (docs/contract/create-bot.md#meeting-url-invalid-values). Non-strings make
   this module raise `TypeError`.
 * The `meeting_url` column holds at most `STORED_MAX_LENGTH` characters; a longer normalized URL
   passes validation on the real server and then fails at the database insert (generic

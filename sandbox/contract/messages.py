@@ -160,7 +160,8 @@ CANNOT_RESUME = "Bot is in state {state} and cannot resume recording."
 
 
 # --------------------------------------------------------------------------------------------------
-# Calendars, calendar events and Zoom OAuth connections (contract 12; docs/contract/calendars.md,
+# Calendars, calendar events and Zoom OAuth connections (docs/contract/calendars.md#non-bot-resources;
+# docs/contract/calendars.md,
 # docs/contract/zoom-oauth.md): calendars_api_utils.py, calendars_api_views.py,
 # zoom_oauth_connections_api_utils.py, bots_api_utils.initialize_bot_creation_data_from_calendar_event
 # --------------------------------------------------------------------------------------------------
@@ -174,7 +175,8 @@ CALENDAR_DELETE_UNEXPECTED = "An unexpected error occurred while deleting the ca
 CALENDAR_EVENT_FILTER_INVALID = "Invalid {} format. Use ISO 8601 format (e.g., 2025-01-13T10:30:00Z)"
 CALENDAR_EVENT_END_FILTER_INVALID = "Invalid {} format. Use ISO 8601 format (e.g., 2025-01-13T18:00:00Z)"
 CALENDAR_EVENT_ORDERING_INVALID = "Invalid ordering. Allowed values: {}"
-# POST /bots with calendar_event_id (12.6.1); CALENDAR_EVENT_MISSING is above, with the bots' messages.
+# POST /bots with calendar_event_id (docs/contract/calendars.md#create-bot-from-event); CALENDAR_EVENT_MISSING is
+# above, with the bots' messages.
 CALENDAR_EVENT_MEETING_URL_GIVEN = (
     "meeting_url should not be provided when calendar_event_id is specified. "
     "The meeting URL will be taken from the calendar event."
@@ -183,7 +185,8 @@ CALENDAR_EVENT_JOIN_AT_GIVEN = (
     "join_at should not be provided when calendar_event_id is specified. "
     "The join time will be taken from the calendar event."
 )
-# The sync's authentication errors (12.5.4): the texts of `connection_failure_data.error`.
+# The sync's authentication errors (docs/contract/calendars.md#calendar-auth-errors): the texts of
+# `connection_failure_data.error`.
 CALENDAR_NO_CREDENTIALS = "No credentials found for calendar"
 CALENDAR_MISSING_CREDENTIALS = "Missing refresh_token or client_secret"
 CALENDAR_AUTHENTICATION_ERROR = "{platform} Authentication error: {response!r}"  # Google / Microsoft

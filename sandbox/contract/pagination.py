@@ -1,7 +1,9 @@
-"""Cursor pagination exactly as the real server's lists do it (DRF `CursorPagination`, contract 4 and 11.13).
+"""Cursor pagination exactly as the real server's lists do it (DRF `CursorPagination`,
+docs/contract/pagination.md#pagination and docs/contract/pagination.md#list-query-parameters).
 
 Used by every paginated list: `GET /bots`, `/chat_messages`, `/participant_events`, `/participants`, and
-the newest-first lists of contract 12 (`GET /calendars`, `/calendar_events` in its `ordering`,
+the newest-first lists of docs/contract/calendars.md#non-bot-resources (`GET /calendars`, `/calendar_events` in its
+`ordering`,
 `/zoom_oauth_connections`), which pass `descending=True` for a `-field` ordering.
 
     results, next_url, previous_url = paginate(items, created_at_of, url)
@@ -10,7 +12,7 @@ the newest-first lists of contract 12 (`GET /calendars`, `/calendar_events` in i
 * `created_at_of(item)`: the item's `created_at` as an aware datetime (or its stored isoformat text).
 * `url`: the request's absolute URL with its query string (`request_url(request)` builds it), because
   `next`/`previous` are that URL with `cursor` replaced, and every other parameter kept (`page_size`
-  too, although it changes nothing: 11.13).
+  too, although it changes nothing: docs/contract/pagination.md#list-query-parameters).
 
 Pages hold 25 items. The cursor is base64 of a tiny query string: `p=<created_at of the boundary row>`
 (Python's `str()` of the datetime: `2026-11-30 11:23:58.700935+00:00`), `r=1` for a `previous` link,

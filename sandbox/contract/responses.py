@@ -38,11 +38,11 @@ API_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
 
 # -- the vocabulary the documents name (contract/states.py, contract/webhooks.py) ---------------------------
 
-#: Bot states (5.1) in the server's order; app-session states never occur on bots.
+#: Bot states (docs/contract/state-machine.md#bot-states) in the server's order; app-session states never occur on bots.
 BOT_STATES = tuple(state for state in states.BOT_STATES if state not in states.APP_SESSION_STATES)
 #: Event types of bots; the app-session events never occur on bots.
 EVENT_TYPES = tuple(event for event in states.EVENT_TYPES if not event.startswith("app_session"))
-#: Event sub-types by event type (5.3); events not listed never carry one.
+#: Event sub-types by event type (docs/contract/state-machine.md#event-sub-types); events not listed never carry one.
 EVENT_SUB_TYPES = {event: tuple(sub for sub in subs if sub is not None) for event, subs in states.SUB_TYPES.items()}
 #: Events whose sub-type is always present (every one but `leave_requested`, whose legacy events have none).
 SUB_TYPE_REQUIRED = tuple(event for event, subs in states.SUB_TYPES.items() if None not in subs)
@@ -314,7 +314,8 @@ class TranscriptionSchema(Schema):
 
 
 class TranscriptUtteranceSchema(Schema):
-    """`TranscriptUtteranceSerializer` (6.7) of an `Attributed` utterance; `speaker_is_host` is the
+    """`TranscriptUtteranceSerializer` (docs/contract/bots-endpoints.md#get-transcript) of an `Attributed` utterance;
+    `speaker_is_host` is the
     speaker's current value."""
 
     class Meta:
@@ -331,7 +332,7 @@ class TranscriptUtteranceSchema(Schema):
 
 
 class RecordingSchema(Schema):
-    """GET /recording (6.10): a fresh signed URL and the recording's start."""
+    """GET /recording (docs/contract/bots-endpoints.md#get-recording): a fresh signed URL and the recording's start."""
 
     class Meta:
         name = "Recording"
@@ -344,7 +345,8 @@ class RecordingSchema(Schema):
 
 
 class ChatMessageSchema(Schema):
-    """`ChatMessageSerializer` (6.11) of an `Attributed` message: `timestamp` in epoch seconds,
+    """`ChatMessageSerializer` (docs/contract/bots-endpoints.md#chat-messages) of an `Attributed` message: `timestamp`
+    in epoch seconds,
     `timestamp_ms` that times 1000."""
 
     class Meta:
@@ -365,7 +367,7 @@ class ChatMessageSchema(Schema):
 
 
 class ParticipantSchema(Schema):
-    """`ParticipantSerializer` (6.25)."""
+    """`ParticipantSerializer` (docs/contract/bots-endpoints.md#participants)."""
 
     class Meta:
         name = "Participant"
@@ -379,7 +381,8 @@ class ParticipantSchema(Schema):
 
 
 class ParticipantEventSchema(Schema):
-    """`ParticipantEventSerializer` (6.24) of an `Attributed` event; `participant_is_host` is the
+    """`ParticipantEventSerializer` (docs/contract/bots-endpoints.md#participant-events) of an `Attributed` event;
+    `participant_is_host` is the
     participant's current value."""
 
     class Meta:
@@ -397,7 +400,7 @@ class ParticipantEventSchema(Schema):
 
 
 class AsyncTranscriptionSchema(Schema):
-    """`AsyncTranscriptionSerializer` (6.8)."""
+    """`AsyncTranscriptionSerializer` (docs/contract/bots-endpoints.md#create-async-transcription)."""
 
     class Meta:
         name = "AsyncTranscription"
@@ -411,7 +414,7 @@ class AsyncTranscriptionSchema(Schema):
     failure_data = maybe(fields.Raw, metadata=doc("Why it failed, or null.", type="object", nullable=True))
 
 
-# -- calendars, calendar events and Zoom OAuth connections (contract 12) ------------------------------------------
+# -- calendars, calendar events and Zoom OAuth connections (docs/contract/calendars.md, zoom-oauth.md) -----------
 #
 # `metadata` comes back in JSONB order, except where the real server answers from the object it holds in memory
 # (the create answer of a calendar or a Zoom connection, the PATCH answer of a calendar: the `*_AS_SENT`
@@ -454,8 +457,8 @@ def _sync_time(description):
 
 
 class CalendarSchema(_MetadataAsSent, Schema):
-    """`CalendarSerializer` (12.3.1): twelve fields, always present, in this order; the credentials are never
-    shown."""
+    """`CalendarSerializer` (docs/contract/calendars.md#calendar-object): twelve fields, always present, in this order;
+    the credentials are never shown."""
 
     class Meta:
         name = "Calendar"
@@ -502,9 +505,9 @@ class CalendarAttendeeSchema(Schema):
 
 
 class CalendarEventSchema(Schema):
-    """`CalendarEventSerializer` (12.4.1) of an event document that carries its linked bots (`bots`: the
-    full bot documents, in their creation order). `meeting_url` is the text as found in the event (not
-    normalized); `attendees` and `raw` come back in JSONB key order."""
+    """`CalendarEventSerializer` (docs/contract/calendars.md#calendar-event-object) of an event document that carries
+    its linked bots (`bots`: the full bot documents, in their creation order). `meeting_url` is the text as found in the
+    event (not normalized); `attendees` and `raw` come back in JSONB key order."""
 
     class Meta:
         name = "CalendarEvent"
@@ -532,8 +535,8 @@ class CalendarEventSchema(Schema):
 
 
 class ZoomOAuthConnectionSchema(_MetadataAsSent, Schema):
-    """`ZoomOAuthConnectionSerializer` (12.7.1): thirteen fields, always present, in this order; the refresh
-    token is never shown."""
+    """`ZoomOAuthConnectionSerializer` (docs/contract/zoom-oauth.md#zoom-connection-object): thirteen fields, always
+    present, in this order; the refresh token is never shown."""
 
     class Meta:
         name = "ZoomOAuthConnection"
@@ -564,8 +567,9 @@ class ZoomOAuthConnectionAsSentSchema(ZoomOAuthConnectionSchema):
 
 def state_webhook_data(dumped):
     """The `data` of `calendar.events_update`, `calendar.state_change` and `zoom_oauth_connection.state_change`
-    (12.8), from the object as its serializer shows it at the moment of the event: four fields, frozen in
-    JSONB key order (state, last_attempted_sync_at, connection_failure_data, last_successful_sync_at)."""
+    (docs/contract/webhooks.md#resource-webhook-data), from the object as its serializer shows it at the moment of the
+    event: four fields, frozen in JSONB key order (state, last_attempted_sync_at, connection_failure_data,
+    last_successful_sync_at)."""
     names = ("state", "connection_failure_data", "last_successful_sync_at", "last_attempted_sync_at")
     return jsonb_order({name: dumped[name] for name in names})
 
@@ -964,7 +968,7 @@ class DeliveryListSchema(Schema):
         return {"count": len(deliveries), "results": deliveries}
 
 
-# -- the stand-ins for Google, Microsoft and Zoom (contract 12.12) ------------------------------------------------
+# -- the stand-ins for Google, Microsoft and Zoom (calendars.md#calendar-simulation, zoom-oauth.md#zoom-simulation)
 
 
 class RemoteEventAttendeeSchema(Schema):

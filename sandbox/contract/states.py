@@ -6,7 +6,8 @@ recording and transcription states. The one function that moves a bot by this ta
 cannot drift. Pure data: no Flask, no I/O.
 """
 
-# --- States (5.1): API code -> phase. Order is the real server's enum order (used in messages). ---
+# --- States (docs/contract/state-machine.md#bot-states): API code -> phase. Order is the real server's enum order
+# (used in messages). ---
 PRE, IN, POST = "pre", "in", "post"
 BOT_STATES = {
     "ready": PRE,
@@ -38,7 +39,7 @@ JOINED_STATES = (
     "joined_recording_paused",
 )
 
-# --- Event sub-types (5.3): which sub-types each event type takes. ---
+# --- Event sub-types (docs/contract/state-machine.md#event-sub-types): which sub-types each event type takes. ---
 # `None` in a tuple means "no sub-type" is allowed too.
 SUB_TYPES = {
     "could_not_join_meeting": (
@@ -83,7 +84,8 @@ SUB_TYPES = {
     ),
 }
 
-# --- Valid transitions (5.4): event -> (from-states in the message's order, to-state). ---
+# --- Valid transitions (docs/contract/state-machine.md#transitions): event -> (from-states in the message's order,
+# to-state). ---
 # RETURN_TO_PREVIOUS: the state the bot was in just before it began joining/leaving the breakout room.
 RETURN_TO_PREVIOUS = "<previous>"
 _JOINED_FOUR = (

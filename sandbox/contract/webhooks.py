@@ -7,7 +7,7 @@ bot, a calendar, a Zoom OAuth connection), and the envelope each kind of deliver
 from sandbox.contract.jsonb import jsonb_order
 
 
-# The trigger codes in the real server's enum order (9.2).
+# The trigger codes in the real server's enum order (docs/contract/webhooks.md#triggers).
 TRIGGERS = (
     "bot.state_change",
     "transcript.update",
@@ -22,12 +22,14 @@ TRIGGERS = (
 )
 
 
-# Triggers that only ever go to project-level subscriptions (9.1); bots never fire them anyway.
+# Triggers that only ever go to project-level subscriptions (docs/contract/webhooks.md#subscriptions); bots never fire
+# them anyway.
 PROJECT_ONLY_TRIGGERS = ("calendar.events_update", "calendar.state_change", "zoom_oauth_connection.state_change")
 
 
 def envelope(idempotency_key, bot_id, bot_metadata, trigger, data):
-    """The body object, keys in the order the real server builds it (9.3). `bot_metadata` is the bot's
+    """The body object, keys in the order the real server builds it (docs/contract/webhooks.md#envelope).
+    `bot_metadata` is the bot's
     metadata as the delivery task reads it from the database: in JSONB key order."""
     return {
         "idempotency_key": idempotency_key,
@@ -48,7 +50,8 @@ SUBJECTS = {
 
 
 def calendar_envelope(idempotency_key, calendar, trigger, data):
-    """A calendar delivery's body (12.8), the calendar's fields read now (metadata in JSONB order); only
+    """A calendar delivery's body (docs/contract/webhooks.md#resource-webhooks), the calendar's fields read now
+    (metadata in JSONB order); only
     `idempotency_key`, `trigger` and `data` once the calendar is gone."""
     if calendar is None:
         return {"idempotency_key": idempotency_key, "trigger": trigger, "data": data}
@@ -64,7 +67,8 @@ def calendar_envelope(idempotency_key, calendar, trigger, data):
 
 
 def zoom_oauth_connection_envelope(idempotency_key, connection, trigger, data):
-    """A Zoom OAuth connection delivery's body (12.8), read now; three keys once the connection is gone."""
+    """A Zoom OAuth connection delivery's body (docs/contract/webhooks.md#resource-webhooks), read now; three keys once
+    the connection is gone."""
     if connection is None:
         return {"idempotency_key": idempotency_key, "trigger": trigger, "data": data}
     metadata = connection.get("metadata")

@@ -1,12 +1,14 @@
 """A calendar as the sandbox stores it: its shape, its factory, the one function that moves its state, and
-when its next sync is due (docs/contract/calendars.md, contract 12.3 and 12.5).
+when its next sync is due (docs/contract/calendars.md, docs/contract/calendars.md#calendar-object and
+docs/contract/calendars.md#calendar-states).
 
 A calendar is one JSON document in the `calendars` table. Its public face, the 12 fields of the Calendar
 object, is serialized by `sandbox.contract.responses`; the rest is bookkeeping the real server
 keeps too (the credentials, `sync_task_enqueued_at`, `sync_task_requested_at`) or the sandbox's stand-in
 for Celery (`queued_sync_at`: when the queued sync task runs; `sync_retries`: its retries so far).
 
-When a sync runs (12.5.2), as due work the sandbox applies lazily, in time order with the bots' steps:
+When a sync runs (docs/contract/calendars.md#when-sync-runs), as due work the sandbox applies lazily, in time order
+with the bots' steps:
 
 * a queued task: at once after `POST /calendars` and every PATCH (`queue_sync`), and the retries of a
   task that failed transiently (Celery's backoff, up to 6);

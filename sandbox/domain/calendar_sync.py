@@ -1,4 +1,5 @@
-"""The sync engine: what one successful calendar sync does to the stored events (contract 12.5.3,
+"""The sync engine: what one successful calendar sync does to the stored events
+(docs/contract/calendars.md#sync-algorithm,
 docs/contract/calendars.md#sync-algorithm), as pure code over documents.
 
 `sync_events(...)` takes the calendar, its remote calendar, its stored events and the time, and returns a
@@ -23,7 +24,7 @@ from sandbox.contract.datetimes import parse_stored_datetime, to_stored
 from sandbox.contract.meeting_urls import InvalidMeetingUrl, classify_meeting_url
 from sandbox.domain import remote_calendar
 
-WINDOW_BEFORE = timedelta(days=1)  # the window starts a day back (12.5.3 step 2)
+WINDOW_BEFORE = timedelta(days=1)  # the window starts a day back (docs/contract/calendars.md#sync-algorithm step 2)
 RAW_TEXT_LIMIT = 8000  # Google's description and summary, Graph's body.content, are cut to this in `raw`
 
 # `https?://` runs end at whitespace, `<`, `>`, `"` and `'`; their trailing `).,;]}>` characters go.
@@ -181,7 +182,7 @@ def sync_window(now, window_days):
 
 
 def sync_events(calendar, remote, local_events, *, now, window_days, new_id):
-    """One successful sync of `calendar` at `now` (12.5.3 steps 2-5.2). `local_events`: the calendar's
+    """One successful sync of `calendar` at `now` (docs/contract/calendars.md#sync-algorithm steps 2-5.2). `local_events`: the calendar's
     stored events (documents, changed in place); `new_id()` makes an `evt_` id. Returns a SyncResult."""
     platform = calendar["platform"]
     window_start, window_end = sync_window(now, window_days)
@@ -192,7 +193,7 @@ def sync_events(calendar, remote, local_events, *, now, window_days, new_id):
     stamp = to_stored(now)
     by_uuid = {event["platform_uuid"]: event for event in local_events}
 
-    # 5.1: local events that are not deleted, start inside the window and were not listed: fetch each.
+    # step 5.1: local events that are not deleted, start inside the window and were not listed: fetch each.
     for event in local_events:
         if event["is_deleted"] or event["platform_uuid"] in listed_ids:
             continue
@@ -207,7 +208,7 @@ def sync_events(calendar, remote, local_events, *, now, window_days, new_id):
             listing.append(found)
     result.listed = len(listing)
 
-    # 5.2: upsert every listed event on (calendar, platform_uuid), comparing raw and the extracted URL.
+    # step 5.2: upsert every listed event on (calendar, platform_uuid), comparing raw and the extracted URL.
     for item in listing:
         data = _stored(EVENT_DATA[platform](item))
         existing = by_uuid.get(data["platform_uuid"])

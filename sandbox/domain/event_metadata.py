@@ -1,4 +1,5 @@
-"""The metadata an event carries by default (contract 5.7, docs/contract/state-machine.md#event-metadata).
+"""The metadata an event carries by default (docs/contract/state-machine.md#event-metadata,
+docs/contract/state-machine.md#event-metadata).
 
 The real server's bot process and scheduler attach metadata to some events whoever causes them; the
 sandbox does the same whatever the source of the event (the API, a scripted step, the control plane, a

@@ -29,7 +29,7 @@ FAULT_FIELDS = ("method", "path", "status", "body", "headers", "delay_ms", "time
 
 
 def throttle_body(seconds):
-    """The real throttle's 429 (contract 1.7), for a fault that mimics it."""
+    """The real throttle's 429 (docs/contract/conventions.md#throttling), for a fault that mimics it."""
     unit = "second" if seconds == 1 else "seconds"
     return {"detail": f"Request was throttled. Expected available in {seconds} {unit}."}
 

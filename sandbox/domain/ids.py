@@ -1,4 +1,5 @@
-"""Ids, keys and secrets in the real server's formats (contract section 2), reproducible with a seed."""
+"""Ids, keys and secrets in the real server's formats (docs/contract/ids-and-time.md#ids-and-time), reproducible with a
+seed."""
 
 import base64
 import random

@@ -1,8 +1,10 @@
-"""The one function that moves a bot: the real server's state machine (contract section 5) at work.
+"""The one function that moves a bot: the real server's state machine (docs/contract/state-machine.md#state-machine) at
+work.
 
 Every state change of every bot — leave, a scripted step, create, delete_data, an injected event, a
 fixture replay — goes through `apply_event`. It checks the transition table, appends the event, moves
-the recording and transcription states (5.6) and returns a `StateChange` for the webhooks. The 400
+the recording and transcription states (docs/contract/state-machine.md#recording-states) and returns a `StateChange`
+for the webhooks. The 400
 message of a refused transition is built from the same table, so the two cannot drift.
 
 The table itself is data in `sandbox.contract.states`.
@@ -85,7 +87,7 @@ def apply_event(bot, event_type, sub_type=None, *, at, metadata=None):
     if to_state == RETURN_TO_PREVIOUS:
         to_state = bot.get("breakout_return_state") or "joined_not_recording"
         if to_state == "joined_recording_paused":
-            # 11.22: the real server's paused-state hook finds no in-progress recording and rolls back.
+            # docs/contract/state-machine.md#breakout-return-to-paused: the real server's paused-state hook finds no in-progress recording and rolls back.
             raise AttendeeError(
                 f"Expected exactly one in progress recording for bot {bot['id']} in state "
                 "joined_recording_paused, but found 0"
@@ -107,7 +109,8 @@ def apply_event(bot, event_type, sub_type=None, *, at, metadata=None):
 
 
 def _post_meeting_metadata(bot, event_type, at):
-    """`bot_duration_seconds` (5.7): from the bot's first sign of life in the meeting to now.
+    """`bot_duration_seconds` (docs/contract/state-machine.md#event-metadata): from the bot's first sign of life in the
+    meeting to now.
 
     The real value is last heartbeat minus first heartbeat; the sandbox's bot 'beats' from the first event
     its process writes (joined_meeting, put_in_waiting_room, ...) until this event. 0 if it never started.
@@ -130,7 +133,7 @@ _PROCESS_EVENTS = ("put_in_waiting_room", "joined_meeting")
 
 
 def _move_recording(bot, new_state, metadata):
-    """Recording and transcription states follow the bot's state as the table of 5.6 says."""
+    """Recording and transcription states follow the bot's state as the table of docs/contract/state-machine.md#recording-states says."""
     recording = bot["recording"]
     if new_state == "joined_recording" and recording["state"] in ("not_started", "paused"):
         recording["state"] = "in_progress"

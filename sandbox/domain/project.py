@@ -1,5 +1,7 @@
 """A project's capabilities: the credentials and organization flags the real server keeps for a project,
-which decide how some requests end (contract 6.8, 6.13, 7.1, 11.18, 11.24).
+which decide how some requests end (docs/contract/bots-endpoints.md#create-async-transcription,
+docs/contract/bots-endpoints.md#speech, docs/contract/create-bot.md#create-order-of-checks,
+docs/contract/bots-endpoints.md#speech-credentials, docs/contract/bots-endpoints.md#async-transcription-response).
 
 Each is a boolean field of the project document, set at creation (`POST /sandbox/projects`, the fixtures)
 or later (`PATCH /sandbox/projects/{id}`); a project without the field has the default, which is what a

@@ -1,4 +1,5 @@
-"""The remote calendar: the sandbox's stand-in for a user's Google or Microsoft calendar (contract 12.12,
+"""The remote calendar: the sandbox's stand-in for a user's Google or Microsoft calendar
+(docs/contract/calendars.md#calendar-simulation,
 docs/contract/calendars.md#calendar-simulation).
 
 One document per calendar in the `remote_calendars` table (same id as the calendar). It holds:
@@ -35,7 +36,8 @@ REMOTE_CALENDARS = "remote_calendars"
 INVALID_REFRESH_TOKEN = "sbx-invalid"
 
 #: What the providers' token endpoints answer to a revoked refresh token (the Google one observed on the
-#: wire); the sync's error text is `<Platform> Authentication error: <repr of this>` (12.5.4).
+#: wire); the sync's error text is `<Platform> Authentication error: <repr of this>`
+# (docs/contract/calendars.md#calendar-auth-errors).
 REVOKED_TOKEN_RESPONSES = {
     "google": {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
     "microsoft": {

@@ -80,7 +80,7 @@ class NullOutbox:
 
 
 def state_change_data(change):
-    """The `data` of a `bot.state_change` webhook (contract 9.4), in JSONB key order."""
+    """The `data` of a `bot.state_change` webhook (docs/contract/webhooks.md#webhook-data), in JSONB key order."""
     return jsonb_order(
         {
             "new_state": change.new_state,
@@ -328,7 +328,7 @@ class Sandbox:
                     try:
                         self.apply(unit, step["event"], step.get("sub_type"), at=due, metadata=step.get("metadata"))
                     except AttendeeError:
-                        pass  # e.g. returning from a breakout room into a paused recording (11.22)
+                        pass  # e.g. returning from a breakout room into a paused recording (docs/contract/state-machine.md#breakout-return-to-paused)
             else:
                 self.actions[step["action"]](unit, step, due)
         return applied
@@ -579,7 +579,8 @@ class Sandbox:
 
 
 def upload_recording(unit, step, at):
-    """The bot's upload during post-processing: from here the recording file exists (6.10). Its
+    """The bot's upload during post-processing: from here the recording file exists
+    (docs/contract/bots-endpoints.md#get-recording). Its
     `start_timestamp_ms` is the step's (`None`: the first buffer's time was never recorded, and GET /recording
     shows `null`), else when the bot started recording, else now."""
     recording = unit.bot["recording"]

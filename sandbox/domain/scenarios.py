@@ -39,7 +39,7 @@ ACTIONS = {
     "audio_chunk": (("speaker_uuid",), ("timestamp_ms", "duration_ms", "text")),
 }
 
-# How long before join_at a scheduled bot starts joining, by platform (contract section 8).
+# How long before join_at a scheduled bot starts joining, by platform (docs/contract/bot-timing.md#bot-timing).
 PLATFORM_LEAD_SECONDS = {"zoom_native": 0, "zoom_web": 5, "google_meet": 5, "teams": 10}
 STAGE_AHEAD_SECONDS = 300
 

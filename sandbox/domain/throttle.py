@@ -24,7 +24,8 @@ class Throttled(DetailError):
 
 class ProjectPostThrottle:
     """DRF's SimpleRateThrottle keyed by project: a sliding window over the last period, shared by every
-    throttled view of a project; every POST that reaches it counts, whatever its outcome (11.27)."""
+    throttled view of a project; every POST that reaches it counts, whatever its outcome
+    (docs/contract/conventions.md#throttle-counts-failures)."""
 
     def __init__(self, clock, rate, disabled=False):
         self.clock = clock

@@ -1,5 +1,6 @@
 """Zoom OAuth: the project's Zoom OAuth app, what exchanging an authorization code yields, and the
-connections with their one state-changing function (contract 12.7, docs/contract/zoom-oauth.md).
+connections with their one state-changing function (docs/contract/zoom-oauth.md#zoom-oauth,
+docs/contract/zoom-oauth.md).
 
 Documents:
 
@@ -32,7 +33,7 @@ CODES = "zoom_oauth_codes"
 CONNECTIONS = "zoom_oauth_connections"
 
 ALL_SCOPES = " ".join(dict.fromkeys((*LOCAL_RECORDING_SCOPES, *ONBEHALF_SCOPES)))
-#: What an authentication failure of a connection says by default (observed on the wire, 12.7.4).
+#: What an authentication failure of a connection says by default (observed on the wire, docs/contract/zoom-oauth.md#zoom-connection-states).
 DEFAULT_AUTH_ERROR_RESPONSE = {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
 MEETING_LIST_SYNC_PERIOD = timedelta(days=7)  # run_scheduler: a connected local-recording connection
 
@@ -102,7 +103,8 @@ def new_connection(ids, app, user, values, refresh_token, *, now):
 
 
 def authorize(connection, user, values, refresh_token, *, now):
-    """The upsert of a connection for the same Zoom user (12.7.3 step 8): same id and created_at; the
+    """The upsert of a connection for the same Zoom user (docs/contract/zoom-oauth.md#create-zoom-connection step 8):
+    same id and created_at; the
     refresh token, account, metadata (None when left out) and both flags replaced; connected."""
     connection["account_id"] = user["account_id"]
     connection["metadata"] = values["metadata"]

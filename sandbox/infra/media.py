@@ -6,7 +6,7 @@ driven by explicit arguments (times, keys, directories) so it is easy to test.
 Signed recording URLs
 ---------------------
 The real server answers ``GET /bots/{id}/recording`` with an S3 presigned GET URL
-that expires after 1800 s and is new on every call (contract 6.10).  The sandbox
+that expires after 1800 s and is new on every call (docs/contract/bots-endpoints.md#get-recording).  The sandbox
 imitates that with its own URLs::
 
     <base_url>/sandbox/media/<bot_id>-<recording_id>.<mp4|mp3>
@@ -56,7 +56,7 @@ __all__ = [
 # Signed recording URLs
 # --------------------------------------------------------------------------------------
 
-#: Lifetime of a recording URL, as the real server's S3 presigned GET (contract 6.10).
+#: Lifetime of a recording URL, as the real server's S3 presigned GET (docs/contract/bots-endpoints.md#get-recording).
 DEFAULT_EXPIRES_IN = 1800
 
 #: Route under which the sandbox serves recording files.
@@ -77,7 +77,7 @@ MEDIA_TYPES: dict[str, str] = {"mp4": "video/mp4", "mp3": "audio/mpeg"}
 MEDIA_FILES: dict[str, str] = {"mp4": "recording.mp4", "mp3": "recording.mp3"}
 
 _SIGNING_VERSION = "sandbox-media-v1"
-# Ids are a prefix, "_" and 16 characters of [A-Za-z0-9] (contract 2); they never
+# Ids are a prefix, "_" and 16 characters of [A-Za-z0-9] (docs/contract/ids-and-time.md#ids-and-time); they never
 # contain "-", which separates bot id and recording id in the file name.
 _ID_RE = re.compile(r"[A-Za-z0-9_]{1,64}")
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")

@@ -1,6 +1,6 @@
 """Storage behind one small interface: documents by table and id, grouped by scope, under one lock.
 
-`TinyDBStore` keeps the design's storage facts (MEASUREMENTS.md):
+`TinyDBStore` keeps the storage facts of docs/design/storage.md#tinydb-cost:
 
 * TinyDB rewrites its whole JSON file on every operation (180 ms at 10,000 bots), so requests never touch
   TinyDB. The working set lives in memory as one JSON string per document (cheap to copy, impossible to
@@ -51,7 +51,8 @@ SCOPE_FIELDS = {
     "audio_chunks": "bot_id",
     "deliveries": "project_id",
     "webhook_subscriptions": "project_id",
-    # Calendars and Zoom OAuth (contract 12): everything by project, so that a list or a reset of one
+    # Calendars and Zoom OAuth (docs/contract/calendars.md#non-bot-resources): everything by project, so that a list or
+    # a reset of one
     # project never reads another's.
     "calendars": "project_id",
     "calendar_events": "project_id",

@@ -40,7 +40,8 @@ from sandbox.usecases.zoom_oauth import has_zoom_oauth_app
 
 UNKNOWN_SCENARIO = "Unknown sandbox_scenario '{name}'. Known scenarios: {known}"
 SCENARIO_METADATA_KEY = "sandbox_scenario"  # the metadata key that picks a bot's scenario
-# What `delete_data` removes, by table (each scoped by bot id), and what it keeps (6.17).
+# What `delete_data` removes, by table (each scoped by bot id), and what it keeps
+# (docs/contract/bots-endpoints.md#delete-data).
 BOT_DATA_TABLES = ("utterances", "participant_events", "participants", "chat_messages", "audio_chunks")
 KEPT_DELIVERY_TRIGGER = "bot.state_change"
 REMOVER_PREFIX = "remover_"
@@ -52,22 +53,26 @@ def get_bot(sb, project, bot_id):
 
 
 def leave(sb, project, bot_id):
-    """POST /leave (6.6): leave_requested/user_requested, then the scenario's post-processing."""
+    """POST /leave (docs/contract/bots-endpoints.md#leave): leave_requested/user_requested, then the scenario's
+    post-processing."""
     with sb.bot_unit(project, bot_id) as unit:
         sb.apply(unit, "leave_requested", "user_requested", at=sb.now(project))
         return unit.bot
 
 
 def create_bot(sb, project, body):
-    """POST /bots (6.2, 7.1): every check in the real server's order, then the bot.
+    """POST /bots (docs/contract/bots-endpoints.md#create-bot, docs/contract/create-bot.md#create-order-of-checks):
+    every check in the real server's order, then the bot.
 
     1. (credits: the sandbox has none to run out of);
     2. a truthy `calendar_event_id`: the event looked up among the project's calendars (their due syncs
-       run first), its URL and start taken, the bot always `scheduled` and linked to it (12.6.1); such a
+       run first), its URL and start taken, the bot always `scheduled` and linked to it
+       (docs/contract/calendars.md#create-bot-from-event); such a
        body arrives as sent (`CalendarEventRequest`) and is validated here, with the event's values;
     3. field validation (`parse_create_bot`, done by the web layer for any other body: `body` is its
        result), then the sandbox's own check of `sandbox_scenario`;
-    4. a Zoom URL needs the project's Zoom credentials or a Zoom OAuth app (12.9); 5. external storage
+    4. a Zoom URL needs the project's Zoom credentials or a Zoom OAuth app
+    (docs/contract/zoom-oauth.md#bots-depend-on-zoom); 5. external storage
     settings need the project's external media storage credentials (then they are stored with the bot's
     settings); 6. the concurrency limit; 7. the "transaction": row errors, deduplication conflict, the chat
     message to a participant, the bot-level webhooks.
@@ -78,7 +83,7 @@ def create_bot(sb, project, body):
     """
     now = sb.now(project)
     event = None
-    if isinstance(body, CalendarEventRequest):  # step 2 (12.6.1)
+    if isinstance(body, CalendarEventRequest):  # step 2 (docs/contract/calendars.md#create-bot-from-event)
         with sb.project_lock(project["id"]):
             sb.catch_up_other_work(project)  # an event a due sync creates or changes is found as it is then
         event = calendars.find_calendar_event(sb, project, body.data["calendar_event_id"])
@@ -135,7 +140,7 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None)
         bot["calendar_event_id"] = event["id"]  # listed in the event's `bots`; the event itself is unchanged
     unit = Unit(sb, project, bot)
     if parsed["join_at"] is None:
-        sb.apply(unit, "join_requested", at=now)  # its metadata: {"source": "api"} (5.7)
+        sb.apply(unit, "join_requested", at=now)  # its metadata: {"source": "api"} (docs/contract/state-machine.md#event-metadata)
     else:
         bot["pending_steps"] = scenarios.plan_scheduled_join(parsed["join_at"], bot_model.platform_key(bot), now)
         unit.dirty = True
@@ -164,7 +169,8 @@ def list_bots(
     join_at_after=None,
     join_at_before=None,
 ):
-    """GET /bots (6.1, 4): the project's bots, up to date, filtered (AND), oldest first.
+    """GET /bots (docs/contract/bots-endpoints.md#list-bots, docs/contract/pagination.md#pagination): the project's
+    bots, up to date, filtered (AND), oldest first.
 
     `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
     strict, and a bot without join_at never matches them (SQL NULL comparisons).
@@ -193,7 +199,8 @@ def list_bots(
 
 
 def patch_bot(sb, project, bot_id, body):
-    """PATCH /bots/{id} (6.4). `body` is the changes `parse_patch_bot` validated (the real view reads the
+    """PATCH /bots/{id} (docs/contract/bots-endpoints.md#patch-bot). `body` is the changes `parse_patch_bot` validated
+    (the real view reads the
     body after the bot lookup: an unknown bot is a 404 whatever the body, see the endpoint table).
 
     join_at, meeting_url, bot_name, bot_image and recording_settings only change while `scheduled`;
@@ -209,9 +216,10 @@ def patch_bot(sb, project, bot_id, body):
 
 
 def apply_patch(sb, unit, changes, now):
-    """Apply validated PATCH changes (`parse_patch_bot`) to the unit's bot by the PATCH rules (6.4), or
+    """Apply validated PATCH changes (`parse_patch_bot`) to the unit's bot by the PATCH rules
+    (docs/contract/bots-endpoints.md#patch-bot), or
     raise before changing anything: the state rule, then the database error. Also the path of a calendar
-    sync re-planning a linked bot (12.6.2), which sends no webhook either."""
+    sync re-planning a linked bot (docs/contract/calendars.md#sync-and-linked-bots), which sends no webhook either."""
     bot = unit.bot
     moves_join = "join_at" in changes and to_stored(changes["join_at"]) != bot.get("join_at")
     moves_url = "meeting_url" in changes and changes["meeting_url"] != bot["meeting_url"]
@@ -244,7 +252,8 @@ def apply_patch(sb, unit, changes, now):
 
 
 def delete_bot(sb, project, bot_id):
-    """DELETE /bots/{id} (6.5): only a scheduled bot, hard-deleted; no webhook; its key is free again."""
+    """DELETE /bots/{id} (docs/contract/bots-endpoints.md#delete-bot): only a scheduled bot, hard-deleted; no webhook;
+    its key is free again."""
     with sb.bot_unit(project, bot_id) as unit:
         if unit.bot["state"] != "scheduled":
             raise AttendeeError(DELETE_ONLY_WHEN_SCHEDULED.format(state=unit.bot["state"]))
@@ -252,7 +261,8 @@ def delete_bot(sb, project, bot_id):
 
 
 def delete_data(sb, project, bot_id):
-    """POST /delete_data (6.17): from `ended` or `fatal_error` only (its own message, not the
+    """POST /delete_data (docs/contract/bots-endpoints.md#delete-data): from `ended` or `fatal_error` only (its own
+    message, not the
     transition table's). Deletes the bot's utterances (real-time and async: one table), participants,
     their events, chat messages, the recording file and audio chunks, and the webhook delivery records
     of every trigger but bot.state_change; scrubs `remover_*` keys from event metadata and from the
@@ -287,7 +297,8 @@ def delete_data(sb, project, bot_id):
 
 
 def pause_recording(sb, project, bot_id):
-    """POST /pause_recording (6.18): only from `joined_recording`. The sandbox's bot obeys at once, so
+    """POST /pause_recording (docs/contract/bots-endpoints.md#pause-recording): only from `joined_recording`. The
+    sandbox's bot obeys at once, so
     the answer is always the bot in `joined_recording_paused` (recording `paused`), never the real
     server's `Unable to pause recording` timeout."""
     with sb.bot_unit(project, bot_id) as unit:
@@ -298,7 +309,8 @@ def pause_recording(sb, project, bot_id):
 
 
 def resume_recording(sb, project, bot_id):
-    """POST /resume_recording (6.19): only from `joined_recording_paused`; answered at once, with the
+    """POST /resume_recording (docs/contract/bots-endpoints.md#resume-recording): only from `joined_recording_paused`;
+    answered at once, with the
     bot back in `joined_recording` (recording `in_progress`). Its message ends with a period."""
     with sb.bot_unit(project, bot_id) as unit:
         if unit.bot["state"] != "joined_recording_paused":

@@ -1,5 +1,6 @@
-"""Calendars and calendar events: the API's use cases (contract 12.3-12.6, docs/contract/calendars.md) and
-the control-plane hooks that stand in for Google and Microsoft (12.12).
+"""Calendars and calendar events: the API's use cases (docs/contract/calendars.md#calendar-object to
+#calendar-event-bots, docs/contract/calendars.md) and
+the control-plane hooks that stand in for Google and Microsoft (docs/contract/calendars.md#calendar-simulation).
 
 Each use case is a function of `(sb, project, ...)` taking the values the endpoint table validated (the
 bodies of `sandbox.contract.requests.calendars` and `.providers`, the checked query parameters) and
@@ -7,13 +8,12 @@ returning documents; the web layer serializes them with `sandbox.contract.respon
 the project's due work up to date (a queued or periodic sync, the bots' steps before it), as the real
 server's Celery workers would have.
 
-Every sync - queued by `POST /calendars` or a PATCH, the scheduler's daily one, a remote change's
-debounced one, `POST /sandbox/calendars/{id}/sync`, a remote-event hook with `sync=true` - goes through
-`run_sync`, the one code path of the real task: an injected failure or a revoked token, or the sync
-engine (`sandbox.domain.calendar_sync`) with its effect on linked scheduled bots (12.6.2: hard deletes,
-or the PATCH rules all or nothing, no bot webhooks), the sync fields and state, and at most one
-`calendar.events_update`; an authentication failure disconnects, deletes the scheduled bots and sends
-`calendar.state_change` every time.
+Every sync - queued by `POST /calendars` or a PATCH, the scheduler's daily one, a remote change's debounced one, `POST
+/sandbox/calendars/{id}/sync`, a remote-event hook with `sync=true` - goes through `run_sync`, the one code path of the
+real task: an injected failure or a revoked token, or the sync engine (`sandbox.domain.calendar_sync`) with its effect
+on linked scheduled bots (docs/contract/calendars.md#sync-and-linked-bots: hard deletes, or the PATCH rules all or
+nothing, no bot webhooks), the sync fields and state, and at most one `calendar.events_update`; an authentication
+failure disconnects, deletes the scheduled bots and sends `calendar.state_change` every time.
 
 The control hooks' bodies are refused with clear 400s before they run (`SandboxInputError`); what needs
 the calendar (a remote event's `raw` keys depend on its provider) is checked once it is found.
@@ -107,7 +107,8 @@ def _up_to_date(sb, project):
 
 
 def list_calendars(sb, project, *, deduplication_key=None):
-    """GET /calendars (12.3.2): the project's calendars, newest first; `deduplication_key` (None: absent; even
+    """GET /calendars (docs/contract/calendars.md#list-calendars): the project's calendars, newest first;
+    `deduplication_key` (None: absent; even
     empty, it applies) is an exact match."""
     _up_to_date(sb, project)
     calendars = sb.store.scan(CALENDARS, project["id"])
@@ -117,14 +118,15 @@ def list_calendars(sb, project, *, deduplication_key=None):
 
 
 def get_calendar(sb, project, calendar_id):
-    """GET /calendars/{id} (12.3.4), or `404 {"error":"Calendar not found"}`."""
+    """GET /calendars/{id} (docs/contract/calendars.md#get-calendar), or `404 {"error":"Calendar not found"}`."""
     _up_to_date(sb, project)
     with sb.store.lock:
         return _calendar(sb, project, calendar_id)
 
 
 def create_calendar(sb, project, body):
-    """POST /calendars (12.3.3 steps 5-7), `body` validated by `CreateCalendar`: the insert's refusals,
+    """POST /calendars (docs/contract/calendars.md#create-calendar steps 5-7), `body` validated by `CreateCalendar`: the
+    insert's refusals,
     the deduplication key unique per project whatever the state, a new `connected` calendar, and a sync
     queued at once. Returns the calendar as held in memory (the answer keeps the metadata's order)."""
     check_calendar_insert(body)
@@ -140,7 +142,8 @@ def create_calendar(sb, project, body):
 
 
 def patch_calendar(sb, project, calendar_id, body):
-    """PATCH /calendars/{id} (12.3.5). `body`: the fields sent, validated by `PatchCalendar` (the table raises
+    """PATCH /calendars/{id} (docs/contract/calendars.md#patch-calendar). `body`: the fields sent, validated by
+    `PatchCalendar` (the table raises
     its refusal only once the calendar is found: an unknown calendar is a 404 whatever the body). Metadata
     is replaced, each credential given replaces the stored one; state and failure data stay; a sync is
     queued every time. Returns the calendar as held in memory."""
@@ -163,7 +166,8 @@ def patch_calendar(sb, project, calendar_id, body):
 
 
 def delete_calendar(sb, project, calendar_id):
-    """DELETE /calendars/{id} (12.3.6): its scheduled linked bots hard-deleted, the others unlinked, the
+    """DELETE /calendars/{id} (docs/contract/calendars.md#delete-calendar): its scheduled linked bots hard-deleted, the
+    others unlinked, the
     calendar, its events and its remote calendar gone; no webhook. (Deliveries already recorded stay;
     their envelope then carries only idempotency_key, trigger and data.)"""
     with sb.bulk_work(project["id"]) as generation:
@@ -191,10 +195,10 @@ def list_calendar_events(
     end_time_lte=None,
     ordering="-updated_at",
 ):
-    """GET /calendar_events (12.4.2), its filters checked by the table (None: absent; the text ones apply
-    even empty; the times aware UTC): every event of the project's calendars, deleted ones included,
-    filtered (AND) and sorted by `ordering`. Each event carries `bots`, the full bot documents linked to
-    it (any state, creation order)."""
+    """GET /calendar_events (docs/contract/calendars.md#list-calendar-events), its filters checked by the table (None:
+    absent; the text ones apply even empty; the times aware UTC): every event of the project's calendars, deleted ones
+    included, filtered (AND) and sorted by `ordering`. Each event carries `bots`, the full bot documents linked to it
+    (any state, creation order)."""
     _up_to_date(sb, project)
     events = _events_of(sb, project)
     if calendar_deduplication_key is not None:
@@ -217,7 +221,8 @@ def list_calendar_events(
     return [{**event, "bots": linked.get(event["id"], [])} for event in events]
 
 
-# -- POST /bots with calendar_event_id (12.6.1) -----------------------------------------------------------------
+# -- POST /bots with calendar_event_id (docs/contract/calendars.md#create-bot-from-event)
+# -----------------------------------------------------------------
 
 
 def find_calendar_event(sb, project, event_id):
@@ -282,12 +287,12 @@ def run_sync(sb, project, calendar, at, *, force=None):
         "start": format_api_datetime(result.window_start),
         "end": format_api_datetime(result.window_end),
     }
-    for event in result.deleted:  # 5.1: vanished events, then their bots
+    for event in result.deleted:  # sync step 5.1: vanished events, then their bots
         sb.store.put(EVENTS, event)
         _sync_event_bots(sb, project, event, at, report)
     for event in result.created:
         sb.store.put(EVENTS, event)
-    for event in result.updated:  # 5.2: each changed event, then its bots
+    for event in result.updated:  # sync step 5.2: each changed event, then its bots
         sb.store.put(EVENTS, event)
         _sync_event_bots(sb, project, event, at, report)
     report["created"] = [event["id"] for event in result.created]
@@ -303,8 +308,9 @@ def run_sync(sb, project, calendar, at, *, force=None):
 
 
 def _authentication_failure(sb, project, calendar, remote, at, error):
-    """12.5.4: the scheduled bots of the calendar's events hard-deleted, `disconnected` with the failure
-    data, `last_attempted_sync_at` left alone, no retry, and `calendar.state_change` (every time)."""
+    """docs/contract/calendars.md#calendar-auth-errors: the scheduled bots of the calendar's events hard-deleted,
+    `disconnected` with the failure data, `last_attempted_sync_at` left alone, no retry, and `calendar.state_change`
+    (every time)."""
     report = _report(calendar, at, "auth_error")
     report["error"] = error
     report["bots_deleted"] = _remove_bots(sb, project, _events_of(sb, project, calendar["id"]), at)
@@ -337,9 +343,9 @@ def _remove_bots(sb, project, events, at, unlink_others=False):
 
 
 def _sync_event_bots(sb, project, event, at, report):
-    """12.6.2: the scheduled bots of an updated or vanished event. A deleted event hard-deletes them;
-    otherwise each gets the event's URL and start through the PATCH rules, all or nothing (a failure is
-    only reported, as the real server only logs it). No bot webhook either way."""
+    """docs/contract/calendars.md#sync-and-linked-bots: the scheduled bots of an updated or vanished event. A deleted
+    event hard-deletes them; otherwise each gets the event's URL and start through the PATCH rules, all or nothing (a
+    failure is only reported, as the real server only logs it). No bot webhook either way."""
     from sandbox.usecases.bots import apply_patch  # the bots' use cases import this module
 
     for bot in _linked_bots(sb, project, {event["id"]}).get(event["id"], []):
@@ -404,7 +410,8 @@ class CalendarSyncWork(DueWork):
 CALENDAR_SYNC = CalendarSyncWork()
 
 
-# -- the control plane: the stand-in for Google and Microsoft (12.12) ---------------------------------------------
+# -- the control plane: the stand-in for Google and Microsoft (docs/contract/calendars.md#calendar-simulation)
+# ---------------------------------------------
 
 
 @contextmanager

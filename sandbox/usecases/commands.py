@@ -1,4 +1,6 @@
-"""Commands sent to a bot in a meeting (contract 6.12-6.16, 6.20-6.23, 11.18-11.21).
+"""Commands sent to a bot in a meeting (docs/contract/bots-endpoints.md#send-chat-message to #output-video,
+docs/contract/bots-endpoints.md#admit-from-waiting-room to #voice-agent-settings,
+docs/contract/bots-endpoints.md#speech-credentials to #output-audio).
 
 Chat messages, speech, audio, images, videos, admitting from the waiting room, paging the Zoom gallery,
 and changing the closed-captions language or the voice agent page. The real server turns each into a
@@ -7,12 +9,14 @@ accepted command is *recorded* on the bot (`bot["commands"]`, newest last, at mo
 `MAX_RECORDED_COMMANDS`) and answered exactly as the real server answers. Nothing is spoken or shown.
 
 Each use case runs the real view's checks in the real view's order. Its body arrives parsed and validated;
-several views read the body only after some checks (DRF parses lazily, contract 1.4), which the endpoint
+several views read the body only after some checks (DRF parses lazily, docs/contract/conventions.md#body-parsing),
+which the endpoint
 table says (sandbox/contract/endpoints.py): those use cases get a `Body` and raise its refusal exactly where
 the real view first touches the body (`body.read()`) or validates it (`body.validated()`).
 
 Media playback is modelled as the real server's media requests (`BotMediaRequest`), so that the "already
-playing" rules, which look only at a request that is *playing*, behave (6.15, 6.16, 11.19):
+playing" rules, which look only at a request that is *playing*, behave (docs/contract/bots-endpoints.md#output-image,
+docs/contract/bots-endpoints.md#output-video, docs/contract/bots-endpoints.md#audio-no-playing-check):
 
 * `output_audio` and `speech` make an audio request, `output_video` a video request; each is `enqueued` until
   the bot process picks it up, then `playing`, then `finished` (`dropped` when the bot leaves first:
@@ -24,7 +28,8 @@ playing" rules, which look only at a request that is *playing*, behave (6.15, 6.
 * a bot whose scenario says `"media": "manual"` plays only what the control plane says (`start_media`,
   `finish_media`), which can also hurry an automatic bot;
 * `output_video` is refused while any request plays, `output_image` while a video plays; `output_audio` and
-  `speech` are never refused for that (11.19); an image is shown at once and blocks nothing.
+  `speech` are never refused for that (docs/contract/bots-endpoints.md#audio-no-playing-check); an image is shown at
+  once and blocks nothing.
 
 All of it is evaluated lazily from the times stored on each request (no timers), like scripted steps.
 
@@ -273,7 +278,8 @@ def _record(unit, command, now, **details):
 
 
 def send_chat_message(sb, project, bot_id, body):
-    """POST /send_chat_message (6.12): Bot 404, body (`parse_chat_message`), joined state, participant, then
+    """POST /send_chat_message (docs/contract/bots-endpoints.md#send-chat-message): Bot 404, body
+    (`parse_chat_message`), joined state, participant, then
     record."""
     request = body
     with sb.bot_unit(project, bot_id) as unit:
@@ -285,7 +291,8 @@ def send_chat_message(sb, project, bot_id, body):
 
 
 def speech(sb, project, bot_id, body, request):
-    """POST /speech (6.13, 11.18): Bot 404, body (`parse_speech`), joined state, Google TTS credentials, then
+    """POST /speech (docs/contract/bots-endpoints.md#speech, docs/contract/bots-endpoints.md#speech-credentials): Bot
+    404, body (`parse_speech`), joined state, Google TTS credentials, then
     queue.
 
     The credentials link is built from the request's scheme and host (`request.host_url`), as the real one.
@@ -304,7 +311,8 @@ def speech(sb, project, bot_id, body, request):
 
 
 def output_audio(sb, project, bot_id, body):
-    """POST /output_audio (6.14, 11.19, 11.21): the body first (`parse_output_audio`: its content type and
+    """POST /output_audio (docs/contract/bots-endpoints.md#output-audio,
+    docs/contract/bots-endpoints.md#audio-no-playing-check): the body first (`parse_output_audio`: its content type and
     bytes), then Bot 404, joined state, the MP3."""
     content_type, blob = body
     with sb.bot_unit(project, bot_id) as unit:
@@ -327,7 +335,8 @@ def output_audio(sb, project, bot_id, body):
 
 
 def output_image(sb, project, bot_id, body):
-    """POST /output_image (6.15, 11.20): Bot 404, joined state, no video playing (an enqueued one does not
+    """POST /output_image (docs/contract/bots-endpoints.md#output-image): Bot 404, joined state, no video playing (an
+    enqueued one does not
     count), body (a `Body` of `parse_output_image`), blob size. The image is shown at once: it never blocks
     anything."""
     with sb.bot_unit(project, bot_id) as unit:
@@ -349,7 +358,8 @@ def zoom_video_output_enabled(sb):
 
 
 def output_video(sb, project, bot_id, body):
-    """POST /output_video (6.16): Bot 404, body (`parse_output_video`), Zoom refused, joined state, no request
+    """POST /output_video (docs/contract/bots-endpoints.md#output-video): Bot 404, body (`parse_output_video`), Zoom
+    refused, joined state, no request
     of any type playing (an enqueued one does not count)."""
     request = body
     with sb.bot_unit(project, bot_id) as unit:
@@ -364,7 +374,8 @@ def output_video(sb, project, bot_id, body):
 
 
 def admit_from_waiting_room(sb, project, bot_id):
-    """POST /admit_from_waiting_room (6.20): Bot 404, Zoom only, joined state. The body is ignored."""
+    """POST /admit_from_waiting_room (docs/contract/bots-endpoints.md#admit-from-waiting-room): Bot 404, Zoom only,
+    joined state. The body is ignored."""
     with sb.bot_unit(project, bot_id) as unit:
         if bot_model.platform(unit.bot) != "zoom":
             raise AttendeeError(ADMIT_NOT_SUPPORTED)
@@ -373,7 +384,8 @@ def admit_from_waiting_room(sb, project, bot_id):
 
 
 def change_gallery_view_page(sb, project, bot_id, body):
-    """POST /change_gallery_view_page (6.21): Bot 404, Zoom, web SDK, gallery view, joined state, then
+    """POST /change_gallery_view_page (docs/contract/bots-endpoints.md#change-gallery-view-page): Bot 404, Zoom, web
+    SDK, gallery view, joined state, then
     the body's `direction` (a `Body` of `parse_gallery_direction`: `next` by default, else previous)."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot
@@ -389,7 +401,8 @@ def change_gallery_view_page(sb, project, bot_id, body):
 
 
 def update_transcription_settings(sb, project, bot_id, body):
-    """PATCH /transcription_settings (6.22): Bot 404, body parsed, joined state, closed captions, body
+    """PATCH /transcription_settings (docs/contract/bots-endpoints.md#transcription-settings): Bot 404, body parsed,
+    joined state, closed captions, body
     validated (a `Body` of `parse_transcription_settings_patch`); then the new language is merged into the
     bot's closed-captions settings."""
     with sb.bot_unit(project, bot_id) as unit:
@@ -412,7 +425,8 @@ def update_transcription_settings(sb, project, bot_id, body):
 
 
 def update_voice_agent_settings(sb, project, bot_id, body):
-    """PATCH /voice_agent_settings (6.23): Bot 404, body parsed, joined state, resources reserved, body
+    """PATCH /voice_agent_settings (docs/contract/bots-endpoints.md#voice-agent-settings): Bot 404, body parsed, joined
+    state, resources reserved, body
     validated (a `Body` of `parse_voice_agent_settings_patch`, with VOICE_AGENT_URL_PREFIX_ALLOWLIST); `url`
     replaces `screenshare_url` and the other way round ("" turns the agent off)."""
     with sb.bot_unit(project, bot_id) as unit:

@@ -34,8 +34,8 @@ from sandbox.domain.journal import RequestJournal
 from sandbox.domain.project import CAPABILITIES
 from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
-# Webhook triggers (contract 9.2) a project-level subscription may ask for.
-WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (9.2), defined once in sandbox/infra/webhooks.py
+# Webhook triggers (docs/contract/webhooks.md#triggers) a project-level subscription may ask for.
+WEBHOOK_TRIGGERS = TRIGGERS  # the webhook trigger codes (docs/contract/webhooks.md#triggers), defined once in sandbox/infra/webhooks.py
 MAX_MANUAL_STEPS = 1000  # `"steps": "all"` stops here, should a scenario loop on itself
 
 

@@ -1,5 +1,7 @@
 """A bot's meeting: participants, their events, utterances, chat messages, the recording file and async
-(post-meeting) transcriptions, as the real server stores and shows them (contract 6.7-6.11, 6.24, 6.25, 8, 9.4,
+(post-meeting) transcriptions, as the real server stores and shows them (docs/contract/bots-endpoints.md#get-transcript
+to #chat-messages, docs/contract/bots-endpoints.md#participant-events, docs/contract/bots-endpoints.md#participants,
+docs/contract/bot-timing.md#bot-timing, docs/contract/webhooks.md#webhook-data,
 11.14-11.17, 11.24-11.26).
 
 Two layers:
@@ -60,7 +62,8 @@ CHAT_MESSAGES = "chat_messages"
 ASYNC_TRANSCRIPTIONS = "async_transcriptions"
 AUDIO_CHUNKS = "audio_chunks"
 
-#: Event types a participant event may have; `update` is never stored (6.24).
+#: Event types a participant event may have; `update` is never stored
+# (docs/contract/bots-endpoints.md#participant-events).
 PARTICIPANT_EVENT_TYPES = ("join", "leave", "speech_start", "speech_stop", "update")
 SPEECH_EVENT_TYPES = ("speech_start", "speech_stop")
 CHAT_TO = ("everyone", "only_bot")
@@ -75,15 +78,17 @@ IN_MEETING_STATES = lifecycle.JOINED_STATES + (
 
 #: How long an audio chunk lasts when the control plane does not say.
 DEFAULT_AUDIO_CHUNK_MS = 1000
-#: An async transcription without the project's transcription credentials (5.6's failure reasons).
+#: An async transcription without the project's transcription credentials (the failure reasons of docs/contract/state-machine.md#recording-states).
 NO_CREDENTIALS = "credentials_not_found"
 #: Epoch times the control plane accepts: what fits the real server's bigint columns, in ms and in seconds.
 MAX_EPOCH_MS = 2**63 - 1
 MAX_EPOCH_SECONDS = MAX_EPOCH_MS // 1000
 
-#: `MAX_ASYNC_TRANSCRIPTIONS_PER_RECORDING` of the real server (6.8 check 7).
+#: `MAX_ASYNC_TRANSCRIPTIONS_PER_RECORDING` of the real server
+# (docs/contract/bots-endpoints.md#create-async-transcription check 7).
 MAX_ASYNC_TRANSCRIPTIONS = 4
-#: How long an async transcription stays `in_progress` (11.24); a step name for the `step_delays` setting.
+#: How long an async transcription stays `in_progress` (docs/contract/bots-endpoints.md#async-transcription-response);
+# a step name for the `step_delays` setting.
 ASYNC_COMPLETION_ACTION = "async_transcription_completes"
 ASYNC_TRANSCRIPTION_SECONDS = 60
 
@@ -117,12 +122,14 @@ def _new_doc(unit, prefix, at, **fields):
 
 
 # ------------------------------------------------------------------------------------------------------
-# What webhooks carry (9.4, JSONB key order); the API's objects are the schemas of sandbox/contract/responses.py
+# What webhooks carry (docs/contract/webhooks.md#webhook-data, JSONB key order); the API's objects are the schemas of
+# sandbox/contract/responses.py
 # ------------------------------------------------------------------------------------------------------
 
 
 def transcript_update_data(utterance, participant):
-    """`transcript.update` (9.4): the transcription holds only `transcript` (10.8)."""
+    """`transcript.update` (docs/contract/webhooks.md#webhook-data): the transcription holds only `transcript`
+    (docs/contract/docs-vs-server.md#transcript-update-words)."""
     transcription = utterance.get("transcription")
     return jsonb_order(
         {
@@ -138,7 +145,7 @@ def transcript_update_data(utterance, participant):
 
 
 def async_transcription_data(transcription):
-    """`async_transcription.state_change` (9.4)."""
+    """`async_transcription.state_change` (docs/contract/webhooks.md#webhook-data)."""
     return jsonb_order(
         {"state": transcription["state"], "id": transcription["id"], "failure_data": transcription.get("failure_data")}
     )
@@ -254,8 +261,10 @@ def _store_participant_event(unit, at, participant, event_type, event_data, time
 
 def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None, source_id=None):
     """An utterance (inner layer). The speaker is created if unknown; the utterance is kept only while the
-    recording is in progress (11.17). A known `source_id` updates that utterance in place (11.16). Fires
-    `transcript.update`, even for empty text (11.14). Returns the utterance (`Attributed`), or `Dropped`."""
+    recording is in progress (docs/contract/bots-endpoints.md#data-outside-recording). A known `source_id` updates that
+    utterance in place (docs/contract/bots-endpoints.md#utterance-resave). Fires
+    `transcript.update`, even for empty text (docs/contract/bots-endpoints.md#empty-utterances). Returns the utterance
+    (`Attributed`), or `Dropped`."""
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(speaker_uuid))
     recording = bot.get("recording") or {}
@@ -299,9 +308,9 @@ def utterance_in(unit, at, *, speaker_uuid, text, duration_ms, timestamp_ms=None
     sb.store.put(UTTERANCES, utterance)
     unit.emit("transcript.update", transcript_update_data(utterance, participant))
     if recording.get("transcription_state") == "not_started":
-        recording["transcription_state"] = "in_progress"  # 5.6: the first utterance saved while recording
+        recording["transcription_state"] = "in_progress"  # docs/contract/state-machine.md#recording-states: the first utterance saved while recording
     if bot_model.setting(bot, "recording_settings").get("record_async_transcription_audio_chunks"):
-        recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
+        recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (docs/contract/bots-endpoints.md#create-async-transcription check 6)
     unit.dirty = True
     return Attributed(utterance, participant)
 
@@ -311,7 +320,8 @@ def chat_message_in(
 ):
     """A chat message the bot received (inner layer), sent at `timestamp` (epoch seconds, as the platform
     reports it; default `at`). The sender is created if unknown; the message is kept only while the recording
-    is in progress, or paused with `record_chat_messages_when_paused` (6.11, 11.17). A known `source_id`
+    is in progress, or paused with `record_chat_messages_when_paused` (docs/contract/bots-endpoints.md#chat-messages,
+    docs/contract/bots-endpoints.md#data-outside-recording). A known `source_id`
     updates that message. Fires `chat_messages.update`. Returns the message (`Attributed`), or `Dropped`."""
     sb, bot = unit.sandbox, unit.bot
     participant = _get_or_create_participant(unit, at, str(sender_uuid))
@@ -362,7 +372,7 @@ def audio_chunk_in(unit, at, *, speaker_uuid, timestamp_ms=None, duration_ms=Non
         unit, "chk", at, participant_id=participant["id"], timestamp_ms=start_ms, duration_ms=duration_ms, text=text
     )
     sb.store.put(AUDIO_CHUNKS, chunk)
-    recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (6.8 check 6)
+    recording["audio_chunks"] = True  # the per-speaker audio an async transcription needs (docs/contract/bots-endpoints.md#create-async-transcription check 6)
     unit.dirty = True
     return Attributed(chunk, participant)
 
@@ -459,7 +469,7 @@ def add_participant(
 
 def participant_event(sb, project, bot_id, uuid, *, event_type, event_data=None, timestamp_ms=None):
     """An event of a participant already in the meeting: `join`, `leave`, `speech_start`, `speech_stop` or
-    `update` (`{"isHost": {"before": .., "after": ..}}` changes host status; never stored, 6.24)."""
+    `update` (`{"isHost": {"before": .., "after": ..}}` changes host status; never stored, docs/contract/bots-endpoints.md#participant-events)."""
     if event_type not in PARTICIPANT_EVENT_TYPES:
         raise SandboxInputError(
             f"Invalid event_type: {event_type}. Valid event types are: {', '.join(PARTICIPANT_EVENT_TYPES)}"
@@ -544,7 +554,7 @@ UNSET = object()
 def upload_recording(sb, project, bot_id, *, start_timestamp_ms=UNSET):
     """The bot uploads its recording file now (the scripted action `upload_recording`): from now on GET
     /recording answers a URL. `start_timestamp_ms` is the first media buffer's epoch time; `None` when it was
-    never recorded (GET /recording then shows `null`, 6.10); not given: when the bot started recording, or now.
+    never recorded (GET /recording then shows `null`, docs/contract/bots-endpoints.md#get-recording); not given: when the bot started recording, or now.
     Returns the file `{"uploaded_at", "start_timestamp_ms"}` (the one already there, if any); a bot with
     nothing to upload (format `none`, never recorded) is a SandboxInputError."""
     if start_timestamp_ms is not UNSET:
@@ -573,7 +583,8 @@ def _require_recording(bot):
 
 
 def list_participants(sb, project, bot_id, *, is_host=None, participant_id=None):
-    """GET /participants (6.25): the bot's participants but the bot, oldest first.
+    """GET /participants (docs/contract/bots-endpoints.md#participants): the bot's participants but the bot, oldest
+    first.
 
     `is_host` is the raw query value (None when absent): `true`/`false` in any case, else a 400.
     """
@@ -597,7 +608,8 @@ def list_participants(sb, project, bot_id, *, is_host=None, participant_id=None)
 
 
 def list_participant_events(sb, project, bot_id, *, after=None, before=None):
-    """GET /participant_events (6.24): events of participants but the bot, oldest first, `after`/`before`
+    """GET /participant_events (docs/contract/bots-endpoints.md#participant-events): events of participants but the
+    bot, oldest first, `after`/`before`
     strictly on `created_at` (raw query values). Returns `Attributed` events."""
     with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
         after_at = parse_filter_datetime("after", after)
@@ -618,7 +630,8 @@ def list_participant_events(sb, project, bot_id, *, after=None, before=None):
 
 
 def list_chat_messages(sb, project, bot_id, *, updated_after=None):
-    """GET /chat_messages (6.11): oldest first; `updated_after` filters on `created_at`, strictly (10.17)."""
+    """GET /chat_messages (docs/contract/bots-endpoints.md#chat-messages): oldest first; `updated_after` filters on
+    `created_at`, strictly (docs/contract/docs-vs-server.md#chat-updated-after)."""
     with sb.bot_unit(project, bot_id):  # Bot 404; due scripted steps applied
         after_at = parse_filter_datetime("updated_after", updated_after)
         participants = _participants_by_id(sb, bot_id)
@@ -634,7 +647,8 @@ def list_chat_messages(sb, project, bot_id, *, updated_after=None):
 
 
 def get_transcript(sb, project, bot_id, *, updated_after=None, async_transcription_id=None):
-    """GET /transcript (6.7): a plain list of utterances with text, sorted by `timestamp_ms`.
+    """GET /transcript (docs/contract/bots-endpoints.md#get-transcript): a plain list of utterances with text, sorted
+    by `timestamp_ms`.
 
     Checks in the real view's order: Bot 404, recording 404, the async transcription (404 unknown, 400 not
     complete), then `updated_after` (on `updated_at`, strictly). The real `split_on_turns=true` re-splits by word
@@ -672,7 +686,9 @@ def get_transcript(sb, project, bot_id, *, updated_after=None, async_transcripti
 
 
 def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
-    """DELETE /transcript (6.9): the real-time utterances, or those of one async transcription (11.25, 11.26)."""
+    """DELETE /transcript (docs/contract/bots-endpoints.md#delete-transcript): the real-time utterances, or those of
+    one async transcription (docs/contract/bots-endpoints.md#delete-transcript-in-progress,
+    docs/contract/bots-endpoints.md#failed-async-transcription)."""
     with sb.bot_unit(project, bot_id) as unit:
         _require_recording(unit.bot)
         transcription = _find_async(unit, async_transcription_id) if async_transcription_id else None
@@ -681,18 +697,19 @@ def delete_transcript(sb, project, bot_id, *, async_transcription_id=None):
             if utterance.get("async_transcription_id") == async_id:
                 sb.store.delete(UTTERANCES, utterance["id"])
         if transcription is not None and transcription["state"] == "in_progress":
-            # 11.25: with its (failed) utterances gone, nothing is left to fail: it ends complete.
+            # docs/contract/bots-endpoints.md#delete-transcript-in-progress: with its (failed) utterances gone, nothing is left to fail: it ends complete.
             transcription["failure_reasons_due"] = None
             sb.store.put(ASYNC_TRANSCRIPTIONS, transcription)
 
 
 # ------------------------------------------------------------------------------------------------------
-# The recording file and its signed URL (6.10)
+# The recording file and its signed URL (docs/contract/bots-endpoints.md#get-recording)
 # ------------------------------------------------------------------------------------------------------
 
 
 def recording_url(sb, project, bot_id, request):
-    """GET /recording (6.10): `{"url", "start_timestamp_ms"}` with a new URL on every call, valid 1800 s, at
+    """GET /recording (docs/contract/bots-endpoints.md#get-recording): `{"url", "start_timestamp_ms"}` with a new URL
+    on every call, valid 1800 s, at
     the sandbox's public URL (`request.public_url`: SANDBOX_PUBLIC_URL, else the request's allowed host)."""
     with sb.bot_unit(project, bot_id) as unit:
         recording = _require_recording(unit.bot)
@@ -742,7 +759,9 @@ def media_file_path(sb, fmt):
 
 
 # ------------------------------------------------------------------------------------------------------
-# Async (post-meeting) transcription (6.8, 8, 11.24-11.26)
+# Async (post-meeting) transcription (docs/contract/bots-endpoints.md#create-async-transcription,
+# docs/contract/bot-timing.md#bot-timing, docs/contract/bots-endpoints.md#async-transcription-response to
+# #failed-async-transcription)
 # ------------------------------------------------------------------------------------------------------
 
 
@@ -786,11 +805,14 @@ def _async_completes(unit, step, at):
 
 
 def create_async_transcription(sb, project, bot_id, body):
-    """POST /transcript (6.8), checks in the real view's order; the body (a `Body` of
-    `parse_async_transcription`) is refused only at check 8, where the real view reads it (1.4). Returns the new
+    """POST /transcript (docs/contract/bots-endpoints.md#create-async-transcription), checks in the real view's order;
+    the body (a `Body` of
+    `parse_async_transcription`) is refused only at check 8, where the real view reads it
+    (docs/contract/conventions.md#body-parsing). Returns the new
     transcription as it was created (`not_started`); it then moves to `in_progress` at once (webhook) and, 60 s
     later (webhook), to `complete`, or to `failed` with `credentials_not_found` when the project has no
-    transcription credentials (11.24). Its utterances, made when it starts, are a copy of the real-time ones
+    transcription credentials (docs/contract/bots-endpoints.md#async-transcription-response). Its utterances, made when
+    it starts, are a copy of the real-time ones
     and one per audio chunk recorded without an utterance."""
     with sb.bot_unit(project, bot_id) as unit:
         bot = unit.bot

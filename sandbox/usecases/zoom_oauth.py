@@ -1,8 +1,10 @@
-"""Zoom OAuth connections: the API's use cases (contract 12.7, docs/contract/zoom-oauth.md) and the control
-hooks that stand in for Zoom and for the dashboard's Zoom OAuth app (12.12 items 10-14).
+"""Zoom OAuth connections: the API's use cases (docs/contract/zoom-oauth.md#zoom-oauth, docs/contract/zoom-oauth.md)
+and the control
+hooks that stand in for Zoom and for the dashboard's Zoom OAuth app (docs/contract/calendars.md#calendar-simulation
+items 10-14).
 
 `create_connection` takes the validated body (`CreateZoomOAuthConnection`) and runs the rest of
-12.7.3 in its order: the project's app, the code exchange, the scopes, the user, the upsert on the Zoom
+docs/contract/zoom-oauth.md#create-zoom-connection-order-of-checks in its order: the project's app, the code exchange, the scopes, the user, the upsert on the Zoom
 user. What a code yields is what the control plane registered (`put_code`), or, for any other code, a
 user who granted every scope. State changes go through `sandbox.domain.zoom_oauth.apply_connection_event`
 (its table is `ZOOM_OAUTH_CONNECTION_TRANSITIONS`), and `zoom_oauth_connection.state_change` goes to the
@@ -48,7 +50,8 @@ def project_app(sb, project):
 
 
 def has_zoom_oauth_app(sb, project):
-    """Whether the project has a Zoom OAuth app: enough for a Zoom bot (12.9)."""
+    """Whether the project has a Zoom OAuth app: enough for a Zoom bot
+    (docs/contract/zoom-oauth.md#bots-depend-on-zoom)."""
     return sb.store.count(zoom.APPS, project["id"]) > 0
 
 
@@ -69,7 +72,8 @@ def _up_to_date(sb, project):
 
 
 def list_connections(sb, project):
-    """GET /zoom_oauth_connections (12.7.2): every connection of the project's app, newest first."""
+    """GET /zoom_oauth_connections (docs/contract/zoom-oauth.md#zoom-list-get-delete): every connection of the
+    project's app, newest first."""
     _up_to_date(sb, project)
     connections = sb.store.scan(zoom.CONNECTIONS, project["id"])
     return sorted(connections, key=lambda c: parse_stored_datetime(c["created_at"]), reverse=True)
@@ -92,7 +96,7 @@ def delete_connection(sb, project, connection_id):
 
 
 def create_connection(sb, project, body):
-    """POST /zoom_oauth_connections (12.7.3 steps 4-9), `body` validated by the serializer: the app, the
+    """POST /zoom_oauth_connections (docs/contract/zoom-oauth.md#create-zoom-connection steps 4-9), `body` validated by the serializer: the app, the
     code exchange, the scopes, the user, then the upsert on (app, Zoom user id) - the same id and
     created_at for the same user, connected, no webhook - and the meeting-list sync queued. Returns the
     connection as held in memory (the answer keeps the metadata's order; its sync times are still null)."""

@@ -6,7 +6,7 @@ import sys
 import traceback
 from http import HTTPStatus
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from sandbox.assembly import build_sandbox
@@ -40,7 +40,8 @@ def create_app(config=None):
     register_blueprints(app)
     _register_error_handlers(app)
     # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
-    app.before_request(lambda: sandbox.own_address.learn(request.environ))
+    # The sandbox is looked up per request: the test suite gives its one app a fresh sandbox per test.
+    app.before_request(lambda: current_app.extensions["sandbox"].own_address.learn(request.environ))
 
     return app
 

@@ -1,7 +1,8 @@
 """One dispatch for every row of the endpoint table (sandbox/contract/endpoints.py): the routes, their checks
 in the real server's order, the body, the use case and the answer.
 
-Attendee rows (`/api/v1`) answer as Django REST framework does (contract 1.8): routing (no match: the
+Attendee rows (`/api/v1`) answer as Django REST framework does (docs/contract/conventions.md#order-of-checks): routing
+(no match: the
 catch-all's 404, without authentication), content negotiation (406), authentication (401), the throttle for
 POSTs of throttled views (429), the method check (405, with the row's `Allow`), OPTIONS from the row, an
 injected fault, then the view. Werkzeug would answer a wrong method before anything else, so each route is
@@ -255,7 +256,8 @@ def check_accept():
     raise DetailError("Could not satisfy the request Accept header.", status=406)
 
 
-# -- authentication (1.1-1.3) -------------------------------------------------------------------------
+# -- authentication (docs/contract/conventions.md#authorization-header to #other-project)
+# -------------------------------------------------------------------------
 
 
 def authenticate():
@@ -271,13 +273,15 @@ def authenticate():
     return project
 
 
-# -- request bodies (1.4) -----------------------------------------------------------------------------
+# -- request bodies (docs/contract/conventions.md#body-parsing)
+# -----------------------------------------------------------------------------
 
 
 def request_data():
     """The body as DRF's default parsers read it, or the contract's 400/415 answers.
 
-    Only rows with a body read it: the others ignore any body, even garbage (1.4). As in DRF, the parser is
+    Only rows with a body read it: the others ignore any body, even garbage
+    (docs/contract/conventions.md#body-parsing). As in DRF, the parser is
     chosen from the Content-Type before the body is read; reading it is Django's `request.body` (400
     `Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.` above SANDBOX_MAX_BODY_BYTES).
     """
@@ -326,11 +330,13 @@ def control_body():
     return data
 
 
-# -- the catch-all (1.5) ------------------------------------------------------------------------------
+# -- the catch-all (docs/contract/conventions.md#catch-all)
+# ------------------------------------------------------------------------------
 
 
 def not_found(rest=""):
-    """Any other path under /api/v1 (1.5): 404 `Not found` to every method, with no authentication."""
+    """Any other path under /api/v1 (docs/contract/conventions.md#catch-all): 404 `Not found` to every method, with no
+    authentication."""
     headers = {**SECURITY_HEADERS, "Allow": ", ".join(ALL_METHODS)}
     if request.method == "OPTIONS":
         body = {"name": NOT_FOUND_VIEW, "description": "", "renders": RENDERS, "parses": PARSES}

@@ -1,8 +1,9 @@
-"""Responses byte for byte as the real server writes them (contract section 0).
+"""Responses byte for byte as the real server writes them (docs/contract/conventions.md#conventions).
 
 Compact JSON (no spaces), raw UTF-8, keys in the order given, no trailing newline, `Content-Type:
 application/json` without a charset; empty 200s with `Content-Length: 0` and no `Content-Type`; the
-security headers DRF adds to every response. `Accept: application/json; indent=2` pretty-prints (11.11).
+security headers DRF adds to every response. `Accept: application/json; indent=2` pretty-prints
+(docs/contract/conventions.md#content-negotiation).
 """
 
 import json

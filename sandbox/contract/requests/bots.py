@@ -1,4 +1,5 @@
-"""`POST /bots` and `PATCH /bots/{id}` bodies, as the real server validates them (contract 6.4, 7, 11).
+"""`POST /bots` and `PATCH /bots/{id}` bodies, as the real server validates them
+(docs/contract/bots-endpoints.md#patch-bot, docs/contract/create-bot.md#create-bot).
 
 The serializers mirror the real `CreateBotSerializer`, `PatchBotSerializer` and their nested
 `BotImageSerializer` and `BotChatMessageRequestSerializer`: the same fields in the same order (the order
@@ -8,10 +9,13 @@ jsonschema documents.
 Entry points (pure: no Flask, no store):
 
 * `parse_create_bot(body, now=...)` -> the normalized request, or raises `FieldErrors` / `AttendeeError`.
-* `check_bot_webhooks(webhooks)`: the database rules for bot-level webhook subscriptions (7.1 step 7).
-* `check_bot_insert(parsed)`: the database errors of inserting the bot row (11.5). `parse_create_bot`
+* `check_bot_webhooks(webhooks)`: the database rules for bot-level webhook subscriptions
+(docs/contract/create-bot.md#create-order-of-checks step 7).
+* `check_bot_insert(parsed)`: the database errors of inserting the bot row
+(docs/contract/create-bot.md#bot-name-length). `parse_create_bot`
   runs it itself unless told `db_checks=False`.
-* `parse_patch_bot(body, now=...)` and `check_patch_bot_storage(changes)` for `PATCH /bots/{id}` (6.4).
+* `parse_patch_bot(body, now=...)` and `check_patch_bot_storage(changes)` for `PATCH /bots/{id}`
+(docs/contract/bots-endpoints.md#patch-bot).
 * `CREATE_BOT_BODY`, `PATCH_BOT_BODY`: those bodies as the endpoint table names them; `check_states` for the
   `states` filter of `GET /bots`.
 """
@@ -65,7 +69,7 @@ CHAT_TO_OPTIONS = ("everyone", "specific_user", "everyone_but_host")
 CHAT_MESSAGE_MAX_LENGTH = 10000
 TO_USER_UUID_MAX_LENGTH = 255
 
-#: Column sizes of the real `Bot` row: longer values fail on INSERT (the generic database error, 11.5).
+#: Column sizes of the real `Bot` row: longer values fail on INSERT (the generic database error, docs/contract/create-bot.md#bot-name-length).
 BOT_NAME_MAX_LENGTH = 255
 DEDUPLICATION_KEY_MAX_LENGTH = 1024
 MAX_METADATA_LENGTH = 1000
@@ -259,7 +263,8 @@ class CreateBot(BotValidation, Serializer):
 
     reject_unknown_fields = True
 
-    # A number here makes the real server answer 500 (11.4); the sandbox gives a clear field error instead.
+    # A number here makes the real server answer 500 (docs/contract/create-bot.md#meeting-url-invalid-values); the
+    # sandbox gives a clear field error instead.
     meeting_url = CharField(accept_numbers=False, metadata={"description": "Zoom, Google Meet or Teams URL."})
     bot_name = CharField()
     bot_image = Nested(BotImage, required=False, default=None)
@@ -464,9 +469,10 @@ BOT_IMAGE = BotImage()
 CREATE_BOT = CreateBot()
 PATCH_BOT = PatchBot()
 
-#: `CreateBotSerializer` fields, in declaration order (7.1 step 3): the order of the error map.
+#: `CreateBotSerializer` fields, in declaration order (docs/contract/create-bot.md#create-order-of-checks step 3): the
+# order of the error map.
 CREATE_FIELDS = tuple(CREATE_BOT.fields)
-#: `PatchBotSerializer` fields, in declaration order (6.4).
+#: `PatchBotSerializer` fields, in declaration order (docs/contract/bots-endpoints.md#patch-bot).
 PATCH_FIELDS = tuple(PATCH_BOT.fields)
 
 # --------------------------------------------------------------------------------------------------
@@ -506,13 +512,14 @@ _STORED_SETTINGS = (
 
 
 def check_bot_insert(parsed):
-    """The errors of inserting the bot row and its first requests (7.1 step 7), in that order.
+    """The errors of inserting the bot row and its first requests (docs/contract/create-bot.md#create-order-of-checks
+    step 7), in that order.
 
     * A value the row cannot hold (bot_name over 255 characters, deduplication_key over 1024, a NUL or
       lone surrogate in metadata or settings) -> the generic `An error occurred while creating the bot.
-      Error ID: <uuid4>` (11.5).
+      Error ID: <uuid4>` (docs/contract/create-bot.md#bot-name-length).
     * A `bot_chat_message` to a specific user: the bot has no participants yet, so
-      `No participant found with uuid <uuid>. ...` (7.2).
+      `No participant found with uuid <uuid>. ...` (docs/contract/create-bot.md#create-fields).
     """
     if (
         len(parsed["bot_name"]) > BOT_NAME_MAX_LENGTH
@@ -527,7 +534,8 @@ def check_bot_insert(parsed):
 
 
 def check_bot_webhooks(webhooks, *, require_https=True, reaches_sandbox=None):
-    """The database rules for the bot-level subscriptions, applied one webhook after the other (7.1 step 7).
+    """The database rules for the bot-level subscriptions, applied one webhook after the other
+    (docs/contract/create-bot.md#create-order-of-checks step 7).
 
     `reaches_sandbox` maps a URL to the sandbox's own address when the URL would reach it (resolved by the
     caller outside the store lock): the sandbox refuses to call itself, a rule the real server lacks.
@@ -553,7 +561,8 @@ def check_bot_webhooks(webhooks, *, require_https=True, reaches_sandbox=None):
 
 
 def check_patch_bot_storage(changes):
-    """The database error of saving a PATCH (6.4): run it after the state rule, like the real server."""
+    """The database error of saving a PATCH (docs/contract/bots-endpoints.md#patch-bot): run it after the state rule,
+    like the real server."""
     name = changes.get("bot_name")
     if (name is not None and len(name) > BOT_NAME_MAX_LENGTH) or _unstorable(changes.get("metadata")):
         raise AttendeeError(msg.PATCH_DB_ERROR.format(uuid.uuid4()))
@@ -581,7 +590,8 @@ _RESULT_ORDER = (
 
 
 def apply_calendar_event(body, event):
-    """`initialize_bot_creation_data_from_calendar_event` (12.6.1 steps 1-4), for a body whose
+    """`initialize_bot_creation_data_from_calendar_event` (docs/contract/calendars.md#create-bot-from-event steps 1-4),
+    for a body whose
     `calendar_event_id` is truthy: `event` is the looked-up event document (None: not in the project).
     Refuses a truthy `meeting_url` or `join_at`, then returns the body with the event's URL (maybe null)
     and start time in their places; the normal validation follows."""
@@ -597,7 +607,8 @@ def apply_calendar_event(body, event):
 def parse_create_bot(
     body, *, now, voice_agents_enabled=False, require_https_webhooks=True, db_checks=True, calendar_event_applied=False
 ):
-    """Validate a `POST /bots` body as the real server does (7.1 steps 2 and 3, then the row insert).
+    """Validate a `POST /bots` body as the real server does (docs/contract/create-bot.md#create-order-of-checks steps 2
+    and docs/contract/bot-object.md#bot-object, then the row insert).
 
     Returns the normalized request: meeting_url, platform, bot_name, bot_image, metadata, bot_chat_message,
     join_at (aware UTC or None), deduplication_key, webhooks (a list) and every settings
@@ -622,7 +633,7 @@ def parse_create_bot(
 
 
 def parse_patch_bot(body, *, now):
-    """Validate a `PATCH /bots/{id}` body (6.4). Unknown fields are ignored.
+    """Validate a `PATCH /bots/{id}` body (docs/contract/bots-endpoints.md#patch-bot). Unknown fields are ignored.
 
     Returns only the fields that were sent (normalized): join_at (aware UTC), meeting_url, metadata,
     bot_name, bot_image ({type, data}) and recording_settings (defaults filled). An empty
@@ -635,7 +646,8 @@ def parse_patch_bot(body, *, now):
 @dataclass(frozen=True)
 class CalendarEventRequest:
     """A `POST /bots` body naming a calendar event (a truthy `calendar_event_id`): the real server looks the
-    event up and takes its URL and start before any field check (12.6.1), so such a body reaches the use
+    event up and takes its URL and start before any field check (docs/contract/calendars.md#create-bot-from-event), so
+    such a body reaches the use
     case as sent, and is validated there once the event's values are in it (`apply_calendar_event`)."""
 
     data: dict
@@ -664,7 +676,7 @@ CREATE_BOT_BODY = BodyRule("CreateBotRequest", _create_bot_body, CreateBot)
 PATCH_BOT_BODY = BodyRule("PatchBotRequest", _patch_bot_body, PatchBot, required=False)
 
 # --------------------------------------------------------------------------------------------------
-# GET /bots filters (6.1)
+# GET /bots filters (docs/contract/bots-endpoints.md#list-bots)
 # --------------------------------------------------------------------------------------------------
 
 #: The states a `states` filter may name (the real view checks against the whole enum, app sessions' too).

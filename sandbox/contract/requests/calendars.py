@@ -1,4 +1,5 @@
-"""Calendar requests as the real server reads them (contract 12.3-12.4; docs/contract/calendars.md).
+"""Calendar requests as the real server reads them (docs/contract/calendars.md#calendar-object to #calendar-events;
+docs/contract/calendars.md).
 
 * `CreateCalendar` and `PatchCalendar` mirror `CreateCalendarSerializer` and `PatchCalendarSerializer`:
   the fields in declaration order (the order of the error map), DRF's string rules (blank before null,

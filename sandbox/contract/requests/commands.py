@@ -1,4 +1,5 @@
-"""The bodies of the bot commands (contract 6.12-6.16, 6.21-6.23), as the real server validates them.
+"""The bodies of the bot commands (docs/contract/bots-endpoints.md#send-chat-message to #output-video,
+docs/contract/bots-endpoints.md#change-gallery-view-page to #voice-agent-settings), as the real server validates them.
 
 Serializers where the real view uses one (chat message and image reuse the create-bot ones), and the
 hand-written checks where the real view reads the body itself (`output_audio`, `change_gallery_view_page`);

@@ -3,18 +3,17 @@
 Each is a `BodyRule` of the endpoint table with its OpenAPI description. The control plane refuses bad input
 with a 400 `{"error": "<what is wrong>"}` (`SandboxInputError`). The checks of projects, the clock, injected
 events, scripted steps and faults live with their use cases and domain objects, which receive the JSON object
-as sent; the meeting's bodies are checked here (their fields, present and of the right kind) and handed to
-`sandbox.usecases.meeting` as keyword arguments. The limits the documents state are the ones enforced, and
-tests/test_openapi_limits.py proves it for each of them.
+as sent; the meeting's bodies are checked here for their fields (known, and the required ones present) and
+handed to `sandbox.usecases.meeting` as keyword arguments, which checks their values (one place for each
+rule). The limits the documents state are the ones enforced: tests/test_openapi_limits.py proves it.
 """
 
-from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.inputs import check_fields
 from sandbox.contract.requests import BodyRule, passed_as_sent
 from sandbox.contract.responses import EVENT_TYPES, FAULT_METHODS, PARTICIPANT_EVENT_TYPES, ref
 
 PROJECT_NAME_MAX_LENGTH = 255
-MAX_PROJECT_WEBHOOKS = 2  # contract 9.1
+MAX_PROJECT_WEBHOOKS = 2  # docs/contract/webhooks.md#subscriptions
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400  # ten years: enough for any test, far from datetime's limits
 MAX_DELAY_MS = 60_000  # the longest fault delay
 
@@ -47,22 +46,8 @@ def _nullable(schema):
     return {**schema, "nullable": True}
 
 
-def _check_uuid(body, name, optional=False):
-    value = body.get(name)
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
-        raise SandboxInputError(f"{name} must be a non-empty string")
-
-
 def parse_participant(data, context=None):
-    body = check_fields(data, PARTICIPANT_FIELDS, required=("name",))
-    if not isinstance(body["name"], str):
-        raise SandboxInputError("name must be a string")
-    _check_uuid(body, "uuid", optional=True)
-    if not isinstance(body.get("is_host", False), bool):
-        raise SandboxInputError("is_host must be true or false")
-    return body
+    return check_fields(data, PARTICIPANT_FIELDS, required=("name",))
 
 
 def parse_participant_event(data, context=None):
@@ -70,15 +55,11 @@ def parse_participant_event(data, context=None):
 
 
 def parse_utterance(data, context=None):
-    body = check_fields(data, UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
-    _check_uuid(body, "speaker_uuid")
-    return body
+    return check_fields(data, UTTERANCE_FIELDS, required=("speaker_uuid", "text", "duration_ms"))
 
 
 def parse_chat_message(data, context=None):
-    body = check_fields(data, CHAT_FIELDS, required=("sender_uuid", "text"))
-    _check_uuid(body, "sender_uuid")
-    return body
+    return check_fields(data, CHAT_FIELDS, required=("sender_uuid", "text"))
 
 
 def parse_recording_file(data, context=None):

@@ -1,6 +1,6 @@
-"""The bodies and path values of the control hooks that stand in for Google, Microsoft and Zoom (contract
-12.12; docs/contract/calendars.md#calendar-simulation, zoom-oauth.md#zoom-simulation): the sandbox's own,
-not the real server's.
+"""The bodies and path values of the control hooks that stand in for Google, Microsoft and Zoom
+(docs/contract/calendars.md#calendar-simulation, docs/contract/zoom-oauth.md#zoom-simulation): the sandbox's
+own, not the real server's.
 
 Each body is a `BodyRule` of the endpoint table: its parser refuses bad input with a 400
 `{"error": "<what is wrong>"}` (`SandboxInputError`) before anything changes, and its schema states the

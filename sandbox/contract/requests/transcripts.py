@@ -1,4 +1,5 @@
-"""The body of `POST /bots/{id}/transcript`, an async transcription (contract 6.8 check 8)."""
+"""The body of `POST /bots/{id}/transcript`, an async transcription
+(docs/contract/bots-endpoints.md#create-async-transcription check 8)."""
 
 from __future__ import annotations
 

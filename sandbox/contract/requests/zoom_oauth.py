@@ -1,4 +1,5 @@
-"""The body of `POST /zoom_oauth_connections` as the real server reads it (contract 12.7.3;
+"""The body of `POST /zoom_oauth_connections` as the real server reads it
+(docs/contract/zoom-oauth.md#create-zoom-connection;
 docs/contract/zoom-oauth.md).
 
 `CreateZoomOAuthConnection` mirrors `CreateZoomOAuthConnectionSerializer`: the fields in declaration order
@@ -24,7 +25,8 @@ __all__ = [
     "parse_create_zoom_oauth_connection",
 ]
 
-#: The scopes a token needs, by capability (12.7.3 step 6), in the real server's list order.
+#: The scopes a token needs, by capability (docs/contract/zoom-oauth.md#create-zoom-connection step 6), in the real
+# server's list order.
 LOCAL_RECORDING_SCOPES = (
     "user:read:user",
     "user:read:zak",

@@ -1,18 +1,22 @@
-"""Webhooks (contract section 9): every delivery the sandbox's bots produce, byte for byte as the real
+"""Webhooks (docs/contract/webhooks.md#webhooks): every delivery the sandbox's bots produce, byte for byte as the real
 server sends them, with a delivery log a developer can read.
 
-* **Selection (9.1).** A bot with any bot-level subscription (`bot["webhooks"]`) uses only those; otherwise
+* **Selection (docs/contract/webhooks.md#subscriptions).** A bot with any bot-level subscription (`bot["webhooks"]`)
+uses only those; otherwise
   the project's (`project["webhooks"]`). A subscription matches when its `triggers` contain the trigger.
-* **Recording (9.1, 9.3).** `DeliveryOutbox.emit` runs under the store lock right after the bot is saved
+* **Recording (docs/contract/webhooks.md#subscriptions, docs/contract/webhooks.md#envelope).** `DeliveryOutbox.emit`
+runs under the store lock right after the bot is saved
   (`Sandbox._commit`), in event order. It writes one document per matching subscription to the store
   table `deliveries` (`data` frozen as given, a UUID4 idempotency key) and hands it to the workers. It
   never touches the network.
-* **The request (9.5, 9.6).** The envelope `idempotency_key, bot_id, bot_metadata, trigger, data` is sent
+* **The request (docs/contract/webhooks.md#webhook-request, docs/contract/webhooks.md#webhook-signature).** The
+envelope `idempotency_key, bot_id, bot_metadata, trigger, data` is sent
   as python-requests' `json=` would (separators `", "`/`": "`, ASCII escapes) with python-requests'
   headers in its order, and signed over the *canonical* JSON (sorted keys, compact, raw UTF-8) with the
   base64-decoded project secret. `bot_metadata` and the secret are read at each attempt, as the real
   server does, so an unchanged bot gets the same signature on every attempt.
-* **Attempts (9.5, 9.7).** One 10 s deadline over the whole exchange (connect, send, headers, body;
+* **Attempts (docs/contract/webhooks.md#webhook-request, docs/contract/webhooks.md#retry-policy).** One 10 s deadline
+over the whole exchange (connect, send, headers, body;
   `SANDBOX_WEBHOOK_TIMEOUT`), redirects not followed, any 2xx succeeds, 3 attempts in all; the wait
   before retry n is uniform in [0, 2^(n-1)] s (Celery's full jitter). The standard library's http.client
   does the I/O, outside the store lock, on `SANDBOX_WEBHOOK_WORKERS` worker threads.
@@ -27,7 +31,7 @@ server sends them, with a delivery log a developer can read.
   or a connection (`emit_for`): those go to the project's subscriptions only, name their object in their
   own field (`calendar_id`, `zoom_oauth_connection_id`; `bot_id` is then null), and their envelope is read
   at each attempt from the object, with only `idempotency_key`, `trigger` and `data` once it is gone
-  (12.8). Lanes are per subject and URL.
+  (docs/contract/webhooks.md#resource-webhooks). Lanes are per subject and URL.
 
 Waiting is done in real time (condition waits on a monotonic clock that freezegun does not freeze), while
 attempts are stamped with the sandbox's clock (`clock.wall_now()`).
@@ -55,7 +59,7 @@ from sandbox.infra.webhooks.transport import AttemptResult, post
 
 STATUSES = ("pending", "delivered", "failed")
 
-MAX_ATTEMPTS = 3  # MAX_WEBHOOK_DELIVERY_ATTEMPTS: attempts in all, not retries (10.7)
+MAX_ATTEMPTS = 3  # MAX_WEBHOOK_DELIVERY_ATTEMPTS: attempts in all, not retries (docs/contract/docs-vs-server.md#retry-count)
 BACKOFF_CAP = 600.0
 SELF_DELIVERY = "The webhook URL reaches the sandbox itself ({address}); the sandbox never sends webhooks to itself"
 
@@ -67,7 +71,8 @@ SELF_DELIVERY = "The webhook URL reaches the sandbox itself ({address}); the san
 
 
 def select_subscriptions(project, bot, trigger):
-    """The subscriptions a delivery goes to (9.1): the bot's own, exclusively, when it has any."""
+    """The subscriptions a delivery goes to (docs/contract/webhooks.md#subscriptions): the bot's own, exclusively, when
+    it has any."""
     bot_level = (bot or {}).get("webhooks") or []
     if bot_level:
         if trigger in PROJECT_ONLY_TRIGGERS:

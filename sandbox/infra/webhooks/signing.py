@@ -18,14 +18,16 @@ def encode_body(body):
 
 
 def canonical_json(body):
-    """What the signature covers (9.6): sorted keys at every level, no whitespace, raw UTF-8 (a lone surrogate,
+    """What the signature covers (docs/contract/webhooks.md#webhook-signature): sorted keys at every level, no
+    whitespace, raw UTF-8 (a lone surrogate,
     which UTF-8 cannot hold, as its `\\udXXX` escape: the same JSON value)."""
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-8", "backslashreplace")
 
 
 def sign(body, secret_b64):
-    """HMAC-SHA256 of the canonical JSON, keyed with the base64-decoded project secret, base64 (9.6)."""
+    """HMAC-SHA256 of the canonical JSON, keyed with the base64-decoded project secret, base64
+    (docs/contract/webhooks.md#webhook-signature)."""
     key = base64.b64decode(secret_b64, validate=True)
     return base64.b64encode(hmac.new(key, canonical_json(body), hashlib.sha256).digest()).decode("ascii")
 
