@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from freezegun import freeze_time
 
-from sandbox.assembly import build_sandbox
+from sandbox.assembly import build_sandbox, read_fixtures
+from sandbox.config import default_fixtures_dir
 from sandbox.contract import responses as shapes
 from werkzeug.datastructures import MultiDict
 
@@ -36,11 +37,23 @@ def frozen():
         yield frozen_clock
 
 
+BUNDLED_CALENDAR = "cal_sbx0DefaultCal01"  # fixtures/calendars.json's calendar of the default project
+
+
 @pytest.fixture
 def sb(frozen):
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "seed": 13})
+    """A sandbox of the bundled fixtures without their calendar and Zoom OAuth app (the tests here make
+    their own; tests/test_calendar_fixtures.py covers the bundled ones)."""
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "seed": 13}, without_calendars())
     yield sandbox
     sandbox.shutdown()
+
+
+def without_calendars(fixtures_dir=None):
+    """`read_fixtures` of the bundled folder (or `fixtures_dir`) with no calendars and no Zoom OAuth apps."""
+    scenario_book, tables = read_fixtures(fixtures_dir or default_fixtures_dir())
+    empty = {"calendars": [], "remote_calendars": [], "zoom_oauth_apps": []}
+    return scenario_book, {**tables, **empty}
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from sandbox.domain.calendar_sync import (
     microsoft_event_data,
 )
 from sandbox.usecases import bots, calendars, control
+from tests.calendar_helpers import without_calendars
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     MEET,
     NOW,
@@ -147,7 +148,7 @@ def test_the_window_is_one_day_back_to_28_days_ahead(sb, project):
 def test_the_window_end_is_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "calendar_sync_window_days": 2})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "calendar_sync_window_days": 2}, without_calendars())
     try:
         project = project_of(sandbox)
         calendar = create_calendar(sandbox, project)
@@ -227,7 +228,7 @@ def test_remote_event_hooks_refuse_what_is_unclear(sb, project):
 def test_the_remote_calendar_is_bounded_by_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "remote_events_per_calendar": 2})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "remote_events_per_calendar": 2}, without_calendars())
     try:
         project = project_of(sandbox)
         calendar = create_calendar(sandbox, project)

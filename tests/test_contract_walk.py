@@ -111,6 +111,8 @@ WALK = [
     (CALENDAR, "DELETE", lambda walk: walk["/" + CALENDARS], None, 200),
     (CALENDAR, "DELETE", "/" + CALENDARS + "/cal_doesNotExist0000", None, 404),
     (ZOOM_CONNECTIONS, "POST", "/" + ZOOM_CONNECTIONS, {"authorization_code": "c"}, 400),
+    ("sandbox", "PUT", "/sandbox/zoom_oauth_app", {"client_id": "zoom-client"}, 200),  # the bundled project's app
+    ("sandbox", "DELETE", "/sandbox/zoom_oauth_app", None, 200),
     ("sandbox", "PUT", "/sandbox/zoom_oauth_app", {"client_id": "zoom-client"}, 201),
     (ZOOM_CONNECTIONS, "POST", "/" + ZOOM_CONNECTIONS, {"authorization_code": "c", "redirect_uri": "https://a.b/cb"}, 201),
     (ZOOM_CONNECTIONS, "GET", "/" + ZOOM_CONNECTIONS, None, 200),

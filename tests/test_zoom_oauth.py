@@ -10,6 +10,7 @@ import pytest
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
 from sandbox.contract.requests.zoom_oauth import parse_create_zoom_oauth_connection
 from sandbox.usecases import zoom_oauth
+from tests.calendar_helpers import without_calendars
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     SECOND_PROJECT,
     ZOOM,
@@ -196,7 +197,7 @@ def test_the_app_keeps_its_id_when_changed_and_bodies_are_checked(sb, project, a
 def test_registered_codes_are_bounded_by_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "zoom_oauth_codes_per_project": 1})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "zoom_oauth_codes_per_project": 1}, without_calendars())
     try:
         project = project_of(sandbox)
         put_code(sandbox, project, "a", {})
