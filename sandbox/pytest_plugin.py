@@ -6,7 +6,10 @@
   scripted steps on, torn down at the end of the session.
 * `sandbox_project` (function): a fresh, isolated project on that server (`POST /sandbox/projects`), with
   `base_url`, `api_url`, `api_key`, `webhook_secret`, `headers`, and helpers over the control API:
-  `advance(seconds)`, `inject(bot_id, type, sub_type=None)`, `requests()`, `deliveries()`, ...
+  `advance(seconds)`, `inject(bot_id, type, sub_type=None)`, `requests()`, `deliveries()`, ..., and the
+  stand-ins for the calendar providers and Zoom: `calendar(...)`, `add_remote_event(calendar_id, uuid,
+  **fields)`, `cancel_remote_event`, `remove_remote_event`, `sync(calendar_id)`, `fail_syncs(...)`,
+  `zoom_oauth_app(...)`, `zoom_code(...)`.
 * `webhook_receiver` (function): a local HTTP receiver, subscribed to every trigger of `sandbox_project`,
   that records each delivery and verifies its `X-Webhook-Signature` with the project's secret (contract
   9.6: HMAC-SHA256 over the canonical JSON, keyed with the base64-decoded secret).
@@ -276,6 +279,76 @@ class SandboxProject:
         body = {"sender_uuid": sender_uuid, "text": text, **fields}
         return self.control("POST", f"/sandbox/bots/{bot_id}/chat_messages", body)
 
+    # -- calendars: the stand-in for Google and Microsoft (README, "Calendars and Zoom OAuth connections") ----
+    def calendar(self, platform="google", **fields):
+        """`POST /api/v1/calendars` with placeholder credentials (any field overrides them, e.g.
+        `deduplication_key`, `metadata`, `refresh_token="sbx-invalid"`): the new Calendar object. Its first
+        sync is queued, as on the real server; `sync(calendar_id)` runs it now."""
+        body = {"platform": platform, "client_id": "sandbox-client", "client_secret": "sandbox-secret",
+                "refresh_token": "sandbox-refresh-token", **fields}
+        return self.control("POST", "/api/v1/calendars", body)
+
+    def add_remote_event(self, calendar_id, platform_uuid, *, sync=False, **fields):
+        """`PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}`: the remote calendar now has this event
+        (created or changed). Fields: `start_time` and `end_time` (or `all_day_date`), `name`, `time_zone`,
+        `meeting_url` | `location` | `description`, `attendees`, `ical_uid`. `sync=True` runs a sync at once
+        (otherwise one runs within 60 s of the project's clock). Returns the hook's answer."""
+        return self.control("PUT", self._remote_event(calendar_id, platform_uuid, sync), fields)
+
+    def cancel_remote_event(self, calendar_id, platform_uuid, *, sync=False):
+        """`POST .../remote_events/{platform_uuid}/cancel`: the event is listed as cancelled."""
+        return self.control("POST", self._remote_event(calendar_id, platform_uuid, sync, "/cancel"))
+
+    def remove_remote_event(self, calendar_id, platform_uuid, *, sync=False):
+        """`DELETE .../remote_events/{platform_uuid}`: the event is gone from the remote listing."""
+        return self.control("DELETE", self._remote_event(calendar_id, platform_uuid, sync))
+
+    def remote_events(self, calendar_id):
+        """`GET /sandbox/calendars/{id}/remote_events`: the calendar as the provider has it."""
+        return self.control("GET", f"/sandbox/calendars/{calendar_id}/remote_events")
+
+    def sync(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/sync`: run a sync now; its report (created, updated, deleted, bots
+        patched or deleted, webhook, state)."""
+        return self.control("POST", f"/sandbox/calendars/{calendar_id}/sync")
+
+    def fail_syncs(self, calendar_id, kind="auth_error", *, error=None, times=None):
+        """`POST /sandbox/calendars/{id}/sync_failures`: the next syncs fail (`"auth_error"` disconnects the
+        calendar; `"transient"` is retried)."""
+        body = {"kind": kind, **({"error": error} if error is not None else {}), **({"times": times} if times else {})}
+        return self.control("POST", f"/sandbox/calendars/{calendar_id}/sync_failures", body)
+
+    def disconnect_calendar(self, calendar_id, error=None):
+        """`POST /sandbox/calendars/{id}/disconnect`: an authentication failure now; the sync report."""
+        return self.control("POST", f"/sandbox/calendars/{calendar_id}/disconnect", {"error": error} if error else None)
+
+    def reconnect_calendar(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/reconnect`: the provider accepts the credentials again; a sync runs."""
+        return self.control("POST", f"/sandbox/calendars/{calendar_id}/reconnect")
+
+    @staticmethod
+    def _remote_event(calendar_id, platform_uuid, sync, suffix=""):
+        uuid = urllib.parse.quote(platform_uuid, safe="")
+        return f"/sandbox/calendars/{calendar_id}/remote_events/{uuid}{suffix}" + ("?sync=true" if sync else "")
+
+    # -- Zoom OAuth: the stand-in for Zoom ------------------------------------------------------------------
+    def zoom_oauth_app(self, client_id="sandbox-zoom-client", webhook_secret=None):
+        """`PUT /sandbox/zoom_oauth_app`: make (or change) the project's Zoom OAuth app; the app."""
+        body = {"client_id": client_id, **({"webhook_secret": webhook_secret} if webhook_secret else {})}
+        return self.control("PUT", "/sandbox/zoom_oauth_app", body)
+
+    def zoom_code(self, authorization_code, outcome="ok", *, scopes=None, user=None):
+        """`PUT /sandbox/zoom_oauth/codes/{code}`: what exchanging this authorization code yields (`"ok"`,
+        `"exchange_fails"`, `"user_info_fails"`; `scopes`; `user` `{"id", "account_id", "status"}`)."""
+        body = {"outcome": outcome, **({"scopes": scopes} if scopes is not None else {}), **({"user": user} if user else {})}
+        code = urllib.parse.quote(authorization_code, safe="")
+        return self.control("PUT", f"/sandbox/zoom_oauth/codes/{code}", body)
+
+    def zoom_auth_failure(self, connection_id, error=None):
+        """`POST /sandbox/zoom_oauth_connections/{id}/auth_failure`: as if a refresh failed (disconnects it)."""
+        path = f"/sandbox/zoom_oauth_connections/{connection_id}/auth_failure"
+        return self.control("POST", path, {"error": error} if error else None)
+
     # -- what happened ------------------------------------------------------------------------------------
     def requests(self, method=None, path=None, status=None, limit=None):
         """`GET /sandbox/requests`: this project's `/api/v1` requests, newest first (`path` may use `*`
@@ -283,10 +356,12 @@ class SandboxProject:
         query = _query({"method": method, "path": path, "status": status, "limit": limit})
         return self.control("GET", "/sandbox/requests" + query)["results"]
 
-    def deliveries(self, bot_id=None, trigger=None, status=None):
+    def deliveries(self, bot_id=None, trigger=None, status=None, calendar_id=None, zoom_oauth_connection_id=None):
         """`GET /sandbox/webhooks/deliveries`: this project's webhook deliveries, oldest first, each with
-        its payload, signature, status (`pending`, `delivered`, `failed`) and attempts."""
-        query = _query({"bot_id": bot_id, "trigger": trigger, "status": status})
+        its payload, signature, status (`pending`, `delivered`, `failed`) and attempts (a bot's, a
+        calendar's or a Zoom OAuth connection's)."""
+        query = _query({"bot_id": bot_id, "calendar_id": calendar_id, "zoom_oauth_connection_id": zoom_oauth_connection_id,
+                        "trigger": trigger, "status": status})
         return self.control("GET", "/sandbox/webhooks/deliveries" + query)["results"]
 
     def add_fault(self, **fault):
@@ -302,7 +377,8 @@ class SandboxProject:
 
 class ReceivedWebhook:
     """One request the receiver got: `body` (raw bytes), `headers`, `json`, `signature`, `signature_valid`,
-    and the envelope's `idempotency_key`, `bot_id`, `bot_metadata`, `trigger`, `data`."""
+    and the envelope's `idempotency_key`, `bot_id`, `bot_metadata`, `calendar_id`, `zoom_oauth_connection_id`,
+    `trigger`, `data`."""
 
     def __init__(self, path, headers, body, secret):
         self.path = path
@@ -318,6 +394,8 @@ class ReceivedWebhook:
         self.idempotency_key = envelope.get("idempotency_key")
         self.bot_id = envelope.get("bot_id")
         self.bot_metadata = envelope.get("bot_metadata")
+        self.calendar_id = envelope.get("calendar_id")  # a calendar's webhooks
+        self.zoom_oauth_connection_id = envelope.get("zoom_oauth_connection_id")  # a Zoom OAuth connection's
         self.trigger = envelope.get("trigger")
         self.data = envelope.get("data")
 
