@@ -127,9 +127,10 @@ def take_failure(remote):
 
 
 def anchor_of(remote, now):
-    """The moment fixture events' relative times count from: the first sync's (set once)."""
+    """The moment fixture events' relative times count from: the first sync's minute (set once), so that
+    they fall on whole minutes as calendar events do."""
     if not remote.get("anchor"):
-        remote["anchor"] = to_stored(now)
+        remote["anchor"] = to_stored(now.replace(second=0, microsecond=0))
     return parse_stored_datetime(remote["anchor"])
 
 
