@@ -128,3 +128,28 @@ def test_a_bad_zoom_oauth_app_fixture(fixtures_copy):
     with pytest.raises(FixtureError) as caught:
         load_fixtures(fixtures_copy)
     assert (caught.value.file.name, caught.value.path) == ("projects.json", "$[0].zoom_oauth_app.id")
+
+
+def test_a_data_file_written_by_the_reset_command_is_stamped_and_synced_when_first_served(tmp_path, frozen):
+    """`python -m sandbox reset` stores the fixtures as loaded (the bundled calendar not yet created nor
+    synced); the first serve of that file completes them, as a new store's seeding does."""
+    from sandbox import cli
+
+    data = tmp_path / "data.json"
+    assert cli.main(["reset", "--data", str(data)]) == 0
+    sb = build_sandbox({"data_path": data, "testing": True})
+    try:
+        calendar = sb.store.get("calendars", "cal_sbx0DefaultCal01")
+        assert (calendar["created_at"], calendar["last_successful_sync_at"]) == (
+            "2026-12-01T09:00:00+00:00", "2026-12-01T09:00:00+00:00")
+        listed = events(sb, sb.store.get("projects", DEFAULT_PROJECT), ordering="start_time")
+        assert [(e["name"], e["start_time"]) for e in listed] == [
+            ("Weekly sync", "2026-12-01T12:00:00Z"), ("Customer call", "2026-12-02T12:00:00Z"),
+            ("Team lunch", "2026-12-03T12:00:00Z")]
+    finally:
+        sb.shutdown()
+    reopened = build_sandbox({"data_path": data, "testing": True})  # served before: nothing stamped again
+    try:
+        assert reopened.store.get("calendars", "cal_sbx0DefaultCal01") == calendar
+    finally:
+        reopened.shutdown()
