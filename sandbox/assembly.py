@@ -85,9 +85,10 @@ def build_sandbox(settings=None, loaded=None):
             due_work=(CALENDAR_SYNC, MEETING_LIST_SYNC),
         )
         sandbox.outbox = DeliveryOutbox(store=store, clock=clock, ids=ids, settings=settings, own_address=own_address)
-        if store.is_new:
-            sandbox.stamp_seeded()  # fixture calendars are created as the store is seeded
+        seeded = sandbox.stamp_seeded()  # fixture calendars are created as the store is first served
         sandbox.rebuild_due_index()
+        if seeded:
+            sandbox.settle_seeded()  # ... and first synced then
         sandbox.outbox.requeue_pending()  # deliveries a previous run left pending
         _start_retention(sandbox)
     except BaseException:

@@ -6,7 +6,10 @@
   scripted steps on, torn down at the end of the session.
 * `sandbox_project` (function): a fresh, isolated project on that server (`POST /sandbox/projects`), with
   `base_url`, `api_url`, `api_key`, `webhook_secret`, `headers`, and helpers over the control API:
-  `advance(seconds)`, `inject(bot_id, type, sub_type=None)`, `requests()`, `deliveries()`, ...
+  `advance(seconds)`, `inject(bot_id, type, sub_type=None)`, `requests()`, `deliveries()`, ..., and the
+  stand-ins for the calendar providers and Zoom: `calendar(...)`, `add_remote_event(calendar_id, uuid,
+  **fields)`, `cancel_remote_event`, `remove_remote_event`, `sync(calendar_id)`, `fail_syncs(...)`,
+  `zoom_oauth_app(...)`, `zoom_code(...)`.
 * `webhook_receiver` (function): a local HTTP receiver, subscribed to every trigger of `sandbox_project`,
   that records each delivery and verifies its `X-Webhook-Signature` with the project's secret (contract
   9.6: HMAC-SHA256 over the canonical JSON, keyed with the base64-decoded secret).
@@ -270,6 +273,80 @@ class SandboxProject:
         __tracebackhide__ = True
         return _control(self.client, "add_chat_message", bot_id, sender_uuid, text, **fields)
 
+    # -- calendars: the stand-in for Google and Microsoft (README, "Calendars and Zoom OAuth connections") ----
+    def calendar(self, platform="google", **fields):
+        """`POST /api/v1/calendars` with placeholder credentials (any field overrides them, e.g.
+        `deduplication_key`, `metadata`, `refresh_token="sbx-invalid"`): the new Calendar object. Its first
+        sync is queued, as on the real server; `sync(calendar_id)` runs it now."""
+        body = {"platform": platform, "client_id": "sandbox-client", "client_secret": "sandbox-secret",
+                "refresh_token": "sandbox-refresh-token", **fields}
+        return self.control("POST", "/api/v1/calendars", body)
+
+    def add_remote_event(self, calendar_id, platform_uuid, *, sync=False, **fields):
+        """`PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}`: the remote calendar now has this event
+        (created or changed). Fields: `start_time` and `end_time` (or `all_day_date`), `name`, `time_zone`,
+        `meeting_url` | `location` | `description`, `attendees`, `ical_uid`. `sync=True` runs a sync at once
+        (otherwise one runs within 60 s of the project's clock). Returns the hook's answer."""
+        __tracebackhide__ = True
+        return _control(self.client, "put_remote_event", calendar_id, platform_uuid, sync=sync, **fields)
+
+    def cancel_remote_event(self, calendar_id, platform_uuid, *, sync=False):
+        """`POST .../remote_events/{platform_uuid}/cancel`: the event is listed as cancelled."""
+        __tracebackhide__ = True
+        return _control(self.client, "cancel_remote_event", calendar_id, platform_uuid, sync=sync)
+
+    def remove_remote_event(self, calendar_id, platform_uuid, *, sync=False):
+        """`DELETE .../remote_events/{platform_uuid}`: the event is gone from the remote listing."""
+        __tracebackhide__ = True
+        return _control(self.client, "delete_remote_event", calendar_id, platform_uuid, sync=sync)
+
+    def remote_events(self, calendar_id):
+        """`GET /sandbox/calendars/{id}/remote_events`: the calendar as the provider has it."""
+        __tracebackhide__ = True
+        return _control(self.client, "remote_calendar", calendar_id)
+
+    def sync(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/sync`: run a sync now; its report (created, updated, deleted, bots
+        patched or deleted, webhook, state)."""
+        __tracebackhide__ = True
+        return _control(self.client, "sync_calendar", calendar_id)
+
+    def fail_syncs(self, calendar_id, kind="auth_error", *, error=None, times=None):
+        """`POST /sandbox/calendars/{id}/sync_failures`: the next syncs fail (`"auth_error"` disconnects the
+        calendar; `"transient"` is retried)."""
+        body = {"kind": kind, **({"error": error} if error is not None else {}), **({"times": times} if times else {})}
+        __tracebackhide__ = True
+        return _control(self.client, "add_sync_failures", calendar_id, **body)
+
+    def disconnect_calendar(self, calendar_id, error=None):
+        """`POST /sandbox/calendars/{id}/disconnect`: an authentication failure now; the sync report."""
+        __tracebackhide__ = True
+        return _control(self.client, "disconnect_calendar", calendar_id, **({"error": error} if error else {}))
+
+    def reconnect_calendar(self, calendar_id):
+        """`POST /sandbox/calendars/{id}/reconnect`: the provider accepts the credentials again; a sync runs."""
+        __tracebackhide__ = True
+        return _control(self.client, "reconnect_calendar", calendar_id)
+
+    # -- Zoom OAuth: the stand-in for Zoom ------------------------------------------------------------------
+    def zoom_oauth_app(self, client_id="sandbox-zoom-client", webhook_secret=None):
+        """`PUT /sandbox/zoom_oauth_app`: make (or change) the project's Zoom OAuth app; the app."""
+        body = {"client_id": client_id, **({"webhook_secret": webhook_secret} if webhook_secret else {})}
+        __tracebackhide__ = True
+        return _control(self.client, "put_zoom_oauth_app", **body)
+
+    def zoom_code(self, authorization_code, outcome="ok", *, scopes=None, user=None):
+        """`PUT /sandbox/zoom_oauth/codes/{code}`: what exchanging this authorization code yields (`"ok"`,
+        `"exchange_fails"`, `"user_info_fails"`; `scopes`; `user` `{"id", "account_id", "status"}`)."""
+        body = {"outcome": outcome, **({"scopes": scopes} if scopes is not None else {}), **({"user": user} if user else {})}
+        __tracebackhide__ = True
+        return _control(self.client, "put_zoom_oauth_code", authorization_code, **body)
+
+    def zoom_auth_failure(self, connection_id, error=None):
+        """`POST /sandbox/zoom_oauth_connections/{id}/auth_failure`: as if a refresh failed (disconnects it)."""
+        __tracebackhide__ = True
+        return _control(self.client, "zoom_auth_failure", connection_id, **({"error": error} if error else {}))
+
     # -- what happened ------------------------------------------------------------------------------------
     def requests(self, method=None, path=None, status=None, limit=None):
         """`GET /sandbox/requests`: this project's `/api/v1` requests, newest first (`path` may use `*`
@@ -277,12 +354,15 @@ class SandboxProject:
         __tracebackhide__ = True
         return _control(self.client, "requests", method, path, status, limit)
 
-    def deliveries(self, bot_id=None, trigger=None, status=None):
+    def deliveries(self, bot_id=None, trigger=None, status=None, calendar_id=None, zoom_oauth_connection_id=None):
         """`GET /sandbox/webhooks/deliveries`: this project's webhook deliveries, oldest first (every page of
         the newest-first log), each with its payload, signature, status (`pending`, `delivered`, `failed`)
-        and attempts."""
+        and attempts (a bot's, a calendar's or a Zoom OAuth connection's)."""
         __tracebackhide__ = True
-        return _control(self.client, "deliveries", bot_id, trigger, status)[::-1]
+        return _control(
+            self.client, "deliveries", bot_id, trigger, status,
+            calendar_id=calendar_id, zoom_oauth_connection_id=zoom_oauth_connection_id,
+        )[::-1]
 
     def add_fault(self, **fault):
         """`POST /sandbox/faults`: the next matching `/api/v1` requests wait and/or answer as told."""
@@ -298,7 +378,8 @@ class SandboxProject:
 
 class ReceivedWebhook:
     """One request the receiver got: `body` (raw bytes), `headers`, `json`, `signature`, `signature_valid`,
-    and the envelope's `idempotency_key`, `bot_id`, `bot_metadata`, `trigger`, `data`."""
+    and the envelope's `idempotency_key`, `bot_id`, `bot_metadata`, `calendar_id`, `zoom_oauth_connection_id`,
+    `trigger`, `data`."""
 
     def __init__(self, path, headers, body, secret):
         self.path = path
@@ -314,6 +395,8 @@ class ReceivedWebhook:
         self.idempotency_key = envelope.get("idempotency_key")
         self.bot_id = envelope.get("bot_id")
         self.bot_metadata = envelope.get("bot_metadata")
+        self.calendar_id = envelope.get("calendar_id")  # a calendar's webhooks
+        self.zoom_oauth_connection_id = envelope.get("zoom_oauth_connection_id")  # a Zoom OAuth connection's
         self.trigger = envelope.get("trigger")
         self.data = envelope.get("data")
 

@@ -18,6 +18,7 @@ from tests.calendar_helpers import (  # noqa: F401 - fixtures
     TEAMS,
     ZOOM,
     create_calendar,
+    disconnect,
     events,
     frozen,
     project,
@@ -92,7 +93,7 @@ def test_deleted_events_and_disconnected_calendars_are_not_checked(sb, project):
     calendar = create_calendar(sb, project)
     put_event(sb, project, calendar["id"], "gone", meeting_url=MEET)
     calendars.delete_remote_event(sb, project, calendar["id"], "gone", sync=True)
-    calendars.disconnect(sb, project, calendar["id"], {})
+    disconnect(sb, project, calendar["id"], {})
     (gone,) = events(sb, project)
     assert gone["is_deleted"] is True
     bot = create(sb, project, {"calendar_event_id": gone["id"], "bot_name": "x"})

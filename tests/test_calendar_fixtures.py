@@ -51,7 +51,7 @@ CALENDAR = {
 }
 
 
-def test_a_projects_zoom_oauth_app_and_its_calendars_load_and_sync_at_first_read(fixtures_copy, frozen):
+def test_a_projects_zoom_oauth_app_and_its_calendars_load_and_are_synced_as_seeded(fixtures_copy, frozen):
     with_app(fixtures_copy, {"client_id": "zoom-client"})
     write(fixtures_copy, "calendars.json", [CALENDAR])
     tables = load_fixtures(fixtures_copy)
@@ -60,7 +60,7 @@ def test_a_projects_zoom_oauth_app_and_its_calendars_load_and_sync_at_first_read
     sb = build_sandbox({"in_memory": True, "testing": True, "fixtures_dir": fixtures_copy})
     try:
         project = sb.store.get("projects", DEFAULT_PROJECT)
-        frozen.tick(timedelta(minutes=5))  # read later: the first sync was due when the store was seeded
+        frozen.tick(timedelta(minutes=5))  # read later: the first sync ran as the store was seeded
         listed = {event["platform_uuid"]: event for event in events(sb, project, ordering="start_time")}
         assert listed["standup"]["start_time"] == "2026-12-01T10:00:00Z"
         assert listed["standup"]["end_time"] == "2026-12-01T10:15:00Z"
@@ -73,11 +73,11 @@ def test_a_projects_zoom_oauth_app_and_its_calendars_load_and_sync_at_first_read
         body = parse_create_zoom_oauth_connection({"authorization_code": "c", "redirect_uri": "x"})
         assert zoom_oauth.create_connection(sb, project, body)["zoom_oauth_app_id"] == "zoa_sbx0Default00001"
         create_calendar(sb, project)
-        sb.reset()  # the fixture calendar again, its first sync queued now; the API's calendar gone
+        sb.reset()  # the fixture calendar again, first synced at the reset; the API's calendar gone
         assert [c["id"] for c in sb.store.scan("calendars", DEFAULT_PROJECT)] == [CALENDAR_ID]
         reset = sb.store.get("calendars", CALENDAR_ID)
-        assert (reset["queued_sync_at"], reset["last_successful_sync_at"]) == ("2026-12-01T09:05:00+00:00", None)
-        assert sb.store.scan("calendar_events", DEFAULT_PROJECT) == []
+        assert (reset["queued_sync_at"], reset["last_successful_sync_at"]) == (None, "2026-12-01T09:05:00+00:00")
+        assert len(sb.store.scan("calendar_events", DEFAULT_PROJECT)) == 4
         assert sb.store.scan("zoom_oauth_connections", DEFAULT_PROJECT) == []
     finally:
         sb.shutdown()
@@ -128,3 +128,28 @@ def test_a_bad_zoom_oauth_app_fixture(fixtures_copy):
     with pytest.raises(FixtureError) as caught:
         load_fixtures(fixtures_copy)
     assert (caught.value.file.name, caught.value.path) == ("projects.json", "$[0].zoom_oauth_app.id")
+
+
+def test_a_data_file_written_by_the_reset_command_is_stamped_and_synced_when_first_served(tmp_path, frozen):
+    """`python -m sandbox reset` stores the fixtures as loaded (the bundled calendar not yet created nor
+    synced); the first serve of that file completes them, as a new store's seeding does."""
+    from sandbox import cli
+
+    data = tmp_path / "data.json"
+    assert cli.main(["reset", "--data", str(data)]) == 0
+    sb = build_sandbox({"data_path": data, "testing": True})
+    try:
+        calendar = sb.store.get("calendars", "cal_sbx0DefaultCal01")
+        assert (calendar["created_at"], calendar["last_successful_sync_at"]) == (
+            "2026-12-01T09:00:00+00:00", "2026-12-01T09:00:00+00:00")
+        listed = events(sb, sb.store.get("projects", DEFAULT_PROJECT), ordering="start_time")
+        assert [(e["name"], e["start_time"]) for e in listed] == [
+            ("Weekly sync", "2026-12-01T12:00:00Z"), ("Customer call", "2026-12-02T12:00:00Z"),
+            ("Team lunch", "2026-12-03T12:00:00Z")]
+    finally:
+        sb.shutdown()
+    reopened = build_sandbox({"data_path": data, "testing": True})  # served before: nothing stamped again
+    try:
+        assert reopened.store.get("calendars", "cal_sbx0DefaultCal01") == calendar
+    finally:
+        reopened.shutdown()

@@ -8,17 +8,15 @@ from datetime import datetime, timezone
 
 import pytest
 from openapi_spec_validator import validate as validate_openapi_document
+from werkzeug.datastructures import MultiDict
 
 from sandbox.contract.errors import AttendeeError, FieldErrors
+from sandbox.contract.openapi import build_openapi
 from sandbox.contract.requests.calendars import (
-    CALENDAR_EVENT_QUERY_PARAMETERS,
-    CALENDARS_QUERY_PARAMETERS,
     CREATE_CALENDAR_FIELDS,
     CreateCalendar,
     PatchCalendar,
     check_calendar_insert,
-    parse_calendar_events_query,
-    parse_calendars_query,
     parse_create_calendar,
     parse_patch_calendar,
 )
@@ -28,6 +26,8 @@ from sandbox.contract.requests.zoom_oauth import (
     missing_scopes,
     parse_create_zoom_oauth_connection,
 )
+from sandbox.web.pipeline import query_arguments
+from tests.calendar_helpers import calendar_events_query, operation
 
 VALID = {"client_id": "cid", "client_secret": "sec", "refresh_token": "tok", "platform": "google"}
 
@@ -36,6 +36,11 @@ def field_errors(parse, body):
     with pytest.raises(FieldErrors) as caught:
         parse(body)
     return caught.value.body()
+
+
+def parse_calendar_events_query(query):
+    """What the row hands the use case, without the filters left out (None)."""
+    return {name: value for name, value in calendar_events_query(query).items() if value is not None}
 
 
 def query_error(query):
@@ -201,7 +206,10 @@ def test_patch_calendar_returns_only_what_was_sent():
 
 
 def test_calendars_query_applies_the_deduplication_key_whenever_present():
-    assert parse_calendars_query({}) == {}
+    def parse_calendars_query(query):
+        return query_arguments(operation("GET", "/api/v1/calendars"), MultiDict(query))
+
+    assert parse_calendars_query({}) == {"deduplication_key": None}
     assert parse_calendars_query({"deduplication_key": ""}) == {"deduplication_key": ""}
     assert parse_calendars_query({"deduplication_key": "k", "state": "x"}) == {"deduplication_key": "k"}
 
@@ -363,7 +371,9 @@ def test_the_serializers_are_valid_openapi_and_state_their_limits():
 
 
 def test_the_query_parameters_are_described_in_checking_order():
-    names = [parameter["name"] for parameter in CALENDAR_EVENT_QUERY_PARAMETERS]
+    paths = build_openapi()["paths"]
+    events = paths["/api/v1/calendar_events"]["get"]["parameters"]
+    names = [parameter["name"] for parameter in events]
     assert names == [
         "cursor",
         "calendar_id",
@@ -375,5 +385,7 @@ def test_the_query_parameters_are_described_in_checking_order():
         "end_time_lte",
         "ordering",
     ]
-    assert CALENDAR_EVENT_QUERY_PARAMETERS[4]["deprecated"] is True
-    assert [parameter["name"] for parameter in CALENDARS_QUERY_PARAMETERS] == ["cursor", "deduplication_key"]
+    assert events[4]["deprecated"] is True
+    assert [parameter["name"] for parameter in paths["/api/v1/calendars"]["get"]["parameters"]] == [
+        "cursor", "deduplication_key",
+    ]  # fmt: skip

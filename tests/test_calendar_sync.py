@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sandbox.contract.calendar_responses import dump_calendar
 from sandbox.contract.errors import SandboxInputError
 from sandbox.contract.responses import dump_bot
 from sandbox.domain.calendar_sync import (
@@ -18,6 +17,7 @@ from sandbox.domain.calendar_sync import (
     microsoft_event_data,
 )
 from sandbox.usecases import bots, calendars, control
+from tests.calendar_helpers import without_calendars
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     MEET,
     NOW,
@@ -26,13 +26,17 @@ from tests.calendar_helpers import (  # noqa: F401 - fixtures
     advance,
     calendar_view,
     create_calendar,
+    disconnect,
+    dump_calendar,
     events,
     frozen,
     iso,
     project,
     project_of,
     put_event,
+    put_remote,
     sb,
+    sync_failures,
 )
 from tests.control_helpers import create_bot_directly
 
@@ -122,7 +126,7 @@ def test_all_day_events_start_at_midnight_in_their_time_zone_else_utc(sb, projec
     for calendar in (google, microsoft):
         for uuid, tz in (("utc", None), ("paris", "Europe/Paris")):
             body = {"all_day_date": "2026-12-05", **({"time_zone": tz} if tz else {})}
-            calendars.put_remote_event(sb, project, calendar["id"], uuid, body, sync=True)
+            put_remote(sb, project, calendar["id"], uuid, body, sync=True)
     for event in events(sb, project):
         expected = ("2026-12-05T00:00:00Z", "2026-12-06T00:00:00Z")
         if event["platform_uuid"] == "paris":
@@ -144,7 +148,7 @@ def test_the_window_is_one_day_back_to_28_days_ahead(sb, project):
 def test_the_window_end_is_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "calendar_sync_window_days": 2})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "calendar_sync_window_days": 2}, without_calendars())
     try:
         project = project_of(sandbox)
         calendar = create_calendar(sandbox, project)
@@ -213,7 +217,7 @@ def test_remote_event_hooks_refuse_what_is_unclear(sb, project):
     ]
     for body, message in cases:
         with pytest.raises(SandboxInputError) as caught:
-            calendars.put_remote_event(sb, project, calendar["id"], "e", body)
+            put_remote(sb, project, calendar["id"], "e", body)
         assert caught.value.status == 400 and message in caught.value.message, body
     with pytest.raises(SandboxInputError) as caught:
         calendars.cancel_remote_event(sb, project, calendar["id"], "missing")
@@ -224,7 +228,7 @@ def test_remote_event_hooks_refuse_what_is_unclear(sb, project):
 def test_the_remote_calendar_is_bounded_by_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "remote_events_per_calendar": 2})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "remote_events_per_calendar": 2}, without_calendars())
     try:
         project = project_of(sandbox)
         calendar = create_calendar(sandbox, project)
@@ -263,7 +267,7 @@ def test_a_disconnected_calendar_is_not_synced_by_the_scheduler(sb, project):
 def test_transient_failures_move_only_the_attempt_and_retry_with_backoff(sb, project):
     calendar = create_calendar(sb, project)
     calendar_view(sb, project, calendar["id"])  # the first sync: 09:00:00
-    calendars.add_sync_failures(sb, project, calendar["id"], {"kind": "transient", "times": 3})
+    sync_failures(sb, project, calendar["id"], {"kind": "transient", "times": 3})
     report = calendars.sync_now(sb, project, calendar["id"])
     assert (report["outcome"], report["retry_at"]) == ("transient_error", "2026-12-01T09:00:01Z")
     applied = [item for item in advance(sb, project, 10) if "calendar_id" in item]
@@ -278,7 +282,7 @@ def test_transient_failures_move_only_the_attempt_and_retry_with_backoff(sb, pro
 
 def test_a_transient_failure_keeps_the_state_and_gives_up_after_six_retries(sb, project):
     calendar = create_calendar(sb, project)
-    calendars.add_sync_failures(sb, project, calendar["id"], {"kind": "transient", "times": 7})
+    sync_failures(sb, project, calendar["id"], {"kind": "transient", "times": 7})
     assert calendar_view(sb, project, calendar["id"])["last_attempted_sync_at"] == "2026-12-01T09:00:00Z"
     applied = [item for item in advance(sb, project, 3600) if "calendar_id" in item]
     assert [item["outcome"] for item in applied] == ["transient_error"] * 6
@@ -290,7 +294,7 @@ def test_a_transient_failure_keeps_the_state_and_gives_up_after_six_retries(sb, 
 def test_every_authentication_failure_disconnects_again_with_its_own_error(sb, project, frozen):
     calendar = create_calendar(sb, project)
     calendar_view(sb, project, calendar["id"])
-    calendars.add_sync_failures(sb, project, calendar["id"], {"kind": "auth_error", "error": "first", "times": 2})
+    sync_failures(sb, project, calendar["id"], {"kind": "auth_error", "error": "first", "times": 2})
     assert calendars.sync_now(sb, project, calendar["id"])["webhook"] == "calendar.state_change"
     frozen.tick(timedelta(seconds=30))
     second = calendars.patch_calendar(sb, project, calendar["id"], {})  # its sync meets the second failure
@@ -302,13 +306,13 @@ def test_every_authentication_failure_disconnects_again_with_its_own_error(sb, p
 
 def test_disconnect_and_reconnect_hooks(sb, project):
     calendar = create_calendar(sb, project, refresh_token="sbx-invalid")
-    report = calendars.disconnect(sb, project, calendar["id"], {"error": "Google Authentication error: {}"})
+    report = disconnect(sb, project, calendar["id"], {"error": "Google Authentication error: {}"})
     assert (report["outcome"], report["webhook"], report["state"]) == ("auth_error", "calendar.state_change", "disconnected")
     report = calendars.reconnect(sb, project, calendar["id"])
     assert (report["outcome"], report["webhook"], report["state"]) == ("synced", None, "connected")
     assert calendar_view(sb, project, calendar["id"])["connection_failure_data"] is None
     with pytest.raises(SandboxInputError):
-        calendars.add_sync_failures(sb, project, calendar["id"], {"kind": "network"})
+        sync_failures(sb, project, calendar["id"], {"kind": "network"})
 
 
 # -- linked bots (docs/contract/calendars.md#sync-and-linked-bots, docs/contract/calendars.md#other-calendar-links)
@@ -364,7 +368,7 @@ def test_a_disconnection_deletes_the_scheduled_bots_of_every_event(sb, project):
     put_event(sb, project, calendar["id"], "a", meeting_url=MEET)
     put_event(sb, project, calendar["id"], "b", meeting_url=MEET, start=NOW + timedelta(days=3))
     ids = [linked_bot(sb, project, event["id"])["id"] for event in events(sb, project)]
-    report = calendars.disconnect(sb, project, calendar["id"], {})
+    report = disconnect(sb, project, calendar["id"], {})
     assert sorted(report["bots_deleted"]) == sorted(ids)
     assert all(event["bots"] == [] for event in events(sb, project))
 

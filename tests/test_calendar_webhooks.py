@@ -11,11 +11,15 @@ from sandbox.usecases import calendars, zoom_oauth
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     MEET,
     NOW,
+    auth_failure,
     create_calendar,
+    disconnect,
     events,
     frozen,
     project,
     project_of,
+    put_app,
+    put_code,
     put_event,
     sb,
 )
@@ -99,7 +103,7 @@ def test_bot_level_subscriptions_to_calendar_triggers_never_fire(sb, project, re
         {"calendar_event_id": event["id"], "bot_name": "x", "webhooks": [{"url": bot_hook.url, "triggers": list(CALENDAR_TRIGGERS)}]},
     )
     put_event(sb, project, calendar["id"], "e", meeting_url=MEET, start=None, name="changed")
-    calendars.disconnect(sb, project, calendar["id"], {})
+    disconnect(sb, project, calendar["id"], {})
     settle(sb)
     assert bot_hook.calls == [] and project_hook.calls == []
 
@@ -131,14 +135,14 @@ def test_the_envelope_is_read_at_delivery_and_only_three_keys_once_the_calendar_
 def test_a_zoom_connection_state_change_envelope(sb, project, receiver_server, frozen):
     receiver = Recorder(receiver_server)
     subscribe_project(sb, receiver.url, ("zoom_oauth_connection.state_change",))
-    zoom_oauth.put_app(sb, project, {"client_id": "zc"})
-    zoom_oauth.put_code(sb, project, "c", {"user": {"id": "zu_123", "account_id": "acct_9"}})
+    put_app(sb, project, {"client_id": "zc"})
+    put_code(sb, project, "c", {"user": {"id": "zu_123", "account_id": "acct_9"}})
     body = {"authorization_code": "c", "redirect_uri": "x", "metadata": {"tenant": "t1"}}
     connection = zoom_oauth.create_connection(sb, project_of(sb), parse_create_zoom_oauth_connection(body))
     zoom_oauth.get_connection(sb, project, connection["id"])  # its meeting-list sync
     frozen.tick(timedelta(seconds=3))
-    zoom_oauth.auth_failure(sb, project, connection["id"], {})
-    zoom_oauth.auth_failure(sb, project, connection["id"], {})  # already disconnected: nothing
+    auth_failure(sb, project, connection["id"], {})
+    auth_failure(sb, project, connection["id"], {})  # already disconnected: nothing
     zoom_oauth.client_secret_changed(sb, project)  # revived, with a webhook
     settle(sb)
     first, second = (call["body"] for call in receiver.calls)

@@ -311,7 +311,8 @@ def test_a_fixture_bot_follows_the_default_scenario(client):
 
 def test_a_manual_bot_does_nothing_by_itself(client):
     bot = create_bot(client, scenario="manual")
-    assert advance(client, 86400)["events"] == []
+    applied = advance(client, 86400)["events"]
+    assert [item.get("calendar_id") for item in applied] == ["cal_sbx0DefaultCal01"]  # the bundled calendar's daily sync
     assert get_bot(client, bot["id"])["state"] == "joining"
     assert post_json(client, f"/sandbox/bots/{bot['id']}/advance", {"steps": "all"}).json["applied"] == []
 

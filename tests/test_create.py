@@ -65,9 +65,14 @@ def check_openapi(response, method="POST", path="/api/v1/bots"):
 
 
 def set_project(sandbox, project_id=DEFAULT_PROJECT, **fields):
+    """Change the stored project; `zoom_credentials=False` also takes away its Zoom OAuth app (the bundled
+    default project has one, and it lets Zoom bots be created as Zoom credentials do)."""
     project = sandbox.store.get("projects", project_id)
     project.update(fields)
     sandbox.store.put("projects", project)
+    if fields.get("zoom_credentials") is False:
+        for app in sandbox.store.scan("zoom_oauth_apps", project_id):
+            sandbox.store.delete("zoom_oauth_apps", app["id"])
     sandbox.projects_changed()
 
 

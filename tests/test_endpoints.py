@@ -32,7 +32,9 @@ from sandbox.contract.requests.commands import parse_chat_message
 from sandbox.web.pipeline import PATH_ARGUMENT, use_case
 from tests.conftest import AUTH, FIXTURE_BOTS
 
-CONVENTIONS = Path(__file__).resolve().parents[1] / "docs" / "contract" / "conventions.md"
+CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "contract"
+CONVENTIONS = CONTRACT / "conventions.md"
+CALENDARS = CONTRACT / "calendars.md"
 # Routes registered by hand, not rows (the table's docstring says why).
 HAND_REGISTERED = {
     "/api/v1/",
@@ -45,6 +47,9 @@ HAND_REGISTERED = {
 JOINED = FIXTURE_BOTS["joined_recording"]
 ENDED = FIXTURE_BOTS["ended"]
 UNKNOWN = "bot_doesNotExist0000"
+# The generic views that allow POST: OPTIONS describes their output serializer under actions.POST.
+LIST_CREATE_VIEWS = ("/api/v1/bots", "/api/v1/calendars", "/api/v1/zoom_oauth_connections")
+NOT_FOUND = {"bot": {"error": "Bot not found"}, "calendar": {"error": "Calendar not found"}}
 
 
 def rows(kind=None):
@@ -59,11 +64,30 @@ def named(triples):
     return [f"{method} {endpoint.rule}" for endpoint, method, _ in triples]
 
 
-def table_in(section):
-    """The rows of the Markdown table under the `<a id="section">` anchor of conventions.md."""
-    text = CONVENTIONS.read_text(encoding="utf-8").split(f'<a id="{section}"></a>', 1)[1]
-    lines = [line for line in text.split("\n\n", 3)[2].splitlines() if line.startswith("|")]
+def table_in(section, page=CONVENTIONS, skip=2):
+    """The rows of the Markdown table under the `<a id="section">` anchor of a contract page (`skip`: the
+    paragraphs between the anchor and the table)."""
+    text = page.read_text(encoding="utf-8").split(f'<a id="{section}"></a>', 1)[1]
+    lines = [line for line in text.split("\n\n", skip + 1)[skip].splitlines() if line.startswith("|")]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def resource_routes():
+    """calendars.md's route inventory, the rows the sandbox serves (app sessions are out of scope):
+    `{rule: (view class, Allow)}`."""
+    routes = {}
+    for path, view, methods, *_ in table_in("empty-segment-catch-all", CALENDARS, skip=1):
+        path = path.strip("`")
+        if path.startswith(("calendar", "zoom_oauth")):
+            rule = "/api/v1/" + path.replace("{object_id}", "<object_id>")
+            routes[rule] = (re.findall(r"`(\w+View)`", view)[0], re.findall(r"`([A-Z, ]+)`", methods)[0])
+    return routes
+
+
+def drf_view_name(view_class):
+    """DRF's `get_view_name`: the class name without `View`, split before each capital that starts a word."""
+    name = view_class.removesuffix("View")
+    return re.sub(r"((?<=[a-z])[A-Z]|(?<!\A)[A-Z](?=[a-z]))", r" \1", name).strip()
 
 
 def bot_paths(cell):
@@ -139,6 +163,7 @@ def test_every_attendee_row_has_the_contracts_allow_header():
     for cell, allow in table_in("allow-header"):
         if cell != "catch-all":
             documented.update(dict.fromkeys(bot_paths(cell), allow.strip("`")))
+    documented.update({rule: allow for rule, (_, allow) in resource_routes().items()})
     assert {endpoint.rule: endpoint.allow for endpoint in rows(ATTENDEE)} == documented
 
 
@@ -148,6 +173,11 @@ def test_every_attendee_row_has_the_contracts_view_name():
         if cell != "catch-all":
             [rule] = bot_paths(cell)
             documented[rule] = name.strip("`")
+    options_names = CALENDARS.read_text(encoding="utf-8").split('<a id="resource-options"></a>', 1)[1][:600]
+    for rule, (view_class, _) in resource_routes().items():
+        documented[rule] = drf_view_name(view_class)
+        assert f'"{documented[rule]}"' in options_names, rule  # the names the contract lists for OPTIONS
+    assert documented["/api/v1/zoom_oauth_connections"] == "Zoom O Auth Connection List Create"
     assert {endpoint.rule: endpoint.view_name for endpoint in rows(ATTENDEE)} == documented
 
 
@@ -157,7 +187,7 @@ def test_options_and_a_wrong_method_answer_from_the_row(client, endpoint):
     options = client.options(path, headers=AUTH)
     assert options.status_code == 200 and options.headers["Allow"] == endpoint.allow
     assert options.json["name"] == endpoint.view_name
-    assert ("actions" in options.json) is (endpoint.rule == "/api/v1/bots")
+    assert ("actions" in options.json) is (endpoint.rule in LIST_CREATE_VIEWS)
     wrong = client.put(path, headers=AUTH)
     assert (wrong.status_code, wrong.json) == (405, {"detail": 'Method "PUT" not allowed.'})
     assert wrong.headers["Allow"] == endpoint.allow
@@ -196,10 +226,18 @@ def test_a_body_read_first_is_refused_before_the_lookup(client, endpoint, method
     assert response.status_code == 400 and response.json["detail"].startswith("JSON parse error"), response.data
 
 
+def existing(client, resource):
+    """An object of the resource in the default project."""
+    if resource == "bot":
+        return JOINED
+    body = {"client_id": "cid", "client_secret": "sec", "refresh_token": "tok", "platform": "google"}
+    return client.post("/api/v1/calendars", json=body, headers=AUTH).json["id"]
+
+
 @pytest.mark.parametrize("endpoint, method, operation", body_rows(AFTER_LOOKUP), ids=named(body_rows(AFTER_LOOKUP)))
 def test_a_body_read_after_the_lookup_is_refused_only_once_the_object_exists(client, endpoint, method, operation):
-    assert send(client, endpoint, method, UNKNOWN, "{oops").json == {"error": "Bot not found"}
-    response = send(client, endpoint, method, JOINED, "{oops")
+    assert send(client, endpoint, method, UNKNOWN, "{oops").json == NOT_FOUND[endpoint.resource]
+    response = send(client, endpoint, method, existing(client, endpoint.resource), "{oops")
     assert response.status_code == 400 and response.json["detail"].startswith("JSON parse error"), response.data
 
 

@@ -40,6 +40,11 @@ except ImportError:  # tests/ is not a package here
     )
 
 BOT = "/api/v1/bots/{object_id}"
+CALENDARS = "/api/v1/calendars"
+CALENDAR = CALENDARS + "/{object_id}"
+EVENTS = "/api/v1/calendar_events"
+ZOOM_CONNECTIONS = "/api/v1/zoom_oauth_connections"
+ZOOM_CONNECTION = ZOOM_CONNECTIONS + "/{object_id}"
 JSON = "application/json"
 
 # Contract docs/contract/conventions.md#conventions: the Allow header of every bots route.
@@ -65,6 +70,12 @@ ALLOW = {
         )
     },
     **{BOT + "/" + name: "PATCH, OPTIONS" for name in ("transcription_settings", "voice_agent_settings")},
+    # Contract 12.1: calendars, calendar events, Zoom OAuth connections (no PATCH on a connection).
+    CALENDARS: "GET, POST, HEAD, OPTIONS",
+    CALENDAR: "GET, PATCH, DELETE, HEAD, OPTIONS",
+    EVENTS: "GET, HEAD, OPTIONS",
+    ZOOM_CONNECTIONS: "GET, POST, HEAD, OPTIONS",
+    ZOOM_CONNECTION: "GET, DELETE, HEAD, OPTIONS",
 }
 
 # Contract 1.7: POST views with the project throttle.
@@ -84,6 +95,8 @@ THROTTLED = {
             "change_gallery_view_page",
         )
     ),
+    ("post", CALENDARS),
+    ("post", ZOOM_CONNECTIONS),
 }
 
 # Contract 1.4: views that parse their body (and so can answer 415).
@@ -97,6 +110,9 @@ READS_BODY = {
     ),
     ("patch", BOT + "/transcription_settings"),
     ("patch", BOT + "/voice_agent_settings"),
+    ("post", CALENDARS),
+    ("patch", CALENDAR),
+    ("post", ZOOM_CONNECTIONS),
 }
 
 # Contract 6: statuses each operation names (besides 401 and 406, which every operation has).
@@ -126,6 +142,17 @@ STATUSES = {
     ("patch", BOT + "/voice_agent_settings"): {200, 400, 404},
     ("get", BOT + "/participant_events"): {200, 400, 404},
     ("get", BOT + "/participants"): {200, 400, 404},
+    # contract 12
+    ("get", CALENDARS): {200, 404},
+    ("post", CALENDARS): {201, 400},
+    ("get", CALENDAR): {200, 404},
+    ("patch", CALENDAR): {200, 400, 404},
+    ("delete", CALENDAR): {200, 404},
+    ("get", EVENTS): {200, 400, 404},
+    ("get", ZOOM_CONNECTIONS): {200, 404},
+    ("post", ZOOM_CONNECTIONS): {201, 400},
+    ("get", ZOOM_CONNECTION): {200, 404},
+    ("delete", ZOOM_CONNECTION): {200, 404},
 }
 
 # Contract 6: operations answering an empty 200.
@@ -146,6 +173,8 @@ EMPTY_200 = {
     ),
     ("patch", BOT + "/transcription_settings"),
     ("patch", BOT + "/voice_agent_settings"),
+    ("delete", CALENDAR),
+    ("delete", ZOOM_CONNECTION),
 }
 
 # ---- verified example bodies of the contract ------------------------------------------------------
@@ -367,6 +396,9 @@ def test_request_bodies():
         ("post", BOT + "/change_gallery_view_page"): "ChangeGalleryViewPageRequest",
         ("patch", BOT + "/transcription_settings"): "TranscriptionSettingsPatchRequest",
         ("patch", BOT + "/voice_agent_settings"): "VoiceAgentSettingsPatchRequest",
+        ("post", CALENDARS): "CreateCalendarRequest",
+        ("patch", CALENDAR): "PatchCalendarRequest",
+        ("post", ZOOM_CONNECTIONS): "CreateZoomOAuthConnectionRequest",
     }
     for template, method, operation in _operations(doc):
         name = expected.get((method, template))

@@ -61,7 +61,8 @@ class Expect:
     """How to send a value of the field (`body(value)`, to `bot` for a bot's path), and the refusal one past
     the limit: `message` at `at` in a field-error map, or the control plane's `{"error": message}` (`at` None).
     `item(i)` makes valid array items; `strict`: a value at the limit is valid, so nothing refuses the field
-    (else only the limit's message must not). `own_project`: send it as a project of its own."""
+    (else only the limit's message must not). `own_project`: send it as a project of its own. `setup(client)`
+    makes what the path names and returns its `object_id` (a calendar, a Zoom OAuth connection)."""
 
     body: Callable
     message: str
@@ -70,6 +71,7 @@ class Expect:
     item: Callable | None = None
     strict: bool = True
     own_project: bool = False
+    setup: Callable | None = None
 
 
 def create(**fields):
@@ -259,7 +261,127 @@ EXPECTED = {
     ),
 }
 
+CALENDAR_BODY = {"client_id": "cid", "client_secret": "sec", "refresh_token": "tok", "platform": "google"}
+ZOOM_CONNECTION_BODY = {"authorization_code": "code", "redirect_uri": "https://app.example/cb"}
+REMOTE_EVENT = {"start_time": "2026-12-20T10:00:00Z", "end_time": "2026-12-20T10:30:00Z"}
+ERROR_TEXT = "error must be a non-empty string of at most 2000 characters"
+ZOOM_TEXT = "must be a non-empty string of at most 255 characters"
+
+
+def a_calendar(client):
+    return client.post("/api/v1/calendars", json=CALENDAR_BODY, headers=AUTH).json["id"]
+
+
+def a_zoom_app(client):
+    client.put("/sandbox/zoom_oauth_app", json={"client_id": "zoom-client"}, headers=AUTH)
+
+
+def a_zoom_connection(client):
+    a_zoom_app(client)
+    return client.post("/api/v1/zoom_oauth_connections", json=ZOOM_CONNECTION_BODY, headers=AUTH).json["id"]
+
+
+def calendar_field(name):
+    return Expect(lambda v: {**CALENDAR_BODY, name: v}, BLANK, (name,))
+
+
+def remote_event(name, limit):
+    return Expect(lambda v: {**REMOTE_EVENT, name: v}, f"{name} must be at most {limit} characters", setup=a_calendar)
+
+
+def attendee(name):
+    return Expect(
+        lambda v: {**REMOTE_EVENT, "attendees": [{"email": "a@example.com", "name": "A", name: v}]},
+        f"attendees[0].{name} must be a string of at most 1024 characters, or null",
+        setup=a_calendar,
+    )
+
+
+def error_text(template, body=None, setup=a_calendar):
+    return {
+        (method, template, "error", keyword): Expect(lambda v: {**(body or {}), "error": v}, ERROR_TEXT, setup=setup)
+        for method in ("POST",)
+        for keyword in ("minLength", "maxLength")
+    }
+
+
+REMOTE_EVENT_PATH = "/sandbox/calendars/{object_id}/remote_events/{platform_uuid}"
+ZOOM_CODE_PATH = "/sandbox/zoom_oauth/codes/{authorization_code}"
+CALENDAR_EXPECTED = {
+    # -- POST /api/v1/calendars and PATCH /api/v1/calendars/{id} (CreateCalendarSerializer, PatchCalendarSerializer) --
+    **{("POST", "/api/v1/calendars", name, "minLength"): calendar_field(name) for name in (
+        "platform_uuid", "client_id", "client_secret", "refresh_token", "deduplication_key",
+    )},
+    **{
+        ("PATCH", "/api/v1/calendars/{object_id}", name, "minLength"): Expect(
+            lambda v, name=name: {name: v}, BLANK, (name,), setup=a_calendar
+        )
+        for name in ("client_secret", "refresh_token")
+    },
+    # -- POST /api/v1/zoom_oauth_connections (CreateZoomOAuthConnectionSerializer), with the project's app --
+    **{
+        ("POST", "/api/v1/zoom_oauth_connections", name, "minLength"): Expect(
+            lambda v, name=name: {**ZOOM_CONNECTION_BODY, name: v}, BLANK, (name,),
+            setup=lambda client: a_zoom_app(client) or "-",
+        )
+        for name in ("zoom_oauth_app_id", "authorization_code", "redirect_uri")
+    },
+    # -- the stand-ins for Google and Microsoft --
+    **{
+        ("PUT", REMOTE_EVENT_PATH, name, "maxLength"): remote_event(name, limit)
+        for name, limit in (("name", 1024), ("meeting_url", 2048), ("location", 2048), ("description", 8000),
+                            ("ical_uid", 1024))
+    },
+    ("PUT", REMOTE_EVENT_PATH, "attendees", "maxItems"): Expect(
+        lambda v: {**REMOTE_EVENT, "attendees": v},
+        'attendees must be a list of at most 500 {"email", "name"} objects',
+        item=lambda i: {"email": f"a{i}@example.com", "name": None},
+        setup=a_calendar,
+    ),
+    ("PUT", REMOTE_EVENT_PATH, "attendees[].email", "maxLength"): attendee("email"),
+    ("PUT", REMOTE_EVENT_PATH, "attendees[].name", "maxLength"): attendee("name"),
+    **error_text("/sandbox/calendars/{object_id}/sync_failures", {"kind": "auth_error"}),
+    **{
+        ("POST", "/sandbox/calendars/{object_id}/sync_failures", "times", keyword): Expect(
+            lambda v: {"kind": "transient", "times": v}, "times must be an integer from 1 to 100", setup=a_calendar
+        )
+        for keyword in ("minimum", "maximum")
+    },
+    **error_text("/sandbox/calendars/{object_id}/disconnect"),
+    # -- the stand-ins for Zoom --
+    **{
+        ("PUT", "/sandbox/zoom_oauth_app", name, keyword): Expect(
+            lambda v, name=name: {"client_id": "zoom-client", name: v}, f"{name} {ZOOM_TEXT}"
+        )
+        for name in ("client_id", "webhook_secret")
+        for keyword in ("minLength", "maxLength")
+    },
+    ("PUT", ZOOM_CODE_PATH, "scopes", "maxLength"): Expect(
+        lambda v: {"scopes": v},
+        "scopes must be a space-separated string of at most 4000 characters, a list of scope names, or null",
+    ),
+    **{
+        ("PUT", ZOOM_CODE_PATH, f"user.{name}", keyword): Expect(
+            lambda v, name=name: {"user": {name: v}}, f"user.{name} {ZOOM_TEXT}"
+        )
+        for name in ("id", "account_id")
+        for keyword in ("minLength", "maxLength")
+    },
+    **error_text("/sandbox/zoom_oauth_connections/{object_id}/auth_failure", setup=a_zoom_connection),
+    ("POST", "/sandbox/zoom_oauth_connections/{object_id}/sync_success", "meeting_ids", "maxItems"): Expect(
+        lambda v: {"meeting_ids": v}, "meeting_ids must be a list of at most 1000 Zoom meeting ids",
+        item=lambda i: i + 1, setup=a_zoom_connection,
+    ),
+    ("POST", "/sandbox/zoom_oauth_connections/{object_id}/sync_success", "meeting_ids[]", "minimum"): Expect(
+        lambda v: {"meeting_ids": [v]}, "meeting_ids must be a list of at most 1000 Zoom meeting ids",
+        setup=a_zoom_connection,
+    ),
+}
+EXPECTED.update(CALENDAR_EXPECTED)
+
 LIMITS = list(stated_limits(DOC))
+# The other values a path names.
+PATH_VALUES = {"{project_id}": DEFAULT_PROJECT, "{platform_uuid}": "event-1", "{authorization_code}": "code-1"}
 
 
 def at_and_past(keyword, limit, item):
@@ -308,7 +430,9 @@ def test_a_value_at_the_limit_passes_and_one_past_it_is_refused_with_the_contrac
     headers = AUTH
     if expect.own_project:
         headers = {"Authorization": f"Token {client.post('/sandbox/projects', json={}).json['api_key']}"}
-    path = template.replace("{object_id}", expect.bot).replace("{project_id}", DEFAULT_PROJECT)
+    path = template.replace("{object_id}", expect.setup(client) if expect.setup else expect.bot)
+    for name, value in PATH_VALUES.items():
+        path = path.replace(name, value)
     at, past = at_and_past(keyword, limit, expect.item)
 
     refused = client.open(path, method=method, json=expect.body(past), headers=headers)

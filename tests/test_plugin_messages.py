@@ -19,7 +19,7 @@ def test_a_state_timeout_names_the_bot_the_state_the_last_state_and_the_webhooks
     message = str(failed.value)
     # Real-time steps: the bot may move on meanwhile, so its states are not pinned here.
     assert message.startswith(f"{bot['id']} did not reach 'ended' within 0.2 s; last state seen: 'join")
-    assert f"(its last bot.state_change webhook), 'join" in message
+    assert "(its last bot.state_change webhook), 'join" in message
     assert f" by GET /api/v1/bots/{bot['id']} now; webhooks received for it: " in message
     assert message.endswith(")") and "(bot.state_change -> joining" in message
 

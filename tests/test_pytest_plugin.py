@@ -362,3 +362,77 @@ def test_waiting_gives_up_after_the_timeout_saying_what_did_not_arrive(sandbox_p
     assert str(failed.value) == "1 webhook(s) transcript.update did not arrive within 0.1 s; got []"
     with pytest.raises(pytest.fail.Exception, match="^condition not met within 0.05 s$"):
         wait_until(lambda: False, timeout=0.05)
+
+
+# -- the calendar and Zoom OAuth hooks ------------------------------------------------------------------------
+
+
+def _later(project, hours):
+    from datetime import datetime, timedelta
+
+    now = datetime.fromisoformat(project.clock()["now"].replace("Z", "+00:00")).replace(microsecond=0)
+    return (now + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+
+
+def _post(project, path, body):
+    request = urllib.request.Request(project.api_url + path, data=json.dumps(body).encode(), method="POST")
+    for name, value in {**project.headers, "Content-Type": "application/json"}.items():
+        request.add_header(name, value)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_calendar_helpers_drive_a_sync_whose_webhook_arrives_signed(sandbox_project, webhook_receiver):
+    calendar = sandbox_project.calendar(deduplication_key="user-1")
+    assert (calendar["platform"], calendar["state"], calendar["deduplication_key"]) == ("google", "connected", "user-1")
+    start, end = _later(sandbox_project, 5), _later(sandbox_project, 6)
+    put = sandbox_project.add_remote_event(calendar["id"], "standup", name="Standup", start_time=start, end_time=end,
+                                           meeting_url=MEETING_URL, sync=True)
+    assert put["created"] is True and put["sync"]["outcome"] == "synced"
+    [update] = webhook_receiver.wait_for("calendar.events_update")
+    assert update.signature_valid and update.calendar_id == calendar["id"] and update.bot_id is None
+    assert sandbox_project.remote_events(calendar["id"])["events"][0]["platform_uuid"] == "standup"
+    listed = wait_until(lambda: sandbox_project.control("GET", "/api/v1/calendar_events")["results"])
+    bot = _post(sandbox_project, "/bots", {"calendar_event_id": listed[0]["id"], "bot_name": "Notetaker"})
+    assert (bot["state"], bot["join_at"]) == ("scheduled", start)
+    moved = _later(sandbox_project, 8)
+    sandbox_project.add_remote_event(calendar["id"], "standup", name="Standup", start_time=moved,
+                                     end_time=_later(sandbox_project, 9), meeting_url=MEETING_URL)
+    report = sandbox_project.sync(calendar["id"])
+    assert report["bots_patched"] == [bot["id"]]
+    assert sandbox_project.control("GET", f"/api/v1/bots/{bot['id']}")["join_at"] == moved
+    sandbox_project.cancel_remote_event(calendar["id"], "standup", sync=True)
+    with pytest.raises(SandboxControlError) as gone:  # a cancelled event's scheduled bot is hard-deleted
+        sandbox_project.control("GET", f"/api/v1/bots/{bot['id']}")
+    assert gone.value.status == 404
+    logged = wait_until(lambda: len(found := sandbox_project.deliveries(calendar_id=calendar["id"])) >= 3 and found)
+    assert {d["trigger"] for d in logged} == {"calendar.events_update"}
+    sandbox_project.remove_remote_event(calendar["id"], "standup")
+    assert sandbox_project.remote_events(calendar["id"])["events"] == []
+
+
+def test_failed_syncs_disconnect_and_reconnect(sandbox_project, webhook_receiver):
+    calendar = sandbox_project.calendar(platform="microsoft")
+    assert sandbox_project.fail_syncs(calendar["id"], "auth_error", error="revoked")["remaining"] == 1
+    assert sandbox_project.sync(calendar["id"])["state"] == "disconnected"
+    [change] = webhook_receiver.wait_for("calendar.state_change")
+    assert change.signature_valid and change.calendar_id == calendar["id"]
+    assert sandbox_project.reconnect_calendar(calendar["id"])["state"] == "connected"
+    assert sandbox_project.disconnect_calendar(calendar["id"])["state"] == "disconnected"
+
+
+def test_zoom_helpers_make_an_app_a_code_and_a_failing_connection(sandbox_project, webhook_receiver):
+    app = sandbox_project.zoom_oauth_app("my-zoom-client")
+    assert app["id"].startswith("zoa_") and app["client_id"] == "my-zoom-client"
+    sandbox_project.zoom_code("code-1", user={"id": "zoom-user-1", "account_id": "acct-1", "status": "active"})
+    connection = _post(sandbox_project, "/zoom_oauth_connections",
+                       {"authorization_code": "code-1", "redirect_uri": "https://app.example.com/zoom"})
+    assert (connection["user_id"], connection["state"]) == ("zoom-user-1", "connected")
+    failed = sandbox_project.zoom_auth_failure(connection["id"], "invalid_grant")
+    assert failed["zoom_oauth_connection"]["state"] == "disconnected"
+    [change] = webhook_receiver.wait_for("zoom_oauth_connection.state_change")
+    assert change.signature_valid and change.zoom_oauth_connection_id == connection["id"]
+    sandbox_project.zoom_code("code-2", "exchange_fails")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _post(sandbox_project, "/zoom_oauth_connections", {"authorization_code": "code-2", "redirect_uri": "https://a.b"})
+    assert refused.value.code == 400

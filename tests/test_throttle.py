@@ -173,3 +173,16 @@ def test_rate_limiting_can_be_disabled(shared_app, frozen):
 def test_the_default_rate_is_3000_a_minute(sandbox):
     throttle = sandbox.throttle
     assert (throttle.num_requests, throttle.duration) == (3000, 60.0)
+
+
+def test_calendar_and_zoom_connection_posts_share_the_bots_counter_and_invalid_ones_count(client):
+    json_auth = {**AUTH, "Content-Type": "application/json"}
+    assert client.post("/api/v1/calendars", headers=json_auth, data="{}").status_code == 400  # counts
+    assert client.post("/api/v1/zoom_oauth_connections", headers=json_auth, data="{}").status_code == 400
+    assert create(client).status_code == 201
+    throttled = client.post("/api/v1/calendars", headers=json_auth, data="{}")
+    assert (throttled.status_code, throttled.data) == (429, THROTTLED_60)
+    assert client.post("/api/v1/zoom_oauth_connections", headers=json_auth, data="{}").status_code == 429
+    calendar = "/api/v1/calendars/cal_sbx0DefaultCal01"
+    assert client.patch(calendar, headers=json_auth, data="{}").status_code == 200  # PATCH is never throttled
+    assert client.get("/api/v1/calendars", headers=AUTH).status_code == 200

@@ -7,19 +7,24 @@ from datetime import timedelta
 
 import pytest
 
-from sandbox.contract.calendar_responses import dump_zoom_oauth_connection
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
 from sandbox.contract.requests.zoom_oauth import parse_create_zoom_oauth_connection
 from sandbox.usecases import zoom_oauth
+from tests.calendar_helpers import without_calendars
 from tests.calendar_helpers import (  # noqa: F401 - fixtures
     SECOND_PROJECT,
     ZOOM,
     advance,
+    auth_failure,
     compact,
+    dump_zoom_oauth_connection,
     frozen,
     project,
     project_of,
+    put_app,
+    put_code,
     sb,
+    sync_success,
 )
 from tests.control_helpers import create_bot_directly
 
@@ -42,7 +47,7 @@ def refusal(call, *args, **kwargs):
 
 @pytest.fixture
 def app(sb, project):
-    view, created = zoom_oauth.put_app(sb, project, {"client_id": "zoom-client", "webhook_secret": "whs"})
+    view, created = put_app(sb, project, {"client_id": "zoom-client", "webhook_secret": "whs"})
     assert created and view["id"].startswith("zoa_")
     return view
 
@@ -73,35 +78,35 @@ def test_a_connection_in_its_13_fields_answered_as_held_in_memory(sb, project, a
 
 
 def test_checks_after_the_fields_run_in_the_real_order(sb, project, app):
-    zoom_oauth.put_code(sb, project, "fails", {"outcome": "exchange_fails", "scopes": ""})
+    put_code(sb, project, "fails", {"outcome": "exchange_fails", "scopes": ""})
     assert refusal(connect, sb, project, "fails") == {
         "error": "Error exchanging access code for tokens. Please check that the authorization code and redirect "
         "URI are correct."
     }
-    zoom_oauth.put_code(sb, project, "narrow", {"outcome": "user_info_fails", "scopes": ["user:read:user"]})
+    put_code(sb, project, "narrow", {"outcome": "user_info_fails", "scopes": ["user:read:user"]})
     onbehalf_only = {"is_local_recording_token_supported": False, "is_onbehalf_token_supported": True}
     assert refusal(connect, sb, project, "narrow", **onbehalf_only) == {
         "error": "The authorization is missing the following required scopes: ['user:read:token']."
     }
-    zoom_oauth.put_code(sb, project, "no-scope", {"scopes": None})
+    put_code(sb, project, "no-scope", {"scopes": None})
     assert refusal(connect, sb, project, "no-scope") == {
         "error": "The authorization is missing the following required scopes: ['user:read:user', 'user:read:zak', "
         "'meeting:read:list_meetings', 'meeting:read:local_recording_token']."
     }
-    zoom_oauth.put_code(sb, project, "no-user", {"outcome": "user_info_fails"})
+    put_code(sb, project, "no-user", {"outcome": "user_info_fails"})
     assert refusal(connect, sb, project, "no-user") == {
         "error": "Error getting user info. Please check that the access token is valid."
     }
-    zoom_oauth.put_code(sb, project, "inactive", {"user": {"status": "inactive"}})
+    put_code(sb, project, "inactive", {"user": {"status": "inactive"}})
     assert refusal(connect, sb, project, "inactive") == {"error": "The user is not active."}
     assert zoom_oauth.list_connections(sb, project) == []
 
 
 def test_posting_again_for_the_same_user_is_an_upsert(sb, project, app, frozen):
-    zoom_oauth.put_code(sb, project, "one", {"user": {"id": "zu_123", "account_id": "acct_9"}})
-    zoom_oauth.put_code(sb, project, "two", {"user": {"id": "zu_123", "account_id": "acct_10"}})
+    put_code(sb, project, "one", {"user": {"id": "zu_123", "account_id": "acct_9"}})
+    put_code(sb, project, "two", {"user": {"id": "zu_123", "account_id": "acct_10"}})
     first = connect(sb, project, "one", metadata={"k": "v"})
-    zoom_oauth.auth_failure(sb, project, first["id"], {})
+    auth_failure(sb, project, first["id"], {})
     frozen.tick(timedelta(minutes=1))
     second = connect(sb, project, "two", is_onbehalf_token_supported=True)
     assert second["id"] == first["id"] and second["created_at"] == first["created_at"]
@@ -124,13 +129,13 @@ def test_unregistered_codes_yield_a_user_derived_from_the_code(sb, project, app)
 def test_states_an_auth_failure_once_a_sync_reconnects_silently(sb, project, app, frozen):
     connection = connect(sb, project)
     frozen.tick(timedelta(seconds=5))
-    failed, sent = zoom_oauth.auth_failure(sb, project, connection["id"], {})
+    failed, sent = auth_failure(sb, project, connection["id"], {})
     assert sent and failed["state"] == "disconnected"
     assert failed["connection_failure_data"] == {"error": INVALID_CLIENT, "timestamp": "2026-12-01T09:00:05+00:00"}
     frozen.tick(timedelta(seconds=5))
-    again, sent_again = zoom_oauth.auth_failure(sb, project, connection["id"], {"error": "other"})
+    again, sent_again = auth_failure(sb, project, connection["id"], {"error": "other"})
     assert not sent_again and again["connection_failure_data"]["error"] == INVALID_CLIENT  # skipped: kept
-    synced = zoom_oauth.sync_success(sb, project, connection["id"], {"meeting_ids": [111, "222"]})
+    synced = sync_success(sb, project, connection["id"], {"meeting_ids": [111, "222"]})
     assert (synced["state"], synced["connection_failure_data"], synced["meeting_ids"]) == ("connected", None, ["111", "222"])
     assert synced["last_successful_sync_at"] == "2026-12-01T09:00:10+00:00"
 
@@ -138,8 +143,8 @@ def test_states_an_auth_failure_once_a_sync_reconnects_silently(sb, project, app
 def test_an_onbehalf_only_connection_never_gets_sync_times(sb, project, app):
     connection = connect(sb, project, is_local_recording_token_supported=False, is_onbehalf_token_supported=True)
     advance(sb, project, 8 * 86400)
-    zoom_oauth.auth_failure(sb, project, connection["id"], {})
-    refreshed = zoom_oauth.sync_success(sb, project, connection["id"], {})
+    auth_failure(sb, project, connection["id"], {})
+    refreshed = sync_success(sb, project, connection["id"], {})
     assert refreshed["state"] == "connected"
     assert refreshed["last_successful_sync_at"] is None and refreshed["last_attempted_sync_at"] is None
 
@@ -148,16 +153,16 @@ def test_the_meeting_list_sync_runs_weekly_while_connected(sb, project, app):
     connection = connect(sb, project)
     applied = [item for item in advance(sb, project, 15 * 86400) if "zoom_oauth_connection_id" in item]
     assert [item["at"] for item in applied] == ["2026-12-01T09:00:00Z", "2026-12-08T09:00:00Z", "2026-12-15T09:00:00Z"]
-    zoom_oauth.auth_failure(sb, project, connection["id"], {})
+    auth_failure(sb, project, connection["id"], {})
     assert [item for item in advance(sb, project, 8 * 86400) if "zoom_oauth_connection_id" in item] == []
 
 
 def test_a_new_client_secret_revives_only_the_client_secret_failures(sb, project, app):
     fixable = connect(sb, project, "a")
     other = connect(sb, project, "b")
-    zoom_oauth.auth_failure(sb, project, fixable["id"], {})
-    zoom_oauth.auth_failure(sb, project, other["id"], {"error": "Zoom Authentication error: {'error': 'invalid_grant'}"})
-    assert zoom_oauth.client_secret_changed(sb, project) == [fixable["id"]]
+    auth_failure(sb, project, fixable["id"], {})
+    auth_failure(sb, project, other["id"], {"error": "Zoom Authentication error: {'error': 'invalid_grant'}"})
+    assert zoom_oauth.client_secret_changed(sb, project) == {"reconnected": [fixable["id"]]}
     assert zoom_oauth.get_connection(sb, project, fixable["id"])["state"] == "connected"
     assert zoom_oauth.get_connection(sb, project, other["id"])["state"] == "disconnected"
 
@@ -179,26 +184,26 @@ def test_get_and_delete_are_scoped_and_the_app_cannot_go_while_connections_exist
 
 
 def test_the_app_keeps_its_id_when_changed_and_bodies_are_checked(sb, project, app):
-    view, created = zoom_oauth.put_app(sb, project, {"client_id": "new"})
+    view, created = put_app(sb, project, {"client_id": "new"})
     assert (view["id"], view["client_id"], view["webhook_secret"], created) == (app["id"], "new", None, False)
     for body in ({}, {"client_id": ""}, {"client_id": "x", "secret": "y"}):
         with pytest.raises(SandboxInputError):
-            zoom_oauth.put_app(sb, project, body)
+            put_app(sb, project, body)
     for code, body in (("", {}), ("c", {"outcome": "maybe"}), ("c", {"user": {"status": "gone"}}), ("c", {"scopes": 5})):
         with pytest.raises(SandboxInputError):
-            zoom_oauth.put_code(sb, project, code, body)
+            put_code(sb, project, code, body)
 
 
 def test_registered_codes_are_bounded_by_a_setting(frozen):
     from sandbox.assembly import build_sandbox
 
-    sandbox = build_sandbox({"in_memory": True, "testing": True, "zoom_oauth_codes_per_project": 1})
+    sandbox = build_sandbox({"in_memory": True, "testing": True, "zoom_oauth_codes_per_project": 1}, without_calendars())
     try:
         project = project_of(sandbox)
-        zoom_oauth.put_code(sandbox, project, "a", {})
-        zoom_oauth.put_code(sandbox, project, "a", {"outcome": "exchange_fails"})
+        put_code(sandbox, project, "a", {})
+        put_code(sandbox, project, "a", {"outcome": "exchange_fails"})
         with pytest.raises(SandboxInputError) as caught:
-            zoom_oauth.put_code(sandbox, project, "b", {})
+            put_code(sandbox, project, "b", {})
         assert caught.value.status == 409 and "SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT" in caught.value.message
     finally:
         sandbox.shutdown()
@@ -218,6 +223,6 @@ def test_a_zoom_url_needs_zoom_credentials_or_a_zoom_oauth_app(sb, project):
     with pytest.raises(AttendeeError) as caught:
         create_bot_directly(sb, stored, {"meeting_url": ZOOM, "bot_name": "Z"})
     assert caught.value.message.startswith("Zoom App credentials are required to create a Zoom bot.")
-    zoom_oauth.put_app(sb, stored, {"client_id": "zoom-client"})
+    put_app(sb, stored, {"client_id": "zoom-client"})
     bot = create_bot_directly(sb, stored, {"meeting_url": ZOOM, "bot_name": "Z"})
     assert bot["platform"] == "zoom"

@@ -28,7 +28,7 @@ def notetaker(request, attendee_sandbox, tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     project = attendee_sandbox.create_project(
         scenario=marker.args[0] if marker else "happy_path",
-        webhooks=[{"url": f"http://127.0.0.1:{server.server_port}/attendee/webhook", "triggers": ["bot.state_change"]}],
+        webhooks=[{"url": f"http://127.0.0.1:{server.server_port}/attendee/webhook", "triggers": ["bot.state_change", "calendar.events_update"]}],
     )
     app.config.update(
         ATTENDEE_BASE_URL=project.base_url,

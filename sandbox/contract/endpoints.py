@@ -34,11 +34,15 @@ from dataclasses import dataclass, field
 from sandbox.contract import responses as shapes
 from sandbox.contract.datetimes import parse_filter_datetime
 from sandbox.contract.requests import AFTER_LOOKUP, FIRST, IN_USE_CASE
+from sandbox.contract.pagination import CALENDAR_EVENTS_PAGE_SIZE, PAGE_SIZE
 from sandbox.contract.requests import bots as bot_bodies
+from sandbox.contract.requests import calendars as calendar_requests
 from sandbox.contract.requests import commands as command_bodies
 from sandbox.contract.requests import control as control_bodies
+from sandbox.contract.requests import providers
 from sandbox.contract.requests.transcripts import ASYNC_TRANSCRIPTION_BODY
-from sandbox.contract.responses import Attributed, Dropped
+from sandbox.contract.requests.zoom_oauth import CREATE_ZOOM_OAUTH_CONNECTION_BODY
+from sandbox.contract.responses import Attributed, Created, Dropped
 
 ATTENDEE, CONTROL = "attendee", "control"
 PROJECT_TOKEN, ADMIN_TOKEN, OPEN = "project", "admin", "open"
@@ -51,7 +55,7 @@ PARSES = ["application/json", "application/x-www-form-urlencoded", "multipart/fo
 #: DRF's name of the catch-all view (`NotFoundView`).
 NOT_FOUND_VIEW = "Not Found"
 #: The use case that finds what a path's `<object_id>` names (for the 404 of an `AFTER_LOOKUP` body).
-LOOKUPS = {"bot": "bots.get_bot"}
+LOOKUPS = {"bot": "bots.get_bot", "calendar": "calendars.get_calendar"}
 
 __all__ = [
     "ATTENDEE",
@@ -82,10 +86,12 @@ class RequestFacts:
 
 @dataclass(frozen=True)
 class Param:
-    """A query parameter. The pipeline reads its last value (Django's `QueryDict.get`), or all of them
-    (`many`), and hands it to the use case as the keyword `arg` (its name unless said; `""`: documented only,
-    such as the `cursor` the pagination reads). `check(name, value)`, when given, runs before the use case
-    and returns the value to hand over, or raises the contract's error."""
+    """A query parameter. The pipeline reads its last value (Django's `QueryDict.get`: None when absent, `""`
+    when empty), or all of them (`many`), and hands it to the use case as the keyword `arg` (its name unless
+    said; `""`: documented only, such as the `cursor` the pagination reads). `alias`: a deprecated name read
+    when this one is absent or empty (`get(name) or get(alias)`). `check(name, value)`, when given, runs
+    before the use case, in the row's order, and returns the value to hand over, or raises the contract's
+    error."""
 
     name: str
     description: str
@@ -93,6 +99,7 @@ class Param:
     arg: str | None = None
     many: bool = False
     check: object = None
+    alias: str | None = None
 
     @property
     def keyword(self):
@@ -115,8 +122,10 @@ class Operation:
     """One method of an endpoint.
 
     * `response`: the schema the use case's result is dumped with (None: an empty answer), or a tuple of
-      `Answer`s when the result's type picks the status and shape; `paginated`: the result is a list, oldest
-      first, answered one cursor page at a time with a page schema (`next`, `previous`, `results`).
+      `Answer`s when the result's type picks the status and shape (a `Created` result is dumped as its value);
+    * `paginated`: the result is a list sorted by `ordering` (a field; `-field`: descending), answered
+      `page_size` at a time with a page schema (`next`, `previous`, `results`), the cursor holding the
+      ordering field's value; `ordering_param`: the query keyword whose checked value is the ordering.
     * `as_sent`: the answer keeps the metadata in the order the client sent it when the parsed body's field of
       that name is not null (the real view answers from the object still in memory).
     * `request`: the use case takes the request's facts (`RequestFacts`: its host and public URLs).
@@ -136,6 +145,9 @@ class Operation:
     query: tuple = ()
     all_query: bool = False
     paginated: bool = False
+    page_size: int = PAGE_SIZE
+    ordering: str = "created_at"
+    ordering_param: str | None = None
     as_sent: str | None = None
     request: bool = False
     errors: dict = field(default_factory=dict)
@@ -187,13 +199,15 @@ def options_metadata(endpoint):
     return body
 
 
-_DRF_TYPES = {"CharField": "string", "DateTimeField": "datetime"}  # DRF's label lookup; any other is "field"
+#: DRF's `SimpleMetadata.label_lookup` of the field kinds the serializers use; any other is "field".
+_DRF_TYPES = {"CharField": "string", "DateTimeField": "datetime", "ChoiceField": "choice", "BooleanField": "boolean"}
 
 
 def serializer_fields(schema):
     """`SimpleMetadata.get_serializer_info` of a response schema whose fields say which DRF field they are
-    (`metadata["drf"]`, and `read_only` for a model field DRF generates read-only): per field its `type`,
-    `required`, `read_only` and `label` (the name with spaces, first letter capitalised)."""
+    (`metadata["drf"]`, `read_only` for a model field DRF generates read-only, the model's `help_text`): per
+    field its `type`, `required`, `read_only`, `label` (the name with spaces, first letter capitalised) and
+    `help_text` when it has one."""
     info = {}
     for name, item in schema.fields.items():
         kind = item.metadata.get("drf")
@@ -205,6 +219,8 @@ def serializer_fields(schema):
             "read_only": read_only,
             "label": label[:1].upper() + label[1:],
         }
+        if item.metadata.get("help_text"):
+            info[name]["help_text"] = item.metadata["help_text"]
     return info
 
 
@@ -284,6 +300,74 @@ def bot_route(suffix, view_name, operations, **extra):
 def sandbox_bot_route(suffix, operations):
     return Endpoint(f"/sandbox/bots/<object_id>/{suffix}", operations, kind=CONTROL)
 
+
+
+# -- calendars, calendar events and Zoom OAuth connections (docs/contract/calendars.md, zoom-oauth.md) ---------
+
+CALENDAR_404 = 'Calendar not found: `{"error":"Calendar not found"}`.'
+ZOOM_OAUTH_CONNECTION_404 = 'Not found: `{"error":"Zoom OAuth Connection not found"}`.'
+CALENDAR_EVENT_DATES = " " + calendar_requests.DATE_FORMS + "."
+CALENDAR_EVENTS_QUERY = (
+    CURSOR,
+    Param("calendar_id", "Exact match on the calendar's id; applies whenever present (even empty)."),
+    Param("calendar_deduplication_key", "Exact match on the calendar's deduplication key; applies whenever present."),
+    Param(
+        "updated_at_gte",
+        "`updated_at >= value`; when absent or empty, `updated_after` is read (whenever present: empty is an "
+        "error too, and errors name `updated_at_gte`)." + CALENDAR_EVENT_DATES,
+        DATETIME,
+        check=calendar_requests.check_filter_time,
+        alias="updated_after",
+    ),
+    Param("event_id", "Exact match on the event's id (`evt_...`); applies whenever present."),
+    Param("start_time_gte", "`start_time >= value`; an empty value is an error." + CALENDAR_EVENT_DATES, DATETIME,
+          check=calendar_requests.check_filter_time),
+    Param("end_time_lte", "`end_time <= value`; an empty value is an error." + CALENDAR_EVENT_DATES, DATETIME,
+          check=calendar_requests.check_end_time),
+    Param(
+        "ordering",
+        "The order of the list; checked after the date filters (empty or unknown: an error).",
+        shapes.enum(calendar_requests.CALENDAR_EVENT_ORDERINGS, default="-updated_at"),
+        check=calendar_requests.check_ordering,
+    ),
+)
+
+# -- the stand-ins for Google, Microsoft and Zoom (calendars.md#calendar-simulation, zoom-oauth.md#zoom-simulation)
+
+SYNC = Param(
+    "sync",
+    "`true`: run a sync now and answer its report. Otherwise the sync runs when due: within 60 s of the "
+    "project's clock, as after the provider's push notification.",
+    {"type": "boolean", "default": False},
+    check=providers.check_sync_flag,
+)
+REMOTE_EVENT_404 = "Calendar not found, or its remote calendar has no such event."
+
+
+def sandbox_calendar_route(suffix, operations):
+    return Endpoint(f"/sandbox/calendars/<object_id>/{suffix}", operations, kind=CONTROL)
+
+
+def calendar_hook(use_case, operation_id, summary, returns, **extra):
+    """A control hook on a calendar that answers what the sync did."""
+    errors = {404: CALENDAR_404, **extra.pop("errors", {})}
+    return Operation(use_case, operation_id, summary, shapes.CALENDAR_SYNC, returns=returns, errors=errors, **extra)
+
+
+def remote_event_change(use_case, operation_id, summary, description, **extra):
+    """A hook on one remote event: the event now, and the sync's report with `?sync=true`."""
+    return Operation(
+        use_case, operation_id, summary, extra.pop("response", shapes.REMOTE_EVENT_CHANGE),
+        returns="The remote event now, and the sync's report with `?sync=true`.", query=(SYNC,),
+        description=description, errors={404: REMOTE_EVENT_404, **extra.pop("errors", {})}, **extra,
+    )
+
+
+def sandbox_zoom_connection_route(suffix, operations):
+    return Endpoint(f"/sandbox/zoom_oauth_connections/<object_id>/{suffix}", operations, kind=CONTROL)
+
+
+NO_ZOOM_APP = "The project has no Zoom OAuth app."
 
 # -- the table ---------------------------------------------------------------------------------------------
 
@@ -449,6 +533,93 @@ ENDPOINTS = (
         ),
         errors={400: "Invalid `is_host`."},
     )}, serializer=shapes.PARTICIPANT),
+    # ---- calendars, calendar events, Zoom OAuth connections (docs/contract/calendars.md, zoom-oauth.md) ----
+    Endpoint(
+        "/api/v1/calendars",
+        {
+            "GET": Operation(
+                "calendars.list_calendars", "listCalendars", "List the project's calendars.", shapes.CALENDAR_PAGE,
+                paginated=True, ordering="-created_at", returns="A page of calendars, newest first.",
+                query=(
+                    CURSOR,
+                    Param("deduplication_key",
+                          "Exact, case-sensitive match; applies whenever present (so an empty one matches none)."),
+                ),
+            ),
+            "POST": Operation(
+                "calendars.create_calendar", "createCalendar", "Connect a Google or Microsoft calendar.",
+                shapes.CALENDAR, status=201, returns="The calendar, `connected` and never synced: its first sync is "
+                "queued (the credentials are judged then).", body=calendar_requests.CREATE_CALENDAR_BODY,
+                as_sent="metadata",
+                errors={400: "Invalid or unknown fields, or the deduplication key is taken in the project."},
+            ),
+        },
+        "Calendar List Create", throttled=True, serializer=shapes.CALENDAR,
+    ),
+    Endpoint(
+        "/api/v1/calendars/<object_id>",
+        {
+            "GET": Operation("calendars.get_calendar", "getCalendar", "Get a calendar.", shapes.CALENDAR,
+                             returns="The calendar.", errors={404: CALENDAR_404}),
+            "PATCH": Operation(
+                "calendars.patch_calendar", "patchCalendar", "Change a calendar's credentials or metadata.",
+                shapes.CALENDAR, returns="The calendar; a sync is queued, even for `{}` (a disconnected calendar "
+                "connects again if it succeeds).", body=calendar_requests.PATCH_CALENDAR_BODY,
+                body_read=AFTER_LOOKUP, as_sent="metadata",
+                errors={400: "Invalid or unknown fields (only client_secret, refresh_token and metadata).",
+                        404: CALENDAR_404},
+            ),
+            "DELETE": Operation(
+                "calendars.delete_calendar", "deleteCalendar", "Delete a calendar and its events.",
+                returns="The calendar was deleted; its scheduled bots too (no webhook).", errors={404: CALENDAR_404},
+            ),
+        },
+        "Calendar Detail Patch Delete", resource="calendar",
+    ),
+    Endpoint(
+        "/api/v1/calendar_events",
+        {"GET": Operation(
+            "calendars.list_calendar_events", "listCalendarEvents", "List the events of the project's calendars.",
+            shapes.CALENDAR_EVENT_PAGE, paginated=True, page_size=CALENDAR_EVENTS_PAGE_SIZE,
+            ordering_param="ordering", returns="A page of events, deleted ones included, each with its bots.",
+            query=CALENDAR_EVENTS_QUERY,
+            errors={400: "An invalid date filter or `ordering` (the first in the order above)."},
+        )},
+        "Calendar Event List", serializer=shapes.CALENDAR_EVENT,
+    ),
+    Endpoint(
+        "/api/v1/zoom_oauth_connections",
+        {
+            "GET": Operation(
+                "zoom_oauth.list_connections", "listZoomOAuthConnections", "List the project's Zoom OAuth connections.",
+                shapes.ZOOM_OAUTH_CONNECTION_PAGE, paginated=True, ordering="-created_at",
+                returns="A page of connections, newest first.", query=(CURSOR,),
+            ),
+            "POST": Operation(
+                "zoom_oauth.create_connection", "createZoomOAuthConnection",
+                "Connect a Zoom user with an authorization code.", shapes.ZOOM_OAUTH_CONNECTION, status=201,
+                returns="The connection, `connected` (the same one, updated, when the Zoom user already has one).",
+                body=CREATE_ZOOM_OAUTH_CONNECTION_BODY, as_sent="metadata",
+                errors={400: "Invalid fields, no such Zoom OAuth app, or the code exchange, the scopes or the user "
+                        "refused."},
+            ),
+        },
+        "Zoom O Auth Connection List Create", throttled=True, serializer=shapes.ZOOM_OAUTH_CONNECTION,
+    ),
+    Endpoint(
+        "/api/v1/zoom_oauth_connections/<object_id>",
+        {
+            "GET": Operation("zoom_oauth.get_connection", "getZoomOAuthConnection", "Get a Zoom OAuth connection.",
+                             shapes.ZOOM_OAUTH_CONNECTION, returns="The connection.",
+                             errors={404: ZOOM_OAUTH_CONNECTION_404}),
+            "DELETE": Operation(
+                "zoom_oauth.delete_connection", "deleteZoomOAuthConnection", "Delete a Zoom OAuth connection.",
+                returns="The connection was deleted (no webhook; bots are left alone).",
+                errors={404: ZOOM_OAUTH_CONNECTION_404},
+            ),
+        },
+        "Zoom O Auth Connection Detail Patch Delete", resource="zoom_oauth_connection",
+    ),
     # ---- the sandbox's control plane (README, "Controlling the sandbox") ----
     Endpoint("/sandbox/projects", {"POST": Operation(
         "control.create_project", "sandbox_create_project", "Create an isolated project", shapes.PROJECT,
@@ -594,6 +765,8 @@ ENDPOINTS = (
         returns="A page of deliveries, each with its payload, signature and attempts, with `count` and cursor links.",
         query=(
             Param("bot_id", "Only this bot's."),
+            Param("calendar_id", "Only this calendar's."),
+            Param("zoom_oauth_connection_id", "Only this Zoom OAuth connection's."),
             Param("trigger", "Only this trigger.", shapes.enum(shapes.TRIGGERS)),
             Param("status", "Only deliveries in this status.", shapes.enum(shapes.DELIVERY_STATUSES)),
             *CONTROL_PAGE_QUERY,
@@ -605,4 +778,101 @@ ENDPOINTS = (
         returns="The delivery, pending again (same key and data, three more attempts).",
         errors={404: '`{"error": "Delivery not found"}`.', 409: "The delivery is still pending."},
     )}, kind=CONTROL),
+    # ---- the stand-ins for Google and Microsoft (README, "Calendars and Zoom OAuth connections") ----
+    sandbox_calendar_route("remote_events", {"GET": Operation(
+        "calendars.remote_calendar_view", "sandbox_remote_calendar", "The calendar on the provider's side",
+        shapes.REMOTE_CALENDAR, returns="Its remote events, the injected failures, whether its token is refused.",
+        errors={404: CALENDAR_404},
+    )}),
+    sandbox_calendar_route("remote_events/<platform_uuid>", {
+        "PUT": remote_event_change(
+            "calendars.put_remote_event", "sandbox_put_remote_event", "The provider's calendar now has this event",
+            "Created or changed (and no longer cancelled). The next sync creates or updates the calendar event; "
+            "its scheduled bots follow a new start or URL.",
+            response=(
+                Answer(Created, 201, shapes.REMOTE_EVENT_CHANGE, "The event is new to the remote calendar."),
+                Answer(dict, 200, shapes.REMOTE_EVENT_CHANGE, "The event was changed."),
+            ),
+            body=providers.REMOTE_EVENT_BODY,
+            errors={404: CALENDAR_404, 409: "The remote calendar holds SANDBOX_REMOTE_EVENTS_PER_CALENDAR events."},
+        ),
+        "DELETE": remote_event_change(
+            "calendars.delete_remote_event", "sandbox_delete_remote_event", "The event is gone from the provider",
+            "Left out of the listing and a 404 by id: the next sync marks the calendar event deleted (if it starts "
+            "inside the window) and deletes its scheduled bots.",
+        ),
+    }),
+    sandbox_calendar_route("remote_events/<platform_uuid>/cancel", {"POST": remote_event_change(
+        "calendars.cancel_remote_event", "sandbox_cancel_remote_event", "The provider lists the event as cancelled",
+        "The next sync saves the calendar event with `is_deleted: true` and deletes its scheduled bots.",
+    )}),
+    sandbox_calendar_route("sync", {"POST": calendar_hook(
+        "calendars.sync_now", "sandbox_sync_calendar", "Run a sync now",
+        "What it did: the events created, updated or marked deleted, the bots changed, the webhook.",
+        description="Over the real window (one day back, CALENDAR_SYNC_TIME_WINDOW_END_DAYS ahead, on the "
+        "project's clock), through the real rules: injected failures and a refused token first.",
+    )}),
+    sandbox_calendar_route("sync_failures", {"POST": Operation(
+        "calendars.add_sync_failures", "sandbox_calendar_sync_failures", "The next syncs fail",
+        shapes.SYNC_FAILURES, returns="What was injected (replacing what was before).",
+        body=providers.SYNC_FAILURES_BODY, errors={404: CALENDAR_404},
+        description="`auth_error`: disconnected, scheduled bots deleted, `calendar.state_change` each time. "
+        "`transient`: only `last_attempted_sync_at` moves, and the task retries (1, 2, 4 ... s, up to 6 times).",
+    )}),
+    sandbox_calendar_route("disconnect", {"POST": calendar_hook(
+        "calendars.disconnect", "sandbox_disconnect_calendar", "An authentication failure now",
+        "The sync's report: `auth_error`, the bots deleted, `calendar.state_change`.",
+        body=providers.DISCONNECT_BODY,
+    )}),
+    sandbox_calendar_route("reconnect", {"POST": calendar_hook(
+        "calendars.reconnect", "sandbox_reconnect_calendar", "The provider accepts the credentials again",
+        "The report of the sync that ran: `connected` silently (`calendar.events_update` only if events changed).",
+        description="Forgets a refused token and the injected failures, then syncs now.",
+    )}),
+    # ---- the stand-ins for Zoom and the dashboard's Zoom OAuth app ----
+    Endpoint("/sandbox/zoom_oauth_app", {
+        "GET": Operation("zoom_oauth.get_app", "sandbox_zoom_oauth_app", "The project's Zoom OAuth app",
+                         shapes.ZOOM_OAUTH_APP, returns="The app.", errors={404: NO_ZOOM_APP}),
+        "PUT": Operation(
+            "zoom_oauth.put_app", "sandbox_put_zoom_oauth_app", "Make or change the project's Zoom OAuth app",
+            (
+                Answer(Created, 201, shapes.ZOOM_OAUTH_APP, "The new app."),
+                Answer(dict, 200, shapes.ZOOM_OAUTH_APP, "The app, changed (same id)."),
+            ),
+            body=providers.ZOOM_APP_BODY,
+            description="At most one per project. `POST /api/v1/zoom_oauth_connections` needs it, and it lets "
+            "Zoom bots be created without Zoom credentials.",
+        ),
+        "DELETE": Operation(
+            "zoom_oauth.delete_app", "sandbox_delete_zoom_oauth_app", "Delete the project's Zoom OAuth app",
+            shapes.DELETED, returns='`{"deleted": 1}`.',
+            errors={404: NO_ZOOM_APP, 409: "The app still has connections (the real foreign key protects them)."},
+        ),
+    }, kind=CONTROL),
+    Endpoint("/sandbox/zoom_oauth_app/client_secret_changed", {"POST": Operation(
+        "zoom_oauth.client_secret_changed", "sandbox_zoom_client_secret_changed",
+        "The app's client secret was changed in the dashboard", shapes.ZOOM_OAUTH_RECONNECTED,
+        returns="The connections reconnected.", errors={404: NO_ZOOM_APP},
+        description="Reconnects the disconnected connections whose failure says `Invalid client_id or "
+        "client_secret`, each with a `zoom_oauth_connection.state_change`.",
+    )}, kind=CONTROL),
+    Endpoint("/sandbox/zoom_oauth/codes/<authorization_code>", {"PUT": Operation(
+        "zoom_oauth.put_code", "sandbox_put_zoom_oauth_code", "What exchanging an authorization code yields",
+        shapes.ZOOM_OAUTH_CODE, returns="The registration.", body=providers.ZOOM_CODE_BODY,
+        errors={409: "The project holds SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT codes."},
+        description="Codes never registered succeed with every scope and an active user whose ids derive from "
+        "the code.",
+    )}, kind=CONTROL),
+    sandbox_zoom_connection_route("auth_failure", {"POST": Operation(
+        "zoom_oauth.auth_failure", "sandbox_zoom_auth_failure", "An authentication failure of the connection",
+        shapes.ZOOM_OAUTH_CONNECTION_CHANGE, returns="The connection, and the webhook sent (none when it was "
+        "already disconnected).", body=providers.ZOOM_AUTH_FAILURE_BODY,
+        errors={404: ZOOM_OAUTH_CONNECTION_404},
+        description="As if a meeting-list sync, a token refresh or a bot joining met `invalid_client`.",
+    )}),
+    sandbox_zoom_connection_route("sync_success", {"POST": Operation(
+        "zoom_oauth.sync_success", "sandbox_zoom_sync_success", "A successful meeting-list sync or token refresh",
+        shapes.ZOOM_OAUTH_CONNECTION_CHANGE, returns="The connection, `connected` (silently).",
+        body=providers.ZOOM_SYNC_SUCCESS_BODY, errors={404: ZOOM_OAUTH_CONNECTION_404},
+    )}),
 )

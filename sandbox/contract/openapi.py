@@ -84,10 +84,41 @@ _ALLOW_ORDER = ("get", "post", "put", "patch", "delete", "head", "options")
 PATH_PARAMETERS = {
     "object_id": "Bot id, e.g. `bot_D5zWNQV3GFhR84VM`.",
     "uuid": "The participant's uuid.",
+    "platform_uuid": "The remote event's id (its `platform_uuid`): 1 to 1024 characters.",
+    "authorization_code": "The code, as `POST /api/v1/zoom_oauth_connections` will send it (1 to 1024 characters).",
     "fault_id": "The fault's id (`flt_...`).",
     "delivery_id": "The delivery's id (`whd_...`).",
     "project_id": "The project's id (`proj_...`): the one the key belongs to.",
 }
+
+
+#: What `<object_id>` names, by the path's resource (the first segment after the prefix).
+OBJECT_IDS = {
+    "bots": ("Bot id, e.g. `bot_D5zWNQV3GFhR84VM`.", "The bot's id (`bot_...`)."),
+    "calendars": ("Calendar id, e.g. `cal_PtJD6xkFkrpjYhaI`.", "The calendar's id (`cal_...`)."),
+    "zoom_oauth_connections": (
+        "Zoom OAuth connection id, e.g. `zoc_FIn7N2LiHyr3d3PF`.", "The Zoom OAuth connection's id (`zoc_...`)."
+    ),
+}
+#: The tag of an Attendee operation, by its resource.
+TAGS = {"bots": "Bots", "calendars": "Calendars", "calendar_events": "Calendars",
+        "zoom_oauth_connections": "Zoom OAuth connections"}
+TAG_DESCRIPTIONS = {
+    "Bots": "Meeting bots (`/api/v1/bots`).",
+    "Calendars": "Google and Microsoft calendars and their events (`/api/v1/calendars`, `/api/v1/calendar_events`).",
+    "Zoom OAuth connections": "Zoom users' authorizations of the project's Zoom OAuth app "
+    "(`/api/v1/zoom_oauth_connections`).",
+}
+
+
+def resource_of(template):
+    """`/api/v1/calendars/{object_id}` -> `calendars`; `/sandbox/calendars/...` -> `calendars`."""
+    return template.strip("/").split("/")[2 if template.startswith(API_PREFIX) else 1]
+
+
+def object_id_param(template, control=False):
+    described = OBJECT_IDS.get(resource_of(template), OBJECT_IDS["bots"])
+    return path_param("object_id", described[1] if control else described[0])
 
 
 class UndocumentedResponse(LookupError):
@@ -320,6 +351,11 @@ def _query_parameters(operation):
     for param in operation.query:
         extra = {"style": "form", "explode": True} if param.many else {}
         out.append(query_param(param.name, param.description, dict(param.schema), **extra))
+        if param.alias:
+            out.append(query_param(
+                param.alias, f"Deprecated alias of `{param.name}`, read when that one is absent or empty.",
+                dict(param.schema), deprecated=True,
+            ))
     return out
 
 
@@ -345,7 +381,8 @@ def _framework_errors(throttled, reads_body):
 
 
 def _attendee_operation(endpoint, method, operation, components):
-    doc = {"operationId": operation.operation_id, "summary": operation.summary, "tags": ["Bots"]}
+    tag = TAGS[resource_of(template_of(endpoint.rule))]
+    doc = {"operationId": operation.operation_id, "summary": operation.summary, "tags": [tag]}
     if operation.description:
         doc["description"] = operation.description
     parameters = _query_parameters(operation)
@@ -387,12 +424,13 @@ def _head_of(get):
 
 
 def _options(template):
-    parts = template[len(API_PREFIX + "/bots"):].split("/")
-    words = ["bot" if part == "{object_id}" else part for part in parts if part]
+    """OPTIONS of a path: `optionsBots`, `optionsBot`, `optionsBotLeave`, `optionsCalendarEvents`, ..."""
+    parts = template[len(API_PREFIX) + 1:].split("/")
+    words = [parts[0].removesuffix("s")] + parts[2:] if parts[1:2] == ["{object_id}"] else parts
     return {
-        "operationId": "options" + "".join(w.capitalize() for p in words or ["bots"] for w in p.split("_")),
+        "operationId": "options" + "".join(w.capitalize() for p in words for w in p.split("_")),
         "summary": "Describe the view (DRF metadata).",
-        "tags": ["Bots"],
+        "tags": [TAGS[resource_of(template)]],
         "responses": {
             "200": json_content("Name, description, renderers and parsers of the view.", ref("OptionsMetadata")),
             **_framework_errors(throttled=False, reads_body=False),
@@ -417,7 +455,8 @@ def _attendee_paths(rows, components):
         ordered = {method: item[method] for method in _ALLOW_ORDER if method in item}
         names = re.findall(r"\{([^}]+)\}", template)
         if names:
-            ordered["parameters"] = [path_param(name) for name in names]
+            ordered["parameters"] = [object_id_param(template) if name == "object_id" else path_param(name)
+                                     for name in names]
         paths[template] = ordered
     return dict(sorted(paths.items()))
 
@@ -438,7 +477,9 @@ def _control_operation(endpoint, method, operation, components):
     if operation.description:
         doc["description"] = operation.description
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", endpoint.rule)
-    parameters = [path_param(name, "The bot's id (`bot_...`)." if name == "object_id" else None) for name in names]
+    template = template_of(endpoint.rule)
+    parameters = [object_id_param(template, control=True) if name == "object_id" else path_param(name)
+                  for name in names]
     parameters += _query_parameters(operation)
     if parameters:
         doc["parameters"] = parameters
@@ -516,7 +557,7 @@ def build_openapi(server_url: str | None = None, endpoints=None) -> dict:
             "Shapes follow Attendee's published OpenAPI document, corrected to what the real server returns.",
         },
         "servers": [server],
-        "tags": [{"name": "Bots", "description": "Meeting bots (`/api/v1/bots`)."}],
+        "tags": [{"name": tag, "description": TAG_DESCRIPTIONS[tag]} for tag in dict.fromkeys(TAGS.values())],
         "paths": paths,
         "components": {
             "securitySchemes": {

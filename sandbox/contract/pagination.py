@@ -35,13 +35,15 @@ from sandbox.contract.datetimes import parse_query_datetime, parse_stored_dateti
 from sandbox.contract.errors import DetailError, SandboxInputError
 from sandbox.contract.inputs import query_int
 
-PAGE_SIZE = 25
+PAGE_SIZE = 25  # also CalendarCursorPagination's and ZoomOAuthConnectionCursorPagination's
+CALENDAR_EVENTS_PAGE_SIZE = 100  # CalendarEventCursorPagination
 OFFSET_CUTOFF = 1000  # DRF's `offset_cutoff`: a larger `o=` is read as 1000
 CURSOR_PARAM = "cursor"
 
 __all__ = [
     "BY_NUMBER",
     "BY_TIME",
+    "CALENDAR_EVENTS_PAGE_SIZE",
     "DEFAULT_CONTROL_PAGE",
     "PAGE_SIZE",
     "Ordering",

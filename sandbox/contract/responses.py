@@ -1,7 +1,8 @@
 """Every object the sandbox answers with, as marshmallow schemas: the real server's serializers (the bot and
 its events, transcript utterances, the recording, chat messages, participants and their events, async
-transcriptions, the cursor page) and the control plane's own objects (project, clock, applied events, steps,
-scenario catalogue, journal entries, faults, webhook deliveries).
+transcriptions, calendars and their events, Zoom OAuth connections, the cursor page) and the control plane's
+own objects (project, clock, applied events, steps,
+scenario catalogue, journal entries, faults, webhook deliveries, the stand-ins for Google, Microsoft and Zoom).
 
 Use cases return domain data (stored documents, `StateChange`s, `Fault`s, the small tuples below); the web
 layer dumps it with the schema the endpoint table names (sandbox/contract/endpoints.py), and the OpenAPI
@@ -26,10 +27,11 @@ from typing import NamedTuple
 from marshmallow import Schema, fields, missing, post_dump, pre_dump
 
 from sandbox.contract import states
+from sandbox.contract.calendar_states import CALENDAR_STATES, ZOOM_OAUTH_CONNECTION_STATES
 from sandbox.contract.datetimes import format_api_datetime
 from sandbox.contract.inputs import loads_json
 from sandbox.contract.jsonb import jsonb_order
-from sandbox.contract.pagination import PAGE_SIZE
+from sandbox.contract.pagination import CALENDAR_EVENTS_PAGE_SIZE, PAGE_SIZE
 from sandbox.contract.webhooks import TRIGGERS
 
 API_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
@@ -112,6 +114,13 @@ class Dropped(NamedTuple):
 
     reason: str
     participant: dict
+
+
+class Created(NamedTuple):
+    """A result that made something new, where the same operation may also change what exists (a PUT): the
+    row's `Answer` for `Created` (201) dumps its `value`."""
+
+    value: object
 
 
 # -- fields -------------------------------------------------------------------------------------------------
@@ -405,7 +414,167 @@ class AsyncTranscriptionSchema(Schema):
     failure_data = maybe(fields.Raw, metadata=doc("Why it failed, or null.", type="object", nullable=True))
 
 
-def page_of(item_schema):
+# -- calendars, calendar events and Zoom OAuth connections (docs/contract/calendars.md, zoom-oauth.md) -----------
+#
+# `metadata` comes back in JSONB order, except where the real server answers from the object it holds in memory
+# (the create answer of a calendar or a Zoom connection, the PATCH answer of a calendar: the `*_AS_SENT`
+# variants, see `Operation.as_sent`). `connection_failure_data` keeps Python's `+00:00` timestamp, the one
+# exception to the `Z` form. The `drf`, `read_only` and `help_text` metadata is what DRF's `SimpleMetadata` says
+# of each field in the `actions.POST` of OPTIONS (the list-and-create views describe their output serializer).
+
+CONNECTION_FAILURE = doc(
+    "Why the last authentication failed: `{\"error\", \"timestamp\"}` (the timestamp in Python's `+00:00` form), "
+    "or null.",
+    type="object",
+    nullable=True,
+    properties={"error": {"type": "string"}, "timestamp": {"type": "string", "pattern": r"\+00:00$"}},
+    required=["error", "timestamp"],
+    additionalProperties=False,
+)
+
+
+def _model_field(drf, openapi, **extra):
+    """A field the real ModelSerializer generates from the model (read-only: `read_only_fields = fields`)."""
+    return {**openapi, "drf": drf, "read_only": True, **extra}
+
+
+class _MetadataAsSent:
+    """`metadata` in JSONB key order, unless the schema answers from the object still in memory."""
+
+    as_sent = False
+
+    @pre_dump
+    def _metadata_in_jsonb_order(self, doc, **kwargs):
+        if self.as_sent or not doc.get("metadata"):
+            return doc
+        return {**doc, "metadata": jsonb_order(doc["metadata"])}
+
+
+def _sync_time(description):
+    return ApiDateTime(
+        dump_default=None, metadata=_model_field("DateTimeField", doc(description, nullable=True))
+    )
+
+
+class CalendarSchema(_MetadataAsSent, Schema):
+    """`CalendarSerializer` (docs/contract/calendars.md#calendar-object): twelve fields, always present, in this order;
+    the credentials are never shown."""
+
+    class Meta:
+        name = "Calendar"
+        description = "A Google or Microsoft calendar. All twelve fields are always present, in this order."
+
+    id = fields.String(metadata={**an_id("cal", "Calendar id."), "drf": "CharField"})
+    platform = fields.String(metadata=_model_field("ChoiceField", {"openapi": enum(("google", "microsoft"))}))
+    client_id = fields.String(metadata=_model_field("CharField", doc("The OAuth client id, trimmed.")))
+    platform_uuid = maybe(
+        metadata=_model_field("CharField", doc("The remote calendar's id; null: the primary one.", nullable=True))
+    )
+    state = fields.String(metadata={"openapi": enum(CALENDAR_STATES), "drf": "SerializerMethodField"})
+    metadata = fields.Raw(
+        dump_default=None,
+        metadata={**doc("Metadata given at creation or by PATCH; null when never set.", type="object", nullable=True),
+                  "drf": "SerializerMethodField"},
+    )
+    deduplication_key = maybe(
+        metadata=_model_field(
+            "CharField", doc("Unique per project, whatever the state; or null.", nullable=True),
+            help_text="Optional key for deduplicating calendars",
+        )
+    )
+    connection_failure_data = Jsonb(null=True, metadata=_model_field("JSONField", CONNECTION_FAILURE))
+    created_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    updated_at = ApiDateTime(
+        metadata=_model_field("DateTimeField", doc("Moves on every save: each queued sync and each sync."))
+    )
+    last_successful_sync_at = _sync_time("The last successful sync, or null.")
+    last_attempted_sync_at = _sync_time("The last sync tried (not moved by an authentication failure), or null.")
+
+
+class CalendarAsSentSchema(CalendarSchema):
+    as_sent = True
+
+
+class CalendarAttendeeSchema(Schema):
+    class Meta:
+        name = "CalendarEventAttendee"
+        description = "An attendee, as the sync stored it (JSONB key order: `name` first)."
+
+    name = maybe(metadata=doc(nullable=True))
+    email = maybe(metadata=doc(nullable=True))
+
+
+class CalendarEventSchema(Schema):
+    """`CalendarEventSerializer` (docs/contract/calendars.md#calendar-event-object) of an event document that carries
+    its linked bots (`bots`: the full bot documents, in their creation order). `meeting_url` is the text as found in the
+    event (not normalized); `attendees` and `raw` come back in JSONB key order."""
+
+    class Meta:
+        name = "CalendarEvent"
+        description = "An event of a calendar, written only by the sync. All fourteen fields, in this order."
+
+    id = fields.String(metadata=an_id("evt", "Calendar event id."))
+    calendar_id = fields.String(metadata=an_id("cal", "Its calendar."))
+    platform_uuid = fields.String(metadata=doc("The remote event's id (unique per calendar)."))
+    meeting_url = maybe(
+        metadata=doc("The Zoom, Meet or Teams URL as found in the event (not normalized), or null.", nullable=True)
+    )
+    start_time = ApiDateTime(metadata=doc("UTC; an all-day event starts at midnight in its time zone."))
+    end_time = ApiDateTime()
+    is_deleted = Truth(metadata=doc("Cancelled, or gone from the remote calendar; such events stay listed."))
+    attendees = fields.List(fields.Nested(CalendarAttendeeSchema), dump_default=list)
+    ical_uid = maybe(metadata=doc(nullable=True))
+    name = maybe(metadata=doc(nullable=True))
+    raw = Jsonb(metadata=doc("The provider's event object, in JSONB key order.", type="object"))
+    bots = fields.List(
+        fields.Nested(BotSchema), dump_default=list,
+        metadata=doc("Every bot linked to the event, in any state (hard-deleted bots drop out)."),
+    )
+    created_at = ApiDateTime()
+    updated_at = ApiDateTime(metadata=doc("Moves only when a sync changed the event or marked it deleted."))
+
+
+class ZoomOAuthConnectionSchema(_MetadataAsSent, Schema):
+    """`ZoomOAuthConnectionSerializer` (docs/contract/zoom-oauth.md#zoom-connection-object): thirteen fields, always
+    present, in this order; the refresh token is never shown."""
+
+    class Meta:
+        name = "ZoomOAuthConnection"
+        description = "A Zoom user's authorization of the project's Zoom OAuth app. All thirteen fields, in this order."
+
+    id = fields.String(metadata={**an_id("zoc", "Zoom OAuth connection id."), "drf": "CharField"})
+    zoom_oauth_app_id = fields.String(metadata={**an_id("zoa", "The project's Zoom OAuth app."), "drf": "CharField"})
+    user_id = fields.String(metadata=_model_field("CharField", doc("The Zoom user's id.")))
+    account_id = fields.String(metadata=_model_field("CharField", doc("The Zoom account's id.")))
+    state = fields.String(metadata={"openapi": enum(ZOOM_OAUTH_CONNECTION_STATES), "drf": "SerializerMethodField"})
+    metadata = fields.Raw(
+        dump_default=None,
+        metadata={**doc("Metadata of the last POST for this user; null when it had none.", type="object",
+                        nullable=True), "drf": "SerializerMethodField"},
+    )
+    is_local_recording_token_supported = Truth(metadata={"drf": "BooleanField"})
+    is_onbehalf_token_supported = Truth(metadata={"drf": "BooleanField"})
+    connection_failure_data = Jsonb(null=True, metadata=_model_field("JSONField", CONNECTION_FAILURE))
+    created_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    updated_at = ApiDateTime(metadata=_model_field("DateTimeField", {}))
+    last_successful_sync_at = _sync_time("The last successful meeting-list sync (local recording only), or null.")
+    last_attempted_sync_at = _sync_time("The last meeting-list sync tried, or null.")
+
+
+class ZoomOAuthConnectionAsSentSchema(ZoomOAuthConnectionSchema):
+    as_sent = True
+
+
+def state_webhook_data(dumped):
+    """The `data` of `calendar.events_update`, `calendar.state_change` and `zoom_oauth_connection.state_change`
+    (docs/contract/webhooks.md#resource-webhook-data), from the object as its serializer shows it at the moment of the
+    event: four fields, frozen in JSONB key order (state, last_attempted_sync_at, connection_failure_data,
+    last_successful_sync_at)."""
+    names = ("state", "connection_failure_data", "last_successful_sync_at", "last_attempted_sync_at")
+    return jsonb_order({name: dumped[name] for name in names})
+
+
+def page_of(item_schema, *, page_size=PAGE_SIZE, order="oldest first"):
     """DRF's cursor page of `item_schema` (docs/contract/pagination.md): `next`, `previous`, `results`."""
     link = doc("Absolute URL of the page, or null.", type="string", nullable=True, format="uri", pattern="^https?://")
     name = item_schema.Meta.name
@@ -414,7 +583,7 @@ def page_of(item_schema):
         (),
         {
             "name": f"Paginated{name}List",
-            "description": f"A page of {name} objects. Cursor pagination, oldest first, {PAGE_SIZE} per page; "
+            "description": f"A page of {name} objects. Cursor pagination, {order}, {page_size} per page; "
             "there is no `count`.",
         },
     )
@@ -422,7 +591,7 @@ def page_of(item_schema):
         "Meta": meta,
         "next": fields.String(metadata=link),
         "previous": fields.String(metadata=link),
-        "results": fields.List(fields.Nested(item_schema), metadata=doc(maxItems=PAGE_SIZE)),
+        "results": fields.List(fields.Nested(item_schema), metadata=doc(maxItems=page_size)),
     }
     return type(f"Paginated{name}ListSchema", (Schema,), declared)()
 
@@ -794,6 +963,179 @@ class DeliverySchema(Schema):
     created_at = ApiDateTime()
 
 
+# -- the stand-ins for Google, Microsoft and Zoom (calendars.md#calendar-simulation, zoom-oauth.md#zoom-simulation)
+
+
+class RemoteEventAttendeeSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteEventAttendee"
+
+    email = maybe(metadata=doc(nullable=True))
+    name = maybe(metadata=doc(nullable=True))
+
+
+class RemoteEventSchema(Schema):
+    """An event of a remote calendar as the control plane shows it: what was put (a timed event's times in
+    the API's form), then when it is (`starts_at`, `ends_at`, resolved)."""
+
+    class Meta:
+        name = "SandboxRemoteEvent"
+        description = "An event of the remote calendar (the provider's side), and when it is."
+
+    platform_uuid = fields.String()
+    name = maybe(metadata=doc(nullable=True))
+    start_time = ApiDateTime(dump_default=None, metadata=doc("A timed event's start, or null.", nullable=True))
+    end_time = ApiDateTime(dump_default=None, metadata=doc(nullable=True))
+    all_day_date = maybe(metadata=doc("An all-day event's date, or null.", nullable=True, format="date"))
+    starts_in_minutes = OmittedIfNull(
+        metadata=doc("Fixture events only: minutes after the first sync.", optional=True, type="integer")
+    )
+    duration_minutes = OmittedIfNull(metadata=doc(optional=True, type="integer"))
+    all_day_in_days = OmittedIfNull(
+        metadata=doc("Fixture events only: an all-day event this many days after the first sync.", optional=True,
+                     type="integer")
+    )
+    time_zone = maybe(metadata=doc(nullable=True))
+    meeting_url = maybe(metadata=doc(nullable=True))
+    location = maybe(metadata=doc(nullable=True))
+    description = maybe(metadata=doc(nullable=True))
+    attendees = fields.List(fields.Nested(RemoteEventAttendeeSchema), dump_default=list)
+    ical_uid = maybe(metadata=doc(nullable=True))
+    raw = maybe(fields.Raw, metadata=doc("More keys of the provider's event, as put.", type="object", nullable=True))
+    cancelled = Truth(metadata=doc("Listed as cancelled by the provider."))
+    starts_at = fields.String(metadata=doc("When it starts (UTC, `Z`).", pattern=API_DATETIME_PATTERN))
+    ends_at = fields.String(metadata=doc("When it ends (UTC, `Z`).", pattern=API_DATETIME_PATTERN))
+
+
+class SyncFailuresSchema(Schema):
+    class Meta:
+        name = "SandboxSyncFailures"
+        description = "How the next syncs of the calendar fail."
+
+    kind = fields.String(metadata=doc(enum=["auth_error", "transient"]))
+    error = maybe(metadata=doc(nullable=True))
+    remaining = fields.Integer(metadata=doc("How many syncs will still fail this way.", minimum=1))
+
+
+class RemoteCalendarSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteCalendar"
+        description = "The calendar on the provider's side: its events, the injected failures, its token."
+
+    calendar_id = fields.String(metadata=an_id("cal", "The calendar."))
+    platform = fields.String(metadata=doc(enum=["google", "microsoft"]))
+    token_revoked = fields.Boolean(metadata=doc("The refresh token is refused (`sbx-invalid`)."))
+    failures = fields.Nested(SyncFailuresSchema, allow_none=True, metadata=doc(nullable=True))
+    events = fields.List(fields.Nested(RemoteEventSchema), metadata=doc("In the order they were first put."))
+
+
+class SyncWindowSchema(Schema):
+    class Meta:
+        name = "SandboxSyncWindow"
+
+    start = fields.String(metadata=doc("Now minus one day.", pattern=API_DATETIME_PATTERN))
+    end = fields.String(metadata=doc("Now plus CALENDAR_SYNC_TIME_WINDOW_END_DAYS.", pattern=API_DATETIME_PATTERN))
+
+
+class BotNotPatchedSchema(Schema):
+    class Meta:
+        name = "SandboxBotNotPatched"
+
+    bot_id = fields.String(metadata=an_id("bot", "A scheduled bot the sync left as it was."))
+    errors = fields.Raw(metadata=doc("What the PATCH rules refused (the real server only logs it).", type="object"))
+
+
+CALENDAR_TRIGGERS = ("calendar.events_update", "calendar.state_change")
+
+
+class CalendarSyncSchema(Schema):
+    """What one sync of a calendar did (a dict the use case reports; its times are already in the API's form)."""
+
+    class Meta:
+        name = "SandboxCalendarSync"
+        description = "What a sync did: the events it created, updated or marked deleted, its bots, its webhook."
+
+    calendar_id = fields.String(metadata=an_id("cal", "The calendar."))
+    at = fields.String(metadata=doc("When it ran, on the project's clock.", pattern=API_DATETIME_PATTERN))
+    outcome = fields.String(metadata=doc(enum=["synced", "transient_error", "auth_error"]))
+    error = maybe(metadata=doc("Why it failed, or null.", nullable=True))
+    window = fields.Nested(SyncWindowSchema, metadata=doc("A sync that ran: the window it listed.", optional=True))
+    created = fields.List(fields.String(), metadata=doc("Ids of the events created."))
+    updated = fields.List(fields.String(), metadata=doc("Ids of the events changed or cancelled."))
+    deleted = fields.List(fields.String(), metadata=doc("Ids of the events gone from the provider, marked deleted."))
+    bots_patched = fields.List(fields.String(), metadata=doc("Scheduled bots given the event's new URL or start."))
+    bots_deleted = fields.List(fields.String(), metadata=doc("Scheduled bots hard-deleted (no webhook)."))
+    bots_not_patched = fields.List(fields.Nested(BotNotPatchedSchema))
+    webhook = maybe(metadata=doc("The webhook the sync sent, or null.", nullable=True, enum=[*CALENDAR_TRIGGERS, None]))
+    state = fields.String(metadata={"openapi": enum(CALENDAR_STATES)})
+    retry_at = OmittedIfNull(
+        metadata=doc("A transient failure: when the task retries (up to 6 times).", optional=True, type="string",
+                     pattern=API_DATETIME_PATTERN)
+    )
+
+
+class RemoteEventChangeSchema(Schema):
+    class Meta:
+        name = "SandboxRemoteEventChange"
+        description = "The remote event now, and the sync's report when `?sync=true` ran one."
+
+    created = fields.Boolean(metadata=doc("The event is new to the remote calendar."))
+    remote_event = fields.Nested(RemoteEventSchema, allow_none=True, metadata=doc("Null once removed.", nullable=True))
+    sync = fields.Nested(
+        CalendarSyncSchema, allow_none=True,
+        metadata=doc("Null: no sync now; it runs within 60 s of the project's clock.", nullable=True),
+    )
+
+
+class ZoomOAuthAppSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthApp"
+        description = "The project's Zoom OAuth app (made in the dashboard on the real server)."
+
+    id = fields.String(metadata=an_id("zoa", "The app's id, the connections' `zoom_oauth_app_id`."))
+    client_id = fields.String()
+    webhook_secret = maybe(metadata=doc(nullable=True))
+    created_at = ApiDateTime()
+    updated_at = ApiDateTime()
+
+
+class ZoomUserSchema(Schema):
+    class Meta:
+        name = "SandboxZoomUser"
+
+    id = fields.String()
+    account_id = fields.String()
+    status = fields.String(metadata=doc(enum=["active", "inactive", "pending"]))
+
+
+class ZoomOAuthCodeSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthCode"
+        description = "What exchanging an authorization code yields."
+
+    authorization_code = fields.String()
+    outcome = fields.String(metadata=doc(enum=["ok", "exchange_fails", "user_info_fails"]))
+    scopes = maybe(metadata=doc("The token answer's `scope`; null: it has none.", nullable=True))
+    user = fields.Nested(ZoomUserSchema)
+
+
+class ZoomOAuthConnectionChangeSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthConnectionChange"
+
+    zoom_oauth_connection = fields.Nested(ZoomOAuthConnectionSchema)
+    webhook = maybe(
+        metadata=doc("The webhook sent, or null.", nullable=True, enum=["zoom_oauth_connection.state_change", None])
+    )
+
+
+class ZoomOAuthReconnectedSchema(Schema):
+    class Meta:
+        name = "SandboxZoomOAuthReconnected"
+
+    reconnected = fields.List(fields.String(), metadata=doc("The connections connected again, each with a webhook."))
+
+
 # -- one instance per shape ---------------------------------------------------------------------------------------
 
 TRANSCRIPT = TranscriptUtteranceSchema(many=True)
@@ -807,6 +1149,16 @@ BOT_PAGE = page_of(BotSchema)
 CHAT_MESSAGE_PAGE = page_of(ChatMessageSchema)
 PARTICIPANT_PAGE = page_of(ParticipantSchema)
 PARTICIPANT_EVENT_PAGE = page_of(ParticipantEventSchema)
+CALENDAR = CalendarSchema()
+CALENDAR_AS_SENT = CalendarAsSentSchema()
+CALENDAR_PAGE = page_of(CalendarSchema, order="newest first")
+CALENDAR_EVENT = CalendarEventSchema()
+CALENDAR_EVENT_PAGE = page_of(
+    CalendarEventSchema, page_size=CALENDAR_EVENTS_PAGE_SIZE, order="in the `ordering` asked for"
+)
+ZOOM_OAUTH_CONNECTION = ZoomOAuthConnectionSchema()
+ZOOM_OAUTH_CONNECTION_AS_SENT = ZoomOAuthConnectionAsSentSchema()
+ZOOM_OAUTH_CONNECTION_PAGE = page_of(ZoomOAuthConnectionSchema, order="newest first")
 
 PROJECT = ProjectSchema()
 RESET = ResetSchema()
@@ -828,6 +1180,14 @@ FAULT = FaultSchema()
 FAULT_LIST = FaultListSchema()
 DELIVERY = DeliverySchema()
 DELIVERY_PAGE = control_page_of(DeliverySchema, "SandboxDeliveryPage", "webhook deliveries")
+REMOTE_CALENDAR = RemoteCalendarSchema()
+REMOTE_EVENT_CHANGE = RemoteEventChangeSchema()
+SYNC_FAILURES = SyncFailuresSchema()
+CALENDAR_SYNC = CalendarSyncSchema()
+ZOOM_OAUTH_APP = ZoomOAuthAppSchema()
+ZOOM_OAUTH_CODE = ZoomOAuthCodeSchema()
+ZOOM_OAUTH_CONNECTION_CHANGE = ZoomOAuthConnectionChangeSchema()
+ZOOM_OAUTH_RECONNECTED = ZoomOAuthReconnectedSchema()
 
 #: The variant of a schema that keeps the metadata as the client sent it (`Operation.as_sent`).
-AS_SENT = {BOT: BOT_AS_SENT}
+AS_SENT = {BOT: BOT_AS_SENT, CALENDAR: CALENDAR_AS_SENT, ZOOM_OAUTH_CONNECTION: ZOOM_OAUTH_CONNECTION_AS_SENT}

@@ -3,7 +3,7 @@ when its next sync is due (docs/contract/calendars.md, docs/contract/calendars.m
 docs/contract/calendars.md#calendar-states).
 
 A calendar is one JSON document in the `calendars` table. Its public face, the 12 fields of the Calendar
-object, is serialized by `sandbox.contract.calendar_responses`; the rest is bookkeeping the real server
+object, is serialized by `sandbox.contract.responses`; the rest is bookkeeping the real server
 keeps too (the credentials, `sync_task_enqueued_at`, `sync_task_requested_at`) or the sandbox's stand-in
 for Celery (`queued_sync_at`: when the queued sync task runs; `sync_retries`: its retries so far).
 

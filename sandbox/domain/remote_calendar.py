@@ -22,20 +22,18 @@ fetching it by id is a 404.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.contract import messages as msg
-from sandbox.contract.datetimes import format_api_datetime, parse_datetime, parse_stored_datetime, to_stored
+from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import SandboxInputError
-from sandbox.contract.inputs import check_fields
 from sandbox.contract.meeting_urls import GOOGLE_MEET, TEAMS, InvalidMeetingUrl, classify_meeting_url
+from sandbox.contract.requests import providers
+from sandbox.contract.requests.providers import FAILURE_KINDS, PLATFORM_UUID_MAX_LENGTH, zone  # noqa: F401
 
 REMOTE_CALENDARS = "remote_calendars"
 #: A calendar created (or PATCHed) with this refresh token is refused by the "provider" at its next sync.
 INVALID_REFRESH_TOKEN = "sbx-invalid"
-FAILURE_KINDS = ("auth_error", "transient")
 
 #: What the providers' token endpoints answer to a revoked refresh token (the Google one observed on the
 #: wire); the sync's error text is `<Platform> Authentication error: <repr of this>`
@@ -60,41 +58,6 @@ MICROSOFT_KEYS = (
     "isOnlineMeeting", "onlineMeetingProvider", "onlineMeeting", "onlineMeetingUrl",
 )  # fmt: skip
 PROVIDER_KEYS = {"google": GOOGLE_KEYS, "microsoft": MICROSOFT_KEYS}
-
-# Remote events: the sandbox's own bounds, below what the real server's columns (and Google) hold, so that
-# a remote event never makes a real sync fail on its own.
-REMOTE_EVENT_FIELDS = (
-    "name",
-    "start_time",
-    "end_time",
-    "all_day_date",
-    "time_zone",
-    "meeting_url",
-    "location",
-    "description",
-    "attendees",
-    "ical_uid",
-    "raw",
-)
-REMOTE_TEXT_LIMITS = {"name": 1024, "ical_uid": 1024, "meeting_url": 2048, "location": 2048, "description": 8000}
-PLATFORM_UUID_MAX_LENGTH = 1024
-MAX_ATTENDEES = 500
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Fixture events may give their times relative to the calendar's first sync.
-RELATIVE_FIELDS = ("starts_in_minutes", "duration_minutes", "all_day_in_days")
-MAX_RELATIVE_MINUTES = 366 * 24 * 60
-RELATIVE_RANGES = {
-    "starts_in_minutes": (-MAX_RELATIVE_MINUTES, MAX_RELATIVE_MINUTES),
-    "duration_minutes": (0, MAX_RELATIVE_MINUTES),
-    "all_day_in_days": (-366, 366),
-}
-TIME_FORMS = {
-    "timed": ("start_time", "end_time"),
-    "all_day": ("all_day_date",),
-    "relative": ("starts_in_minutes", "duration_minutes"),
-    "relative_all_day": ("all_day_in_days",),
-}
-
 
 def new_remote_calendar(calendar):
     return {
@@ -164,23 +127,14 @@ def take_failure(remote):
 
 
 def anchor_of(remote, now):
-    """The moment fixture events' relative times count from: the first sync's (set once)."""
+    """The moment fixture events' relative times count from: the first sync's minute (set once), so that
+    they fall on whole minutes as calendar events do."""
     if not remote.get("anchor"):
-        remote["anchor"] = to_stored(now)
+        remote["anchor"] = to_stored(now.replace(second=0, microsecond=0))
     return parse_stored_datetime(remote["anchor"])
 
 
 # -- times ---------------------------------------------------------------------------------------------------
-
-
-def zone(name):
-    """The IANA time zone `name` (None: UTC); ValueError when the system does not know it."""
-    if name is None:
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
 
 
 def _all_day_date(event, anchor):
@@ -347,113 +301,20 @@ def remote_anchor(remote, now):
 
 # -- what the control plane and the fixtures may put -------------------------------------------------------------
 
-def _text(body, name):
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise SandboxInputError(f"{name} must be a string or null")
-    limit = REMOTE_TEXT_LIMITS.get(name)
-    if limit is not None and len(value) > limit:
-        raise SandboxInputError(f"{name} must be at most {limit} characters")
-    if "\x00" in value:
-        raise SandboxInputError(f"{name} must not contain NUL characters")
-    return value
 
-
-def _event_datetime(body, name, tz):
-    value = body.get(name)
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise SandboxInputError(f"{name} must be an ISO 8601 datetime, e.g. 2026-12-05T10:00:00Z")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(timezone.utc)
+def check_raw_keys(raw, platform):
+    """A remote event's free-form `raw` may add keys to the provider's event, not replace those the sandbox
+    writes from the other fields."""
+    taken = [key for key in raw or {} if key in PROVIDER_KEYS[platform]]
+    if taken:
+        raise SandboxInputError(
+            f"raw: {', '.join(taken)} are written by the sandbox from the other fields; raw may add other keys"
+        )
 
 
 def check_remote_event(body, platform, *, relative=False):
-    """A remote event's fields, validated (SandboxInputError with a clear message otherwise): `{name?,
-    start_time and end_time | all_day_date, time_zone?, meeting_url?, location?, description?, attendees?,
-    ical_uid?, raw?}`. Datetimes without an offset are in `time_zone` (UTC when absent). With `relative`
-    (fixtures), `starts_in_minutes` (+ `duration_minutes`, default 30) or `all_day_in_days` may stand for
-    the times, counted from the calendar's first sync, and `cancelled` may be given."""
-    allowed = REMOTE_EVENT_FIELDS + (RELATIVE_FIELDS + ("cancelled",) if relative else ())
-    check_fields(body, allowed)
-    tz_name = body.get("time_zone")
-    if tz_name is not None and not isinstance(tz_name, str):
-        raise SandboxInputError("time_zone must be an IANA time zone name, e.g. Europe/Paris")
-    try:
-        tz = zone(tz_name)
-    except ValueError:
-        raise SandboxInputError(f"time_zone: unknown time zone {tz_name!r} (an IANA name, e.g. Europe/Paris)") from None
-    forms = [form for form, keys in TIME_FORMS.items() if any(key in body for key in keys)]
-    if len(forms) != 1:
-        expected = "start_time and end_time, or all_day_date (an all-day event)"
-        if relative:
-            expected += ", or starts_in_minutes (and duration_minutes), or all_day_in_days"
-        raise SandboxInputError(f"Give {expected}, not both")
-    values = {"name": _text(body, "name")}
-    form = forms[0]
-    if form == "timed":
-        start, end = _event_datetime(body, "start_time", tz), _event_datetime(body, "end_time", tz)
-        if end < start:
-            raise SandboxInputError("end_time must not be before start_time")
-        values.update(start_time=to_stored(start), end_time=to_stored(end))
-    elif form == "all_day":
-        day = body["all_day_date"]
-        try:
-            if not isinstance(day, str) or not _DATE_RE.match(day):
-                raise ValueError
-            date.fromisoformat(day)
-        except ValueError:
-            raise SandboxInputError("all_day_date must be a date, YYYY-MM-DD") from None
-        values["all_day_date"] = day
-    else:
-        if form == "relative" and "starts_in_minutes" not in body:
-            raise SandboxInputError("duration_minutes goes with starts_in_minutes")
-        for name, (low, high) in RELATIVE_RANGES.items():
-            if name in body:
-                value = body[name]
-                if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                    raise SandboxInputError(f"{name} must be an integer from {low} to {high}")
-                values[name] = value
-    values["time_zone"] = tz_name
-    for name in ("meeting_url", "location", "description", "ical_uid"):
-        values[name] = _text(body, name)
-    values["attendees"] = _check_attendees(body.get("attendees"))
-    raw = body.get("raw")
-    if raw is not None:
-        if not isinstance(raw, dict):
-            raise SandboxInputError("raw must be an object (more fields of the provider's event)")
-        taken = [key for key in raw if key in PROVIDER_KEYS[platform]]
-        if taken:
-            raise SandboxInputError(
-                f"raw: {', '.join(taken)} are written by the sandbox from the other fields; raw may add other keys"
-            )
-    values["raw"] = raw
-    if relative and "cancelled" in body:
-        if not isinstance(body["cancelled"], bool):
-            raise SandboxInputError("cancelled must be true or false")
-        values["cancelled"] = body["cancelled"]
+    """A remote event for a calendar of `platform`: its fields (`sandbox.contract.requests.providers`), then
+    its `raw` keys."""
+    values = providers.check_remote_event(body, relative=relative)
+    check_raw_keys(values["raw"], platform)
     return values
-
-
-def _check_attendees(attendees):
-    if attendees is None:
-        return []
-    if not isinstance(attendees, list) or len(attendees) > MAX_ATTENDEES:
-        raise SandboxInputError(f"attendees must be a list of at most {MAX_ATTENDEES} {{\"email\", \"name\"}} objects")
-    out = []
-    for index, attendee in enumerate(attendees):
-        if not isinstance(attendee, dict) or set(attendee) - {"email", "name"}:
-            raise SandboxInputError(f"attendees[{index}] must be an object with email and name (strings or null)")
-        item = {}
-        for key in ("email", "name"):
-            value = attendee.get(key)
-            if value is not None and (not isinstance(value, str) or "\x00" in value or len(value) > 1024):
-                raise SandboxInputError(
-                    f"attendees[{index}].{key} must be a string of at most 1024 characters, or null"
-                )
-            item[key] = value
-        out.append(item)
-    return out

@@ -220,6 +220,7 @@ class Sandbox:
             self.projects_changed()
             self.stamp_seeded()
             self.rebuild_due_index()
+        self.settle_seeded()
         self.faults.clear_all()
         self.journal.clear_all()
         self.throttle.clear()
@@ -369,8 +370,10 @@ class Sandbox:
                 self.track_other_work(project)
 
     def stamp_seeded(self):
-        """Right after the fixtures were stored (a new store, a reset): let each kind of due work complete
-        its seeded documents at their project's now (a fixture calendar is created, and first due, then)."""
+        """At start-up and after a reset: let each kind of due work complete the documents that were seeded
+        and never served (by `build_sandbox`, a reset, or `python -m sandbox reset` into a data file) at their
+        project's now (a fixture calendar is created, and first due, then). Returns whether any was."""
+        stamped = False
         with self.store.lock:
             for project in self.store.scan("projects", ""):
                 now = self.now(project)
@@ -378,6 +381,17 @@ class Sandbox:
                     for doc in self.store.scan(work.table, project["id"]):
                         if work.seeded(doc, now):
                             self.store.put(work.table, doc)
+                            stamped = True
+        return stamped
+
+    def settle_seeded(self):
+        """Right after seeded documents were stamped (and indexed): the work already due then runs at once (a
+        fixture calendar's first sync), before any client can read the project or subscribe to its webhooks,
+        so the bundled projects start settled, their calendar events listed."""
+        with self.store.lock:
+            projects = self.store.scan("projects", "")
+        for project in projects:
+            self.catch_up_other_work(project)
 
     def track_other_work(self, project):
         """Index every document of the project's other kinds of due work (a few per project)."""

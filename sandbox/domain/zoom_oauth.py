@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from sandbox.contract.calendar_states import CONNECTED, UNCHANGED, ZOOM_OAUTH_CONNECTION_TRANSITIONS
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
+from sandbox.contract.requests.providers import CODE_OUTCOMES, USER_STATUSES  # noqa: F401
 from sandbox.contract.requests.zoom_oauth import LOCAL_RECORDING_SCOPES, ONBEHALF_SCOPES
 from sandbox.domain.calendar import failure_data
 
@@ -31,12 +32,10 @@ APPS = "zoom_oauth_apps"
 CODES = "zoom_oauth_codes"
 CONNECTIONS = "zoom_oauth_connections"
 
-CODE_OUTCOMES = ("ok", "exchange_fails", "user_info_fails")
 ALL_SCOPES = " ".join(dict.fromkeys((*LOCAL_RECORDING_SCOPES, *ONBEHALF_SCOPES)))
 #: What an authentication failure of a connection says by default (observed on the wire, docs/contract/zoom-oauth.md#zoom-connection-states).
 DEFAULT_AUTH_ERROR_RESPONSE = {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
 MEETING_LIST_SYNC_PERIOD = timedelta(days=7)  # run_scheduler: a connected local-recording connection
-USER_STATUSES = ("active", "inactive", "pending")
 
 
 def codes_doc_id(project_id):

@@ -442,8 +442,8 @@ def _load_calendars(file, project_ids):
     `PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}` checks them (plus `platform_uuid`, and
     times relative to the first sync: `starts_in_minutes`/`duration_minutes`, `all_day_in_days`;
     `cancelled`). A fixture calendar is connected and never synced; without `created_at` it is created when
-    the store is seeded, and its first sync is due then (the scheduler's "never queued" rule). Missing
-    file: no calendars."""
+    the store is first served, and first synced then (the scheduler's "never queued" rule;
+    `Sandbox.stamp_seeded`, `settle_seeded`). Missing file: no calendars."""
     tables = {"calendars": [], "remote_calendars": []}
     if not file.exists():
         return tables

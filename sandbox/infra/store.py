@@ -65,11 +65,11 @@ DEFAULT_SCOPE_FIELD = "project_id"
 # Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
 # are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
 # decoding at 10,000 bots.
-# (A bot's calendar event: which bots an event lists. A delivery's status and creation time: the delivery log
-# filters and pages them. Readers unpack `state, key, *_`.)
+# (A bot's calendar event: which bots an event lists. A delivery's status, creation time and subject: the
+# delivery log filters and pages them. Readers unpack `state, key, *_`.)
 SUMMARY_FIELDS = {
     "bots": ("state", "deduplication_key", "calendar_event_id"),
-    "deliveries": ("bot_id", "trigger", "status", "created_at"),
+    "deliveries": ("bot_id", "trigger", "status", "created_at", "calendar_id", "zoom_oauth_connection_id"),
 }
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.

@@ -2,20 +2,21 @@
 #calendar-event-bots, docs/contract/calendars.md) and
 the control-plane hooks that stand in for Google and Microsoft (docs/contract/calendars.md#calendar-simulation).
 
-Each API use case is a function of `(sb, project, ...)` taking already-validated values
-(`sandbox.contract.requests.calendars`) and returning documents; the web layer serializes them with
-`sandbox.contract.calendar_responses`. Reads first bring the project's due work up to date (a queued
-or periodic sync, the bots' steps before it), as the real server's Celery workers would have.
+Each use case is a function of `(sb, project, ...)` taking the values the endpoint table validated (the
+bodies of `sandbox.contract.requests.calendars` and `.providers`, the checked query parameters) and
+returning documents; the web layer serializes them with `sandbox.contract.responses`. Reads first bring
+the project's due work up to date (a queued or periodic sync, the bots' steps before it), as the real
+server's Celery workers would have.
 
-Every sync - queued by `POST /calendars` or a PATCH, the scheduler's daily one, a remote change's
-debounced one, `POST /sandbox/calendars/{id}/sync`, a remote-event hook with `sync=true` - goes through
-`run_sync`, the one code path of the real task: an injected failure or a revoked token, or the sync
-engine (`sandbox.domain.calendar_sync`) with its effect on linked scheduled bots (docs/contract/calendars.md#sync-and-linked-bots: hard deletes,
-or the PATCH rules all or nothing, no bot webhooks), the sync fields and state, and at most one
-`calendar.events_update`; an authentication failure disconnects, deletes the scheduled bots and sends
-`calendar.state_change` every time.
+Every sync - queued by `POST /calendars` or a PATCH, the scheduler's daily one, a remote change's debounced one, `POST
+/sandbox/calendars/{id}/sync`, a remote-event hook with `sync=true` - goes through `run_sync`, the one code path of the
+real task: an injected failure or a revoked token, or the sync engine (`sandbox.domain.calendar_sync`) with its effect
+on linked scheduled bots (docs/contract/calendars.md#sync-and-linked-bots: hard deletes, or the PATCH rules all or
+nothing, no bot webhooks), the sync fields and state, and at most one `calendar.events_update`; an authentication
+failure disconnects, deletes the scheduled bots and sends `calendar.state_change` every time.
 
-Control hooks validate their bodies with clear 400s (`SandboxInputError`).
+The control hooks' bodies are refused with clear 400s before they run (`SandboxInputError`); what needs
+the calendar (a remote event's `raw` keys depend on its provider) is checked once it is found.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sandbox.contract import messages as msg
-from sandbox.contract.calendar_responses import dump_calendar, state_webhook_data
+from sandbox.contract.responses import CALENDAR, Created, state_webhook_data
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
-from sandbox.contract.inputs import check_fields, is_int, optional_text
 from sandbox.contract.requests.bots import parse_patch_bot
 from sandbox.contract.requests.calendars import check_calendar_insert, check_calendar_update
+from sandbox.contract.requests.providers import check_platform_uuid
 from sandbox.domain import calendar as calendar_model
 from sandbox.domain import remote_calendar as remote_model
 from sandbox.domain.calendar_sync import sync_events
@@ -37,16 +38,12 @@ from sandbox.domain.sandbox import DueWork, Unit
 CALENDARS = "calendars"
 EVENTS = "calendar_events"
 REMOTE = remote_model.REMOTE_CALENDARS
-MISSING = object()
 # GET /calendar_events date filters: (parameter, field, True for `>=` / False for `<=`)
 DATE_FILTERS = (
     ("updated_at_gte", "updated_at", True),
     ("start_time_gte", "start_time", True),
     ("end_time_lte", "end_time", False),
 )
-
-MAX_FAILURE_TIMES = 100
-PLATFORM_UUID_MAX_LENGTH = remote_model.PLATFORM_UUID_MAX_LENGTH
 
 
 class CalendarNotFound(AttendeeError):
@@ -79,7 +76,7 @@ def _save(sb, project, calendar, remote=None, emissions=()):
         sb.store.put(REMOTE, remote)
     sb.track_due(project, calendar, CALENDAR_SYNC.kind)
     for trigger in emissions:
-        data = state_webhook_data(calendar, dump_calendar)
+        data = state_webhook_data(CALENDAR.dump(calendar))
         sb.outbox.emit_for(project["id"], "calendar", calendar["id"], trigger, data)
 
 
@@ -109,13 +106,13 @@ def _up_to_date(sb, project):
 # -- the API ---------------------------------------------------------------------------------------------------
 
 
-def list_calendars(sb, project, *, deduplication_key=MISSING):
+def list_calendars(sb, project, *, deduplication_key=None):
     """GET /calendars (docs/contract/calendars.md#list-calendars): the project's calendars, newest first;
-    `deduplication_key` (when given,
-    even empty) is an exact match."""
+    `deduplication_key` (None: absent; even
+    empty, it applies) is an exact match."""
     _up_to_date(sb, project)
     calendars = sb.store.scan(CALENDARS, project["id"])
-    if deduplication_key is not MISSING:
+    if deduplication_key is not None:
         calendars = [c for c in calendars if c.get("deduplication_key") == deduplication_key]
     return sorted(calendars, key=lambda c: parse_stored_datetime(c["created_at"]), reverse=True)
 
@@ -127,34 +124,33 @@ def get_calendar(sb, project, calendar_id):
         return _calendar(sb, project, calendar_id)
 
 
-def create_calendar(sb, project, values):
-    """POST /calendars (docs/contract/calendars.md#create-calendar steps 5-7), `values` from `parse_create_calendar`:
-    the insert's refusals,
+def create_calendar(sb, project, body):
+    """POST /calendars (docs/contract/calendars.md#create-calendar steps 5-7), `body` validated by `CreateCalendar`: the
+    insert's refusals,
     the deduplication key unique per project whatever the state, a new `connected` calendar, and a sync
     queued at once. Returns the calendar as held in memory (the answer keeps the metadata's order)."""
-    check_calendar_insert(values)
+    check_calendar_insert(body)
     now = sb.now(project)
     with sb.project_lock(project["id"]), sb.store.lock:
-        key = values.get("deduplication_key")
+        key = body.get("deduplication_key")
         if key is not None and any(c.get("deduplication_key") == key for c in sb.store.scan(CALENDARS, project["id"])):
             raise FieldErrors({"deduplication_key": [msg.CALENDAR_DEDUPLICATION_CONFLICT]})
-        calendar = calendar_model.new_calendar(sb.ids, project["id"], values, now=now)
+        calendar = calendar_model.new_calendar(sb.ids, project["id"], body, now=now)
         calendar_model.queue_sync(calendar, now)
         _save(sb, project, calendar, remote_model.new_remote_calendar(calendar))
         return calendar
 
 
-def patch_calendar(sb, project, calendar_id, changes):
-    """PATCH /calendars/{id} (docs/contract/calendars.md#patch-calendar). `changes`: the validated body
-    (`parse_patch_calendar`), or a callable
-    returning it, called after the lookup (an unknown calendar is a 404 whatever the body). Metadata is
-    replaced, each credential given replaces the stored one; state and failure data stay; a sync is
+def patch_calendar(sb, project, calendar_id, body):
+    """PATCH /calendars/{id} (docs/contract/calendars.md#patch-calendar). `body`: the fields sent, validated by
+    `PatchCalendar` (the table raises
+    its refusal only once the calendar is found: an unknown calendar is a 404 whatever the body). Metadata
+    is replaced, each credential given replaces the stored one; state and failure data stay; a sync is
     queued every time. Returns the calendar as held in memory."""
+    changes = body
     _up_to_date(sb, project)
     with sb.project_lock(project["id"]), sb.store.lock:
         calendar = _calendar(sb, project, calendar_id)
-        if callable(changes):
-            changes = changes()
         check_calendar_update(changes)
         remote = _remote(sb, calendar)
         if "metadata" in changes:
@@ -187,31 +183,42 @@ def delete_calendar(sb, project, calendar_id):
             sb.untrack(calendar["id"])
 
 
-def list_calendar_events(sb, project, filters):
-    """GET /calendar_events (docs/contract/calendars.md#list-calendar-events), `filters` from
-    `parse_calendar_events_query`: every event of the
-    project's calendars, deleted ones included, filtered (AND) and in `filters["ordering"]`. Returns
-    `[(event, bots)]`, `bots` the full bot documents linked to the event (any state, creation order)."""
+def list_calendar_events(
+    sb,
+    project,
+    *,
+    calendar_id=None,
+    calendar_deduplication_key=None,
+    updated_at_gte=None,
+    event_id=None,
+    start_time_gte=None,
+    end_time_lte=None,
+    ordering="-updated_at",
+):
+    """GET /calendar_events (docs/contract/calendars.md#list-calendar-events), its filters checked by the table (None:
+    absent; the text ones apply even empty; the times aware UTC): every event of the project's calendars, deleted ones
+    included, filtered (AND) and sorted by `ordering`. Each event carries `bots`, the full bot documents linked to it
+    (any state, creation order)."""
     _up_to_date(sb, project)
     events = _events_of(sb, project)
-    if "calendar_deduplication_key" in filters:
+    if calendar_deduplication_key is not None:
         keys = {c["id"]: c.get("deduplication_key") for c in sb.store.scan(CALENDARS, project["id"])}
-        events = [e for e in events if keys.get(e["calendar_id"]) == filters["calendar_deduplication_key"]]
-    for name, field in (("calendar_id", "calendar_id"), ("event_id", "id")):
-        if name in filters:
-            events = [e for e in events if e[field] == filters[name]]
+        events = [e for e in events if keys.get(e["calendar_id"]) == calendar_deduplication_key]
+    for value, field in ((calendar_id, "calendar_id"), (event_id, "id")):
+        if value is not None:
+            events = [e for e in events if e[field] == value]
+    bounds = {"updated_at_gte": updated_at_gte, "start_time_gte": start_time_gte, "end_time_lte": end_time_lte}
     for name, field, at_least in DATE_FILTERS:
-        if name in filters:
-            bound = filters[name]
+        bound = bounds[name]
+        if bound is not None:
             if at_least:
                 events = [e for e in events if parse_stored_datetime(e[field]) >= bound]
             else:
                 events = [e for e in events if parse_stored_datetime(e[field]) <= bound]
-    ordering = filters.get("ordering", "-updated_at")
     field = ordering.lstrip("-")
     events = sorted(events, key=lambda e: parse_stored_datetime(e[field]), reverse=ordering.startswith("-"))
     linked = _linked_bots(sb, project, {event["id"] for event in events})
-    return [(event, linked.get(event["id"], [])) for event in events]
+    return [{**event, "bots": linked.get(event["id"], [])} for event in events]
 
 
 # -- POST /bots with calendar_event_id (docs/contract/calendars.md#create-bot-from-event)
@@ -301,8 +308,9 @@ def run_sync(sb, project, calendar, at, *, force=None):
 
 
 def _authentication_failure(sb, project, calendar, remote, at, error):
-    """docs/contract/calendars.md#calendar-auth-errors: the scheduled bots of the calendar's events hard-deleted, `disconnected` with the failure
-    data, `last_attempted_sync_at` left alone, no retry, and `calendar.state_change` (every time)."""
+    """docs/contract/calendars.md#calendar-auth-errors: the scheduled bots of the calendar's events hard-deleted,
+    `disconnected` with the failure data, `last_attempted_sync_at` left alone, no retry, and `calendar.state_change`
+    (every time)."""
     report = _report(calendar, at, "auth_error")
     report["error"] = error
     report["bots_deleted"] = _remove_bots(sb, project, _events_of(sb, project, calendar["id"]), at)
@@ -335,9 +343,9 @@ def _remove_bots(sb, project, events, at, unlink_others=False):
 
 
 def _sync_event_bots(sb, project, event, at, report):
-    """docs/contract/calendars.md#sync-and-linked-bots: the scheduled bots of an updated or vanished event. A deleted event hard-deletes them;
-    otherwise each gets the event's URL and start through the PATCH rules, all or nothing (a failure is
-    only reported, as the real server only logs it). No bot webhook either way."""
+    """docs/contract/calendars.md#sync-and-linked-bots: the scheduled bots of an updated or vanished event. A deleted
+    event hard-deletes them; otherwise each gets the event's URL and start through the PATCH rules, all or nothing (a
+    failure is only reported, as the real server only logs it). No bot webhook either way."""
     from sandbox.usecases.bots import apply_patch  # the bots' use cases import this module
 
     for bot in _linked_bots(sb, project, {event["id"]}).get(event["id"], []):
@@ -431,23 +439,15 @@ def sync_now(sb, project, calendar_id):
         return _sync_now(sb, project, calendar, sb.now(project))
 
 
-def _check_platform_uuid(platform_uuid):
-    if not isinstance(platform_uuid, str) or not platform_uuid or len(platform_uuid) > PLATFORM_UUID_MAX_LENGTH:
-        raise SandboxInputError(f"platform_uuid must be 1 to {PLATFORM_UUID_MAX_LENGTH} characters")
-    if "\x00" in platform_uuid:
-        raise SandboxInputError("platform_uuid must not contain NUL characters")
-
-
 def _remote_change(sb, project, calendar_id, platform_uuid, sync, change):
-    """Apply `change(calendar, remote, now)` to the remote calendar, then either sync now or leave the
-    "sync requested" mark a push notification leaves (the scheduler picks it up within 60 s)."""
-    _check_platform_uuid(platform_uuid)
-    if not isinstance(sync, bool):
-        raise SandboxInputError("sync must be true or false")
+    """Apply `change(calendar, remote, now)` (True when it put a new event) to the remote calendar, then either
+    sync now or leave the "sync requested" mark a push notification leaves (the scheduler picks it up within
+    60 s)."""
+    check_platform_uuid(platform_uuid)
     with _control_calendar(sb, project, calendar_id) as calendar:
         remote = _remote(sb, calendar)
         now = sb.now(project)
-        result = change(calendar, remote, now)
+        created = change(calendar, remote, now)
         sb.store.put(REMOTE, remote)
         if sync:
             report = _sync_now(sb, project, calendar, now)
@@ -459,11 +459,12 @@ def _remote_change(sb, project, calendar_id, platform_uuid, sync, change):
         remote = _remote(sb, calendar)
         anchor = remote_model.remote_anchor(remote, now)
         event = remote_model.find_event(remote, platform_uuid)
-        return {
-            **result,
+        answer = {
+            "created": created,
             "remote_event": None if event is None else remote_model.public_remote_event(event, anchor),
             "sync": report,
         }
+        return Created(answer) if created else answer
 
 
 def _no_such_remote_event(calendar, platform_uuid):
@@ -472,23 +473,20 @@ def _no_such_remote_event(calendar, platform_uuid):
 
 def put_remote_event(sb, project, calendar_id, platform_uuid, body, *, sync=False):
     """PUT /sandbox/calendars/{id}/remote_events/{platform_uuid}: the remote calendar now has this event
-    (created, or changed and no longer cancelled). Returns `{created, remote_event, sync}` (the sync's
-    report with `sync=true`, else null: the debounced sync runs within 60 s of the project's clock)."""
-    with sb.store.lock:
-        platform = _calendar(sb, project, calendar_id)["platform"]
-    _check_platform_uuid(platform_uuid)
-    values = remote_model.check_remote_event(body, platform)
+    (`body`: its validated fields; created, or changed and no longer cancelled). Returns `{created,
+    remote_event, sync}` (the sync's report with `sync=true`, else null: the debounced sync runs within 60 s
+    of the project's clock), as `Created` when the event is new."""
     limit = sb.settings.remote_events_per_calendar
 
     def change(calendar, remote, now):
+        remote_model.check_raw_keys(body["raw"], calendar["platform"])
         if remote_model.find_event(remote, platform_uuid) is None and len(remote["events"]) >= limit:
             raise SandboxInputError(
                 f"The remote calendar of {calendar['id']} already holds {limit} events, the most "
                 "SANDBOX_REMOTE_EVENTS_PER_CALENDAR allows: delete some first",
                 status=409,
             )
-        _, created = remote_model.put_event(remote, platform_uuid, values)
-        return {"created": created}
+        return remote_model.put_event(remote, platform_uuid, body)[1]
 
     return _remote_change(sb, project, calendar_id, platform_uuid, sync, change)
 
@@ -500,7 +498,7 @@ def cancel_remote_event(sb, project, calendar_id, platform_uuid, *, sync=False):
     def change(calendar, remote, now):
         if remote_model.cancel_event(remote, platform_uuid) is None:
             raise _no_such_remote_event(calendar, platform_uuid)
-        return {}
+        return False
 
     return _remote_change(sb, project, calendar_id, platform_uuid, sync, change)
 
@@ -512,13 +510,14 @@ def delete_remote_event(sb, project, calendar_id, platform_uuid, *, sync=False):
     def change(calendar, remote, now):
         if not remote_model.remove_event(remote, platform_uuid):
             raise _no_such_remote_event(calendar, platform_uuid)
-        return {}
+        return False
 
     return _remote_change(sb, project, calendar_id, platform_uuid, sync, change)
 
 
 def remote_calendar_view(sb, project, calendar_id):
-    """GET /sandbox/calendars/{id}/remote: the remote calendar: its events, injected failures, token."""
+    """GET /sandbox/calendars/{id}/remote_events: the remote calendar: its events (with their resolved
+    times), the injected failures, whether the token is revoked."""
     with sb.store.lock:
         calendar = _calendar(sb, project, calendar_id)
         remote = _remote(sb, calendar)
@@ -532,19 +531,11 @@ def remote_calendar_view(sb, project, calendar_id):
     }
 
 
-def add_sync_failures(sb, project, calendar_id, body):
+def add_sync_failures(sb, project, calendar_id, *, kind, error=None, times=1):
     """POST /sandbox/calendars/{id}/sync_failures `{"kind": "auth_error" | "transient", "error"?, "times"?}`:
     the next `times` (default 1) syncs fail that way. An `auth_error`'s `error` is the failure data's text
     (default: the provider's revoked-token answer); a transient error retries like Celery (1, 2, 4 ... s,
     up to 6 retries). Replaces what was injected before. Returns `{kind, error, remaining}`."""
-    check_fields(body, ("kind", "error", "times"), required=("kind",))
-    kind = body["kind"]
-    if kind not in remote_model.FAILURE_KINDS:
-        raise SandboxInputError(f"kind must be one of {', '.join(remote_model.FAILURE_KINDS)}")
-    error = optional_text(body, "error")
-    times = body.get("times", 1)
-    if not is_int(times) or not 1 <= times <= MAX_FAILURE_TIMES:
-        raise SandboxInputError(f"times must be an integer from 1 to {MAX_FAILURE_TIMES}")
     with sb.project_lock(project["id"]), sb.store.lock:
         calendar = _calendar(sb, project, calendar_id)
         remote = _remote(sb, calendar)
@@ -553,11 +544,9 @@ def add_sync_failures(sb, project, calendar_id, body):
         return dict(remote["failures"])
 
 
-def disconnect(sb, project, calendar_id, body):
+def disconnect(sb, project, calendar_id, *, error=None):
     """POST /sandbox/calendars/{id}/disconnect `{"error"?}`: an authentication failure now, as a sync
     meets it (scheduled bots deleted, `calendar.state_change`). Returns the sync report."""
-    check_fields(body, ("error",))
-    error = optional_text(body, "error")
     with _control_calendar(sb, project, calendar_id) as calendar:
         error = error or remote_model.auth_error_text(calendar["platform"])
         return _authentication_failure(sb, project, calendar, _remote(sb, calendar), sb.now(project), error)

@@ -3,13 +3,14 @@ and the control
 hooks that stand in for Zoom and for the dashboard's Zoom OAuth app (docs/contract/calendars.md#calendar-simulation
 items 10-14).
 
-`create_connection` takes the validated body (`parse_create_zoom_oauth_connection`) and runs the rest of
-12.7.3 in its order: the project's app, the code exchange, the scopes, the user, the upsert on the Zoom
+`create_connection` takes the validated body (`CreateZoomOAuthConnection`) and runs the rest of
+docs/contract/zoom-oauth.md#create-zoom-connection-order-of-checks in its order: the project's app, the code exchange, the scopes, the user, the upsert on the Zoom
 user. What a code yields is what the control plane registered (`put_code`), or, for any other code, a
 user who granted every scope. State changes go through `sandbox.domain.zoom_oauth.apply_connection_event`
 (its table is `ZOOM_OAUTH_CONNECTION_TRANSITIONS`), and `zoom_oauth_connection.state_change` goes to the
 project's subscriptions only. A connection with local recording gets its meeting-list sync queued on
-creation and weekly (due work, as a calendar's syncs), which sets `last_*_sync_at`.
+creation and weekly (due work, as a calendar's syncs), which sets `last_*_sync_at`. The control hooks take
+the values the endpoint table validated (`sandbox.contract.requests.providers`).
 """
 
 from __future__ import annotations
@@ -17,19 +18,15 @@ from __future__ import annotations
 import uuid
 
 from sandbox.contract import messages as msg
-from sandbox.contract.calendar_responses import dump_zoom_oauth_connection, state_webhook_data
 from sandbox.contract.calendar_states import CLIENT_SECRET_ERROR_MARK, DISCONNECTED
 from sandbox.contract.datetimes import format_api_datetime, parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError, FieldErrors, SandboxInputError
-from sandbox.contract.inputs import check_fields, is_int, optional_text
 from sandbox.contract.requests.bots import _unstorable
+from sandbox.contract.requests.providers import check_authorization_code
+from sandbox.contract.responses import ZOOM_OAUTH_CONNECTION, Created, state_webhook_data
 from sandbox.contract.requests.zoom_oauth import missing_scopes
 from sandbox.domain import zoom_oauth as zoom
 from sandbox.domain.sandbox import DueWork
-
-MAX_CODE_LENGTH = 1024
-MAX_TEXT = 255  # the real columns of client ids, user ids and account ids
-MAX_MEETING_IDS = 1000
 
 
 class ZoomOAuthConnectionNotFound(AttendeeError):
@@ -62,7 +59,7 @@ def _save(sb, project, connection, webhook=None):
     sb.store.put(zoom.CONNECTIONS, connection)
     sb.track_due(project, connection, MEETING_LIST_SYNC.kind)
     if webhook:
-        data = state_webhook_data(connection, dump_zoom_oauth_connection)
+        data = state_webhook_data(ZOOM_OAUTH_CONNECTION.dump(connection))
         sb.outbox.emit_for(project["id"], "zoom_oauth_connection", connection["id"], webhook, data)
 
 
@@ -98,12 +95,12 @@ def delete_connection(sb, project, connection_id):
         sb.untrack(connection["id"])
 
 
-def create_connection(sb, project, values):
-    """POST /zoom_oauth_connections (docs/contract/zoom-oauth.md#create-zoom-connection steps 4-9), `values` validated
-    by the serializer: the app, the
+def create_connection(sb, project, body):
+    """POST /zoom_oauth_connections (docs/contract/zoom-oauth.md#create-zoom-connection steps 4-9), `body` validated by the serializer: the app, the
     code exchange, the scopes, the user, then the upsert on (app, Zoom user id) - the same id and
     created_at for the same user, connected, no webhook - and the meeting-list sync queued. Returns the
     connection as held in memory (the answer keeps the metadata's order; its sync times are still null)."""
+    values = body
     now = sb.now(project)
     with sb.project_lock(project["id"]), sb.store.lock:
         apps = sb.store.scan(zoom.APPS, project["id"])
@@ -175,31 +172,9 @@ MEETING_LIST_SYNC = MeetingListSyncWork()
 # -- the control plane: the stand-in for Zoom and the dashboard -------------------------------------------------
 
 
-def public_app(app):
-    return {
-        "id": app["id"],
-        "client_id": app["client_id"],
-        "webhook_secret": app.get("webhook_secret"),
-        "created_at": format_api_datetime(app["created_at"]),
-        "updated_at": format_api_datetime(app["updated_at"]),
-    }
-
-
-def _short_text(body, name, *, required=False):
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT or "\x00" in value:
-        raise SandboxInputError(f"{name} must be a non-empty string of at most {MAX_TEXT} characters")
-    return value
-
-
-def put_app(sb, project, body):
+def put_app(sb, project, *, client_id, webhook_secret=None):
     """PUT /sandbox/zoom_oauth_app `{"client_id", "webhook_secret"?}`: the project's Zoom OAuth app (`zoa_...`),
-    created, or changed keeping its id. Returns `(app view, created)`."""
-    check_fields(body, ("client_id", "webhook_secret"), required=("client_id",))
-    client_id = _short_text(body, "client_id", required=True)
-    webhook_secret = _short_text(body, "webhook_secret")
+    created (`Created`), or changed keeping its id."""
     now = sb.now(project)
     with sb.project_lock(project["id"]), sb.store.lock:
         app = project_app(sb, project)
@@ -209,7 +184,7 @@ def put_app(sb, project, body):
         else:
             app.update(client_id=client_id, webhook_secret=webhook_secret, updated_at=to_stored(now))
         sb.store.put(zoom.APPS, app)
-        return public_app(app), created
+        return Created(app) if created else app
 
 
 def get_app(sb, project):
@@ -220,11 +195,12 @@ def get_app(sb, project):
         raise SandboxInputError(
             "This project has no Zoom OAuth app (PUT /sandbox/zoom_oauth_app makes one)", status=404
         )
-    return public_app(app)
+    return app
 
 
 def delete_app(sb, project):
-    """DELETE /sandbox/zoom_oauth_app: refused (409) while connections exist, as the real foreign key is."""
+    """DELETE /sandbox/zoom_oauth_app: refused (409) while connections exist, as the real foreign key is.
+    Returns how many apps went (1)."""
     with sb.project_lock(project["id"]), sb.store.lock:
         app = project_app(sb, project)
         if app is None:
@@ -237,42 +213,19 @@ def delete_app(sb, project):
                 status=409,
             )
         sb.store.delete(zoom.APPS, app["id"])
+        return 1
 
 
-def _check_code(code):
-    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH or "\x00" in code:
-        raise SandboxInputError(f"The authorization code must be 1 to {MAX_CODE_LENGTH} characters")
-
-
-def put_code(sb, project, code, body):
+def put_code(sb, project, authorization_code, *, outcome="ok", scopes=zoom.ALL_SCOPES, user=None):
     """PUT /sandbox/zoom_oauth/codes/{authorization_code} `{"outcome"?: "ok" | "exchange_fails" |
     "user_info_fails", "scopes"?, "user"?: {"id", "account_id", "status"}}`: what exchanging that code
-    yields. `scopes`: the token answer's `scope` (a space-separated string or a list; null: the answer has
-    none, so every scope is missing; absent: every scope). `user`: Zoom's `/v2/users/me` (missing keys are
-    derived from the code; `status` other than `active` is refused at POST). Returns the registration."""
-    _check_code(code)
-    check_fields(body, ("outcome", "scopes", "user"))
-    outcome = body.get("outcome", "ok")
-    if outcome not in zoom.CODE_OUTCOMES:
-        raise SandboxInputError(f"outcome must be one of {', '.join(zoom.CODE_OUTCOMES)}")
-    entry = {"outcome": outcome}
-    if "scopes" in body:
-        scopes = body["scopes"]
-        if isinstance(scopes, list) and all(isinstance(scope, str) and " " not in scope for scope in scopes):
-            scopes = " ".join(scopes)
-        if scopes is not None and (not isinstance(scopes, str) or len(scopes) > 4000):
-            raise SandboxInputError("scopes must be a space-separated string, a list of scope names, or null")
-        entry["scopes"] = scopes
-    if body.get("user") is not None:
-        user = body["user"]
-        if not isinstance(user, dict):
-            raise SandboxInputError('user must be an object {"id", "account_id", "status"}')
-        check_fields(user, ("id", "account_id", "status"))
-        for name in ("id", "account_id"):
-            _short_text(user, name)
-        if "status" in user and user["status"] not in zoom.USER_STATUSES:
-            raise SandboxInputError(f"user.status must be one of {', '.join(zoom.USER_STATUSES)}")
-        entry["user"] = {key: value for key, value in user.items() if value is not None}
+    yields. `scopes`: the token answer's `scope` (None: the answer has none, so every scope is missing;
+    by default every scope). `user`: Zoom's `/v2/users/me` (missing keys are derived from the code;
+    `status` other than `active` is refused at POST). Returns the registration."""
+    code = check_authorization_code(authorization_code)
+    entry = {"outcome": outcome, "scopes": scopes}
+    if user:
+        entry["user"] = user
     limit = sb.settings.zoom_oauth_codes_per_project
     with sb.project_lock(project["id"]), sb.store.lock:
         doc_id = zoom.codes_doc_id(project["id"])
@@ -288,13 +241,11 @@ def put_code(sb, project, code, body):
     return {"authorization_code": code, **zoom.exchange_outcome({code: entry}, code)}
 
 
-def auth_failure(sb, project, connection_id, body):
+def auth_failure(sb, project, connection_id, *, error=None):
     """POST /sandbox/zoom_oauth_connections/{id}/auth_failure `{"error"?}`: an authentication error as a
     sync, a token refresh or a bot joining meets it: `disconnected` with the failure data and one
     `zoom_oauth_connection.state_change`; nothing at all when already disconnected. Returns
-    `(connection, webhook sent)`."""
-    check_fields(body, ("error",))
-    error = optional_text(body, "error")
+    `{zoom_oauth_connection, webhook}` (the trigger sent, or None)."""
     _up_to_date(sb, project)
     with sb.project_lock(project["id"]), sb.store.lock:
         connection = _connection(sb, project, connection_id)
@@ -302,22 +253,13 @@ def auth_failure(sb, project, connection_id, body):
         webhook = zoom.apply_connection_event(connection, "auth_failed", at=sb.now(project), error=text)
         if webhook:
             _save(sb, project, connection, webhook)
-        return connection, webhook is not None
+        return {"zoom_oauth_connection": connection, "webhook": webhook}
 
 
-def sync_success(sb, project, connection_id, body):
+def sync_success(sb, project, connection_id, *, meeting_ids=None):
     """POST /sandbox/zoom_oauth_connections/{id}/sync_success `{"meeting_ids"?}`: a meeting-list sync (a
     local-recording connection: the sync times, the meeting ids it mapped) or a token refresh (onbehalf
-    only) that succeeds: `connected`, silently. Returns the connection."""
-    check_fields(body, ("meeting_ids",))
-    meeting_ids = body.get("meeting_ids")
-    if meeting_ids is not None:
-        valid = isinstance(meeting_ids, list) and len(meeting_ids) <= MAX_MEETING_IDS
-        if not valid or not all(
-            (is_int(m) and m > 0) or (isinstance(m, str) and m.isdigit() and len(m) <= 25) for m in meeting_ids
-        ):
-            raise SandboxInputError(f"meeting_ids must be a list of at most {MAX_MEETING_IDS} Zoom meeting ids")
-        meeting_ids = [str(m) for m in meeting_ids]
+    only) that succeeds: `connected`, silently. Returns `{zoom_oauth_connection, webhook}` (no webhook)."""
     _up_to_date(sb, project)
     with sb.project_lock(project["id"]), sb.store.lock:
         connection = _connection(sb, project, connection_id)
@@ -328,7 +270,7 @@ def sync_success(sb, project, connection_id, body):
         else:
             webhook = zoom.apply_connection_event(connection, "refresh_succeeded", at=now)
         _save(sb, project, connection, webhook)
-        return connection
+        return {"zoom_oauth_connection": connection, "webhook": webhook}
 
 
 def _claim_meeting_ids(sb, project, connection, meeting_ids):
@@ -343,7 +285,7 @@ def _claim_meeting_ids(sb, project, connection, meeting_ids):
 def client_secret_changed(sb, project):
     """POST /sandbox/zoom_oauth_app/client_secret_changed: `validate_zoom_oauth_connections` - every
     disconnected connection whose failure says `Invalid client_id or client_secret` is connected again,
-    each with a `zoom_oauth_connection.state_change`. Returns the ids reconnected."""
+    each with a `zoom_oauth_connection.state_change`. Returns `{"reconnected": [ids]}`."""
     _up_to_date(sb, project)
     with sb.project_lock(project["id"]), sb.store.lock:
         app = project_app(sb, project)
@@ -358,4 +300,4 @@ def client_secret_changed(sb, project):
             webhook = zoom.apply_connection_event(connection, "client_secret_fixed", at=now)
             _save(sb, project, connection, webhook)
             revived.append(connection["id"])
-        return revived
+        return {"reconnected": revived}

@@ -104,6 +104,9 @@ def make_blueprint():
         "/bots/<bot_id>/participants", endpoint="add_participant", view_func=add_participant, methods=["POST"]
     )
     bp.add_url_rule("/bots/<bot_id>/utterances", endpoint="add_utterance", view_func=add_utterance, methods=["POST"])
+    from sandbox.web import dashboard_calendars  # it builds on this module's helpers
+
+    dashboard_calendars.register(bp)
     bp.before_request(_check_origin)
     bp.after_request(_headers)
     bp.app_template_filter("clock_time")(clock_time)
@@ -586,8 +589,11 @@ def openapi_paths():
             op["parameters"] = parameters
         return op
 
+    from sandbox.web import dashboard_calendars
+
     bot = path_param("bot_id", "The bot's id.")
     return {
+        **dashboard_calendars.openapi_paths(page, action, path_param),
         "/sandbox/ui": {
             "get": page(
                 "dashboard",

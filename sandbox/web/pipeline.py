@@ -47,7 +47,7 @@ from sandbox.contract.errors import (
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.contract.pagination import paginate, request_url
 from sandbox.contract.requests import Body, ParseContext
-from sandbox.contract.responses import AS_SENT
+from sandbox.contract.responses import AS_SENT, Created
 from sandbox.usecases.control import check_admin
 from sandbox.web.guards import control_body_too_large_message, public_base_url, read_body
 from sandbox.web.responses import SECURITY_HEADERS, empty_response, error_response, json_response
@@ -139,7 +139,8 @@ class Route:
             kwargs.update(body if operation.body.arguments else {"body": body})
         if operation.request:
             kwargs["request"] = request_facts()
-        return answer(operation, self.use_cases[method](*args, **kwargs), body)
+        ordering = kwargs.get(operation.ordering_param, operation.ordering)
+        return answer(operation, self.use_cases[method](*args, **kwargs), body, ordering)
 
     def read_body(self, sb, operation, project, args):
         """The body read and validated now, before the domain runs; its refusal raised now, after the lookup
@@ -190,28 +191,32 @@ def query_arguments(operation, args):
             continue
         values = args.getlist(param.name)
         value = values if param.many else (values[-1] if values else None)
+        if param.alias and not value:  # `get(name) or get(alias)`
+            aliased = args.getlist(param.alias)
+            value = aliased[-1] if aliased else None
         out[param.keyword] = value if param.check is None else param.check(param.name, value)
     return out
 
 
-def answer(operation, result, body):
-    """The use case's result dumped with the row's schema and status (a page of it, for a list)."""
+def answer(operation, result, body, ordering="created_at"):
+    """The use case's result dumped with the row's schema and status (a page of it, for a list, in
+    `ordering`: a field, `-field` descending)."""
     if isinstance(operation.response, tuple):
         choice = next(choice for choice in operation.response if isinstance(result, choice.type))
-        return json_response(choice.status, choice.schema.dump(result))
+        return json_response(choice.status, choice.schema.dump(result.value if isinstance(result, Created) else result))
     if operation.response is None:
         return empty_response(operation.status)
     schema = operation.response
     if operation.paginated:
-        page, next_url, previous_url = paginate(result, _created_at, request_url(request))
+        field = ordering.lstrip("-")
+        page, next_url, previous_url = paginate(
+            result, lambda item: get_value(item, field), request_url(request), page_size=operation.page_size,
+            descending=ordering.startswith("-"),
+        )
         result = {"next": next_url, "previous": previous_url, "results": page}
     elif operation.as_sent and isinstance(body, dict) and body.get(operation.as_sent) is not None:
         schema = AS_SENT.get(schema, schema)
     return json_response(operation.status, schema.dump(result))
-
-
-def _created_at(item):
-    return get_value(item, "created_at")
 
 
 def request_facts():

@@ -1,5 +1,10 @@
-"""The Notetaker web app: `POST /meetings` sends a bot to a meeting, `POST /attendee/webhook` receives
-Attendee's webhooks (a project webhook for `bot.state_change`, set up in Attendee's dashboard).
+"""The Notetaker web app: `POST /meetings` sends a bot to a meeting, `POST /calendars` connects a user's
+calendar, `POST /attendee/webhook` receives Attendee's webhooks (a project webhook for `bot.state_change` and
+`calendar.events_update`, set up in Attendee's dashboard).
+
+Each time a connected calendar's events change (`calendar.events_update`), every upcoming event with a meeting
+link that has no bot yet gets one (`POST /bots` with `calendar_event_id`); Attendee moves it with the event
+and deletes it if the event is cancelled.
 
 When a bot's post-processing completes, the recording is downloaded and the transcript saved next to it:
 `<NOTES_DIR>/<bot_id>.mp4` and `<NOTES_DIR>/<bot_id>.md`. A bot that ends in `fatal_error` gets a
@@ -34,6 +39,16 @@ def create_app(config=None):
         bot = attendee().create_bot(meeting_url, bot_name="Notetaker", metadata={"source": "notetaker"})
         return jsonify(bot_id=bot["id"], state=bot["state"]), 201
 
+    @app.post("/calendars")
+    def connect_calendar():
+        body = request.get_json(silent=True) or {}
+        fields = ("platform", "client_id", "client_secret", "refresh_token")
+        if any(not body.get(name) for name in fields):
+            return jsonify(error=f"{', '.join(fields)} are required"), 400
+        calendar = attendee().connect_calendar(*(body[name] for name in fields), body.get("user"))
+        schedule_bots(attendee(), calendar["id"])  # events already synced, if any
+        return jsonify(calendar_id=calendar["id"], state=calendar["state"]), 201
+
     @app.post("/attendee/webhook")
     def attendee_webhook():
         payload = request.get_json(silent=True)
@@ -43,7 +58,9 @@ def create_app(config=None):
         with lock:
             if payload["idempotency_key"] in handled:
                 return jsonify(ok=True, duplicate=True)
-        if payload["trigger"] == "bot.state_change":
+        if payload["trigger"] == "calendar.events_update":
+            schedule_bots(attendee(), payload["calendar_id"])
+        elif payload["trigger"] == "bot.state_change":
             data = payload["data"]
             if data["event_type"] == "post_processing_completed":
                 save_meeting(attendee(), payload["bot_id"], notes_dir())
@@ -64,6 +81,13 @@ def notes_dir():
     path = Path(current_app.config["NOTES_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def schedule_bots(client, calendar_id):
+    """A bot for every event of the calendar with a meeting link that has none yet (deleted events skipped)."""
+    for event in client.calendar_events(calendar_id):
+        if event["meeting_url"] and not event["is_deleted"] and not event["bots"]:
+            client.create_bot_for_event(event["id"])
 
 
 def save_meeting(client, bot_id, notes):

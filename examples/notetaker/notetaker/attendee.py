@@ -47,6 +47,34 @@ class AttendeeClient:
         response.raise_for_status()
         return response.json()
 
+    def connect_calendar(self, platform, client_id, client_secret, refresh_token, deduplication_key=None):
+        """`POST /calendars`: connect a user's Google or Microsoft calendar (its OAuth credentials)."""
+        body = {"platform": platform, "client_id": client_id, "client_secret": client_secret,
+                "refresh_token": refresh_token}
+        if deduplication_key:
+            body["deduplication_key"] = deduplication_key
+        response = self.session.post(self._url("/calendars"), json=body, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def calendar_events(self, calendar_id):
+        """Every event of the calendar (`GET /calendar_events`, all pages), each with the bots made from it."""
+        events, url = [], self._url(f"/calendar_events?calendar_id={calendar_id}")
+        while url:
+            response = self.session.get(url, timeout=self.timeout)
+            response.raise_for_status()
+            page = response.json()
+            events.extend(page["results"])
+            url = page["next"]
+        return events
+
+    def create_bot_for_event(self, calendar_event_id, bot_name="Notetaker"):
+        """`POST /bots` with `calendar_event_id`: a bot scheduled at the event's start, moved with it."""
+        body = {"calendar_event_id": calendar_event_id, "bot_name": bot_name}
+        response = self.session.post(self._url("/bots"), json=body, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
     def download(self, url, path):
         """Download a signed recording URL. It carries its own credentials: no Authorization header."""
         with requests.get(url, stream=True, timeout=self.timeout) as response:

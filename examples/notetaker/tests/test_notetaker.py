@@ -120,3 +120,57 @@ def test_a_webhook_without_a_valid_signature_is_refused(notetaker):
     )
     assert response.status_code == 401
     assert response.json() == {"error": "invalid signature"}
+
+
+# -- calendar-driven: a bot for every meeting of the user's calendar -----------------------------------------
+
+
+def hours_later(project, hours):
+    from datetime import datetime, timedelta
+
+    now = datetime.fromisoformat(project.clock()["now"].replace("Z", "+00:00")).replace(microsecond=0)
+    return (now + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+
+
+def bots_by_event(project, calendar_id):
+    events = attendee_get(project, f"/calendar_events?calendar_id={calendar_id}")["results"]
+    return {event["platform_uuid"]: [bot["id"] for bot in event["bots"]] for event in events}
+
+
+def test_a_connected_calendar_gets_a_bot_for_each_meeting_and_attendee_keeps_them_in_step(notetaker):
+    project = notetaker.project
+    credentials = {"platform": "google", "client_id": "cid", "client_secret": "secret", "refresh_token": "token",
+                   "user": "ada"}
+    response = requests.post(f"{notetaker.url}/calendars", json=credentials, timeout=10)
+    assert response.status_code == 201, response.text
+    calendar_id = response.json()["calendar_id"]
+    start = hours_later(project, 4)
+    # The user's calendar, as Google has it (the sandbox's stand-in for Google), then synced
+    project.add_remote_event(calendar_id, "standup", name="Standup", start_time=start,
+                             end_time=hours_later(project, 5), meeting_url=MEETING_URL)
+    project.add_remote_event(calendar_id, "zoom-call", name="Customer call", start_time=hours_later(project, 30),
+                             end_time=hours_later(project, 31), location="https://us02web.zoom.us/j/81234567890")
+    project.add_remote_event(calendar_id, "lunch", name="Lunch", start_time=hours_later(project, 6),
+                             end_time=hours_later(project, 7), location="Cafeteria")
+    project.sync(calendar_id)  # calendar.events_update -> the Notetaker schedules its bots
+
+    scheduled = wait_until(lambda: (found := bots_by_event(project, calendar_id))["standup"] and found["zoom-call"] and found)
+    assert scheduled["lunch"] == []  # no meeting link, no bot
+    [standup_bot] = scheduled["standup"]
+    bot = attendee_get(project, f"/bots/{standup_bot}")
+    assert (bot["state"], bot["join_at"], bot["meeting_url"]) == ("scheduled", start, MEETING_URL)
+
+    # The standup moves: Attendee re-plans the bot (no new bot); cancelled, the bot is deleted
+    moved = hours_later(project, 8)
+    project.add_remote_event(calendar_id, "standup", name="Standup", start_time=moved,
+                             end_time=hours_later(project, 9), meeting_url=MEETING_URL, sync=True)
+    assert wait_until(lambda: attendee_get(project, f"/bots/{standup_bot}")["join_at"] == moved)
+    project.cancel_remote_event(calendar_id, "standup", sync=True)
+    gone = requests.get(f"{project.api_url}/bots/{standup_bot}", headers=project.headers, timeout=10)
+    assert gone.status_code == 404
+    # A new meeting gets its bot from the next webhook
+    project.add_remote_event(calendar_id, "retro", name="Retro", start_time=hours_later(project, 50),
+                             end_time=hours_later(project, 51), meeting_url="https://meet.google.com/xyz-abcd-efg",
+                             sync=True)
+    assert wait_until(lambda: bots_by_event(project, calendar_id)["retro"])
+    assert len(project.deliveries(calendar_id=calendar_id, trigger="calendar.events_update")) == 4  # one per sync that changed events

@@ -7,13 +7,12 @@ docs/contract/calendars.md).
   runs only once every field is valid.
 * `check_calendar_insert` is what the real INSERT refuses (column sizes, what JSONB cannot hold), in the
   order Postgres refuses it; the deduplication rule needs the store and is the use case's.
-* `parse_calendars_query` and `parse_calendar_events_query` are the hand-written query handling of
-  `CalendarListCreateView.get` and `CalendarEventListView.get`: which filters apply when present (even
-  empty), the `updated_after` alias, the date filters' messages, `ordering`, in the view's order (the first
-  error wins).
+* `check_filter_time`, `check_end_time` and `check_ordering` are the hand-written query checks of
+  `CalendarEventListView.get`, as the endpoint table's `Param.check`s (the rows keep the view's order, so
+  the first error wins; which filters apply when present, even empty, and the `updated_after` alias are
+  the rows' too).
 
-Pure module: no Flask, no store. A query is given as a mapping of parameter name to its value as Django's
-`QueryDict.get` reads it (the last value of a repeated parameter); absent parameters are absent.
+Pure module: no Flask, no store.
 """
 
 from __future__ import annotations
@@ -24,19 +23,20 @@ from sandbox.contract import messages as msg
 from sandbox.contract.datetimes import parse_query_datetime
 from sandbox.contract.drf import CharField, ChoiceField, JSONField, Serializer
 from sandbox.contract.errors import AttendeeError, FieldErrors
+from sandbox.contract.requests import BodyRule
 from sandbox.contract.requests.bots import BotValidation, _unstorable, load
 
 __all__ = [
-    "CALENDAR_EVENTS_PAGE_SIZE",
     "CALENDAR_EVENT_ORDERINGS",
-    "CALENDAR_EVENT_QUERY_PARAMETERS",
     "CALENDAR_PLATFORMS",
-    "CALENDARS_QUERY_PARAMETERS",
+    "CREATE_CALENDAR_BODY",
     "CreateCalendar",
+    "PATCH_CALENDAR_BODY",
     "PatchCalendar",
     "check_calendar_insert",
-    "parse_calendar_events_query",
-    "parse_calendars_query",
+    "check_end_time",
+    "check_filter_time",
+    "check_ordering",
     "parse_create_calendar",
     "parse_patch_calendar",
 ]
@@ -61,8 +61,6 @@ CALENDAR_EVENT_ORDERINGS = (
     "-created_at",
 )
 DEFAULT_CALENDAR_EVENT_ORDERING = "-updated_at"
-CALENDAR_EVENTS_PAGE_SIZE = 100  # CalendarEventCursorPagination
-CALENDARS_PAGE_SIZE = 25  # CalendarCursorPagination (also ZoomOAuthConnectionCursorPagination)
 
 
 class CreateCalendar(Serializer):
@@ -121,6 +119,14 @@ def parse_patch_calendar(body):
     return load(PATCH_CALENDAR, body)
 
 
+CREATE_CALENDAR_BODY = BodyRule(
+    "CreateCalendarRequest", lambda data, context: parse_create_calendar(data), CreateCalendar
+)
+PATCH_CALENDAR_BODY = BodyRule(
+    "PatchCalendarRequest", lambda data, context: parse_patch_calendar(data), PatchCalendar, required=False
+)
+
+
 def check_calendar_insert(values):
     """What inserting the calendar row refuses, before its unique index is checked (Postgres forms the
     row first): a value longer than its column, or metadata JSONB cannot hold (a NUL, a lone surrogate).
@@ -142,101 +148,38 @@ def check_calendar_update(changes):
 
 
 # --------------------------------------------------------------------------------------------------
-# Queries
+# Queries: the checks of the endpoint table's query parameters (`Param.check`), run in the rows' order
 # --------------------------------------------------------------------------------------------------
 
 
-def parse_calendars_query(query):
-    """`GET /calendars`: `{"deduplication_key": value}` when the parameter is present (even empty, which
-    then matches no calendar), else `{}`. Other parameters are ignored; `cursor` is the pager's."""
-    if "deduplication_key" in query:
-        return {"deduplication_key": query["deduplication_key"]}
-    return {}
+def _filter_datetime(message):
+    def check(name, value):
+        """A date filter of `GET /calendar_events`: Django's `parse_datetime`, aware UTC (None when absent)."""
+        if value is None:
+            return None
+        parsed = parse_query_datetime(value)
+        if parsed is None:
+            raise AttendeeError(message.format(name))
+        return parsed
+
+    return check
 
 
-def _filter_datetime(name, value, message):
-    parsed = parse_query_datetime(value)
-    if parsed is None:
-        raise AttendeeError(message.format(name))
-    return parsed
+#: `updated_at_gte` (its `updated_after` alias) and `start_time_gte`; `end_time_lte`'s message has another example.
+check_filter_time = _filter_datetime(msg.CALENDAR_EVENT_FILTER_INVALID)
+check_end_time = _filter_datetime(msg.CALENDAR_EVENT_END_FILTER_INVALID)
 
 
-def parse_calendar_events_query(query):
-    """`GET /calendar_events`, checked in the real view's order (the first error wins):
-
-    `calendar_id`, `calendar_deduplication_key` and `event_id` apply whenever present, even empty;
-    `updated_at_gte` when non-empty, else `updated_after` whenever present (both empty is an error, and
-    every error names `updated_at_gte`); `start_time_gte` and `end_time_lte` whenever present (empty is an
-    error); then `ordering` (absent: `-updated_at`; empty or unknown: an error).
-
-    Returns `{"calendar_id"?, "calendar_deduplication_key"?, "updated_at_gte"?, "event_id"?,
-    "start_time_gte"?, "end_time_lte"?, "ordering"}`, datetimes aware UTC. Raises AttendeeError (400).
-    """
-    filters = {}
-    for name in ("calendar_id", "calendar_deduplication_key"):
-        if name in query:
-            filters[name] = query[name]
-    # `query_params.get("updated_at_gte") or query_params.get("updated_after")`
-    updated = query.get("updated_at_gte") or query.get("updated_after")
-    if updated is not None:
-        filters["updated_at_gte"] = _filter_datetime("updated_at_gte", updated, msg.CALENDAR_EVENT_FILTER_INVALID)
-    if "event_id" in query:
-        filters["event_id"] = query["event_id"]
-    if "start_time_gte" in query:
-        filters["start_time_gte"] = _filter_datetime(
-            "start_time_gte", query["start_time_gte"], msg.CALENDAR_EVENT_FILTER_INVALID
-        )
-    if "end_time_lte" in query:
-        filters["end_time_lte"] = _filter_datetime(
-            "end_time_lte", query["end_time_lte"], msg.CALENDAR_EVENT_END_FILTER_INVALID
-        )
-    ordering = query.get("ordering", DEFAULT_CALENDAR_EVENT_ORDERING)
+def check_ordering(name, value):
+    """`ordering` of `GET /calendar_events`: absent is `-updated_at`; empty or unknown is refused."""
+    ordering = DEFAULT_CALENDAR_EVENT_ORDERING if value is None else value
     if ordering not in CALENDAR_EVENT_ORDERINGS:
         raise AttendeeError(msg.CALENDAR_EVENT_ORDERING_INVALID.format(", ".join(CALENDAR_EVENT_ORDERINGS)))
-    filters["ordering"] = ordering
-    return filters
+    return ordering
 
 
-def _query_parameter(name, description, schema=None, deprecated=False):
-    parameter = {"name": name, "in": "query", "required": False, "description": description}
-    parameter["schema"] = schema or {"type": "string"}
-    if deprecated:
-        parameter["deprecated"] = True
-    return parameter
-
-
-_DATE_FORMS = (
+#: How the date filters read: Django's `parse_datetime` forms.
+DATE_FORMS = (
     "`YYYY-MM-DD`, or `YYYY-MM-DD` then `T` or a space, `HH:MM[:SS[.ffffff]]` and optionally `Z`, `±HH`, "
     "`±HHMM` or `±HH:MM` (no offset: UTC; send `+` as `%2B`)"
-)
-
-#: The query parameters of `GET /calendars`, as OpenAPI parameter objects (what `parse_calendars_query` reads).
-CALENDARS_QUERY_PARAMETERS = (
-    _query_parameter("cursor", "The page to fetch (from `next` or `previous`)."),
-    _query_parameter(
-        "deduplication_key", "Exact, case-sensitive match; applies whenever present (empty matches nothing)."
-    ),
-)
-
-#: The query parameters of `GET /calendar_events`, as OpenAPI parameter objects, in the order they are checked.
-CALENDAR_EVENT_QUERY_PARAMETERS = (
-    _query_parameter("cursor", "The page to fetch (from `next` or `previous`)."),
-    _query_parameter("calendar_id", "Exact match on the calendar's id; applies whenever present."),
-    _query_parameter(
-        "calendar_deduplication_key", "Exact match on the calendar's deduplication key; applies whenever present."
-    ),
-    _query_parameter("updated_at_gte", f"`updated_at >= value` when non-empty. {_DATE_FORMS}."),
-    _query_parameter(
-        "updated_after",
-        "Deprecated alias of `updated_at_gte`, used when that one is empty or absent (errors name `updated_at_gte`).",
-        deprecated=True,
-    ),
-    _query_parameter("event_id", "Exact match on the event's id; applies whenever present."),
-    _query_parameter("start_time_gte", f"`start_time >= value`; an empty value is an error. {_DATE_FORMS}."),
-    _query_parameter("end_time_lte", f"`end_time <= value`; an empty value is an error. {_DATE_FORMS}."),
-    _query_parameter(
-        "ordering",
-        "The order of the list (default `-updated_at`); checked after the date filters.",
-        {"type": "string", "enum": list(CALENDAR_EVENT_ORDERINGS), "default": DEFAULT_CALENDAR_EVENT_ORDERING},
-    ),
 )

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from sandbox.contract import messages as msg
 from sandbox.contract.drf import BooleanField, CharField, JSONField, Serializer, ValidationError
+from sandbox.contract.requests import BodyRule
 from sandbox.contract.requests.bots import BotValidation, load
 
 __all__ = [
     "LOCAL_RECORDING_SCOPES",
     "ONBEHALF_SCOPES",
+    "CREATE_ZOOM_OAUTH_CONNECTION_BODY",
     "CreateZoomOAuthConnection",
     "missing_scopes",
     "parse_create_zoom_oauth_connection",
@@ -69,6 +71,13 @@ def parse_create_zoom_oauth_connection(body):
     redirect_uri, is_local_recording_token_supported, is_onbehalf_token_supported, metadata}`, or
     FieldErrors with the real map (fields, then unknown fields, then the flags)."""
     return load(CREATE_ZOOM_OAUTH_CONNECTION, body)
+
+
+CREATE_ZOOM_OAUTH_CONNECTION_BODY = BodyRule(
+    "CreateZoomOAuthConnectionRequest",
+    lambda data, context: parse_create_zoom_oauth_connection(data),
+    CreateZoomOAuthConnection,
+)
 
 
 def missing_scopes(values, granted):

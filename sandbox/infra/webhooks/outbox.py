@@ -406,31 +406,38 @@ class DeliveryOutbox:
         return retry_in
 
     # -- the log ---------------------------------------------------------------------------------------
-    def list_deliveries(self, project, bot_id=None, trigger=None, status=None):
-        """Every matching delivery of the project, oldest first (a bot's few; `find_deliveries` for a log)."""
+    def list_deliveries(self, project, bot_id=None, trigger=None, status=None, calendar_id=None,
+                        zoom_oauth_connection_id=None):
+        """Every matching delivery of the project, oldest first, filtered by subject (a bot, a calendar, a Zoom
+        OAuth connection), trigger and status (a bot's few; `find_deliveries` for a log)."""
         _check_filters(trigger, status)
+        wanted = _subjects(bot_id, calendar_id, zoom_oauth_connection_id)
         docs = self.store.scan("deliveries", project["id"])
         return [
             doc
             for doc in docs
-            if (bot_id is None or doc["bot_id"] == bot_id)
+            if all(doc.get(field) == value for field, value in wanted.items())
             and (trigger is None or doc["trigger"] == trigger)
             and (status is None or doc["status"] == status)
         ]
 
-    def find_deliveries(self, project, bot_id=None, trigger=None, status=None):
+    def find_deliveries(self, project, bot_id=None, trigger=None, status=None, calendar_id=None,
+                        zoom_oauth_connection_id=None):
         """`[(id, created_at)]` of the matching deliveries, newest first, from the store's summaries: no
         delivery is decoded, so a log of any size is filtered and paged at the cost of its page."""
         _check_filters(trigger, status)
-        found = [
-            (key, created_at)
-            for key, (of_bot, of_trigger, of_status, created_at) in self.store.summaries(
-                "deliveries", project["id"]
-            ).items()
-            if (bot_id is None or of_bot == bot_id)
-            and (trigger is None or of_trigger == trigger)
-            and (status is None or of_status == status)
-        ]
+        wanted = _subjects(bot_id, calendar_id, zoom_oauth_connection_id)
+        found = []
+        for key, (of_bot, of_trigger, of_status, created_at, of_calendar, of_connection) in self.store.summaries(
+            "deliveries", project["id"]
+        ).items():
+            subjects = {"bot_id": of_bot, "calendar_id": of_calendar, "zoom_oauth_connection_id": of_connection}
+            if (
+                all(subjects[field] == value for field, value in wanted.items())
+                and (trigger is None or of_trigger == trigger)
+                and (status is None or of_status == status)
+            ):
+                found.append((key, created_at))
         found.reverse()  # the store keeps them in creation order
         return found
 
@@ -474,6 +481,12 @@ def _check_filters(trigger, status):
         raise AttendeeError(f"Invalid trigger: {trigger}. Valid triggers are: {', '.join(TRIGGERS)}")
     if status is not None and status not in STATUSES:
         raise AttendeeError(f"Invalid status: {status}. Valid statuses are: {', '.join(STATUSES)}")
+
+
+def _subjects(bot_id, calendar_id, zoom_oauth_connection_id):
+    """The subject filters given (an empty one is no filter), by the delivery field each names."""
+    subjects = {"bot_id": bot_id, "calendar_id": calendar_id, "zoom_oauth_connection_id": zoom_oauth_connection_id}
+    return {field: value for field, value in subjects.items() if value is not None}
 
 
 def subject_of(doc):
