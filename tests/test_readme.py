@@ -50,7 +50,7 @@ def test_every_shell_variable_is_defined_before_an_example_uses_it():
             command = line.split("  #")[0]
             used = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", command))
             assert used <= defined, f"{sorted(used - defined)} used before it is defined: {line}"
-            defined.update(re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*)=", command))
+            defined.update(re.findall(r"(?:^|;|&&)\s*([A-Za-z_][A-Za-z0-9_]*)=", command))
 
 
 def test_no_example_has_an_id_to_fill_in():
