@@ -160,6 +160,93 @@ def test_the_bots_fragment_holds_the_live_regions_of_the_list(ui):
     assert "Cache-Control" in ui.get(f"{UI}/partials/bots").headers
 
 
+def add_bots(sandbox, count):
+    """`count` ended bots copied from a fixture bot, a second apart and newer than the fixtures, newest last."""
+    template = bot_doc(sandbox, ENDED_BOT)
+    ids = []
+    for number in range(count):
+        bot = {
+            **template,
+            "id": f"bot_page{number:012d}",
+            "bot_name": f"Paged Notetaker {number}",
+            "metadata": {"customer": f"Customer-{number:03d}"},
+            "created_at": f"2030-01-01T00:{number // 60:02d}:{number % 60:02d}.000000Z",
+        }
+        sandbox.store.put("bots", bot)
+        ids.append(bot["id"])
+    return ids
+
+
+def rows_of(html):
+    return [a["data-bot-id"] for a in html.find("tr") if "data-bot-id" in a]
+
+
+def test_the_bots_list_is_paged_newest_first(ui, sandbox):
+    ids = add_bots(sandbox, 120)
+    project_bots = sandbox.store.count("bots", sandbox.project_for_key(DEFAULT_KEY)["id"])
+    first = page(ui.get(UI))
+    assert rows_of(first) == ids[::-1][:50]
+    assert f"1–50 of {project_bots} bots" in first.text
+    assert [a["href"] for a in first.find("a", rel="next")] == [f"{UI}?page=2"]
+    assert not first.find("a", rel="prev")
+    second = page(ui.get(f"{UI}?page=2"))
+    assert rows_of(second) == ids[::-1][50:100]
+    assert [a["href"] for a in second.find("a", rel="prev")] == [UI]
+    last = page(ui.get(f"{UI}?page=999"))  # past the end: the last page
+    assert len(rows_of(last)) == project_bots - 100 and not last.find("a", rel="next")
+    assert rows_of(page(ui.get(f"{UI}?page=abc"))) == rows_of(first)
+
+
+def test_the_bots_list_filters_by_state_and_says_when_the_state_is_unknown(ui, sandbox):
+    add_bots(sandbox, 60)
+    ended = page(ui.get(f"{UI}?state=ended"))
+    badges = [a for a in ended.find("span") if a.get("data-testid", "").startswith("state-")]
+    assert len(badges) == 50 and {a["class"] for a in badges} == {"badge tone-done"}
+    assert "1–50 of 61 bots in ended" in " ".join(ended.text)
+    assert [a["href"] for a in ended.find("a", rel="next")] == [f"{UI}?state=ended&page=2"]
+    [selected] = [a for t, a in ended.tags if t == "option" and "selected" in a and a.get("value") == "ended"]
+    fatal = page(ui.get(f"{UI}?state=fatal_error"))
+    assert rows_of(fatal) == ["bot_sbxFatalError000"]
+    unknown = page(ui.get(f"{UI}?state=<b>"))
+    assert "Unknown state '<b>': showing every state" in unknown.text
+    assert len(rows_of(unknown)) == 50
+
+
+def test_the_bots_list_searches_names_ids_and_metadata(ui, sandbox):
+    add_bots(sandbox, 60)
+    assert rows_of(page(ui.get(f"{UI}?q=paged+notetaker+7"))) == ["bot_page000000000007"]
+    assert rows_of(page(ui.get(f"{UI}?q=BOT_SBXFATAL"))) == ["bot_sbxFatalError000"]
+    assert rows_of(page(ui.get(f"{UI}?q=customer-012"))) == ["bot_page000000000012"]
+    assert rows_of(page(ui.get(f"{UI}?q=customer-01&state=fatal_error"))) == []
+    none = page(ui.get(f"{UI}?q=nobody"))
+    assert "No bots match." in none.text
+    # the search is cut at 200 characters and spaces are folded
+    [field] = page(ui.get(f"{UI}?q=" + "x" * 500)).find("input", name="q")
+    assert field["value"] == "x" * 200
+
+
+def test_the_live_refresh_sends_the_list_only_when_it_changed(ui, sandbox):
+    add_bots(sandbox, 120)
+    html = page(ui.get(f"{UI}?state=ended"))
+    [body] = html.find("body")
+    assert body["data-live"] == f"{UI}/partials/bots?state=ended"
+    [region] = [a for _, a in html.tags if a.get("data-region") == "bots"]
+    version = region["data-version"]
+    same = ui.get(f"{UI}/partials/bots?state=ended&since={version}")
+    assert [a["data-region"] for _, a in page(same).tags if "data-region" in a] == ["clock"]
+    assert len(same.data) < 1000
+    stale = ui.get(f"{UI}/partials/bots?state=ended&since=0000")
+    assert [a["data-region"] for _, a in page(stale).tags if "data-region" in a] == ["clock", "bots"]
+    # a bot on the page changes state: the next refresh sends the page again, with a new version
+    everything = page(ui.get(f"{UI}/partials/bots?q={SEED_BOT}"))
+    [region] = [a for _, a in everything.tags if a.get("data-region") == "bots"]
+    ui.post(f"{UI}/bots/{SEED_BOT}/events", data={"type": "fatal_error", "sub_type": "bot_not_launched"})
+    changed = page(ui.get(f"{UI}/partials/bots?q={SEED_BOT}&since={region['data-version']}"))
+    [fresh] = [a for _, a in changed.tags if a.get("data-region") == "bots"]
+    assert fresh["data-version"] != region["data-version"]
+    assert changed.find("span", data_testid=f"state-{SEED_BOT}")[0]["class"] == "badge tone-error"
+
+
 def test_the_second_projects_key_shows_only_its_bot(client):
     sign_in(client, SECOND_KEY)
     html = page(client.get(UI))

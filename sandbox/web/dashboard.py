@@ -18,6 +18,7 @@ the control API (`sandbox.usecases`), so what the dashboard does is
 what an API call would do, and it sends the same webhooks.
 """
 
+import hashlib
 import json
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
@@ -31,6 +32,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from sandbox.contract import inputs
 from sandbox.contract import responses as shapes
@@ -55,6 +57,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# The bots list shows this many bots a page (newest first); a search longer than SEARCH_MAX_CHARS is cut there.
+BOTS_PAGE_SIZE = 50
+SEARCH_MAX_CHARS = 200
 TABS = ("timeline", "deliveries", "transcript", "participants")
 PLATFORM_NAMES = {"zoom": "Zoom", "google_meet": "Google Meet", "teams": "Teams"}
 
@@ -124,7 +129,10 @@ def home():
     project = current_project()
     if project is None:
         return _sign_in_page()
-    return render_template("dashboard_bots.html", **_bots_context(project), **_page_context(project))
+    context = _bots_context(project)
+    page_context = _page_context(project)
+    page_context["error"] = page_context["error"] or context.pop("filter_error")
+    return render_template("dashboard_bots.html", **context, **page_context)
 
 
 def _sign_in_page(error=None, status=200):
@@ -176,8 +184,12 @@ def bot_page(bot_id):
 
 
 def bots_partial():
+    """The list's live regions. With `since` (the version the page shows) and nothing changed, only the clock:
+    a refresh of a page nobody touched is a few hundred bytes whatever the number of bots."""
     project = _require_project()
-    return render_template("dashboard_bots_live.html", **_bots_context(project), **_clock_context(project))
+    context = _bots_context(project)
+    unchanged = request.args.get("since") == context["bots_version"]
+    return render_template("dashboard_bots_live.html", **context, unchanged=unchanged, **_clock_context(project))
 
 
 def bot_partial(bot_id):
@@ -211,11 +223,82 @@ def _clock_context(project):
     return {"clock": shapes.CLOCK.dump(control.clock_view(sb, stored))}
 
 
+def bots_filter():
+    """The list's query: `state` (one bot state, else all), `q` (a search), `page` (from 1); and what was wrong
+    with them, if anything (an unknown state is no filter, with a message)."""
+    args = request.args
+    state = args.get("state") or ""
+    error = None
+    if state and state not in STATE_TONES:
+        error = f"Unknown state {state!r}: showing every state"
+        state = ""
+    query = " ".join((args.get("q") or "").split())[:SEARCH_MAX_CHARS]
+    try:
+        number = max(1, int(args.get("page") or 1))
+    except ValueError:
+        number = 1
+    return {"state": state, "q": query, "page": number}, error
+
+
+def _matches(bot, needle):
+    if needle in bot["id"].lower() or needle in (bot.get("bot_name") or "").lower():
+        return True
+    metadata = bot.get("metadata")
+    return bool(metadata) and needle in json.dumps(metadata, ensure_ascii=False).lower()
+
+
 def _bots_context(project):
+    """One page of the project's bots, newest first, filtered by state and searched (name, id, metadata), with
+    each state's count and the page's version (a digest of what it shows, for the live refresh's `since`)."""
     sb = sandbox()
+    wanted, error = bots_filter()
+    needle = wanted["q"].lower()
+    counts = {}
+    found = []
     listed = bots.list_bots(sb, project)
-    listed.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
-    return {"bots": [bot_summary(bot) for bot in listed]}
+    for bot in listed:
+        if needle and not _matches(bot, needle):
+            continue
+        counts[bot["state"]] = counts.get(bot["state"], 0) + 1
+        if not wanted["state"] or bot["state"] == wanted["state"]:
+            found.append(bot)
+    found.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
+    pages = max(1, -(-len(found) // BOTS_PAGE_SIZE))
+    number = min(wanted["page"], pages)
+    start = (number - 1) * BOTS_PAGE_SIZE
+    shown = [bot_summary(bot) for bot in found[start : start + BOTS_PAGE_SIZE]]
+    paging = {
+        "total": len(found),
+        "first": start + 1 if shown else 0,
+        "last": start + len(shown),
+        "page": number,
+        "pages": pages,
+        "previous": _list_url(wanted, page=number - 1) if number > 1 else None,
+        "next": _list_url(wanted, page=number + 1) if number < pages else None,
+    }
+    filters = {**wanted, "page": number}
+    context = {
+        "bots": shown,
+        "filters": filters,
+        "paging": paging,
+        "state_counts": counts,
+        "all_states": list(STATE_TONES),
+        "project_bots": len(listed),
+        "live_url": url_for(".bots_partial", **_query(filters)),
+        "filter_error": error,
+    }
+    rows = render_template("dashboard_bots_rows.html", **context)
+    context["bots_rows"] = Markup(rows)
+    context["bots_version"] = hashlib.sha1(rows.encode()).hexdigest()[:16]
+    return context
+
+
+def _query(filters):
+    return {key: value for key, value in filters.items() if value and not (key == "page" and value == 1)}
+
+
+def _list_url(filters, **changes):
+    return url_for(".home", **_query({**filters, **changes}))
 
 
 def bot_summary(bot):
@@ -587,12 +670,18 @@ def openapi_paths():
         return op
 
     bot = path_param("bot_id", "The bot's id.")
+    list_query = [
+        query_param("state", "Only bots in this state."),
+        query_param("q", f"A search of the bots' names, ids and metadata (case-insensitive, at most {SEARCH_MAX_CHARS} characters)."),
+        query_param("page", f"The page, from 1 ({BOTS_PAGE_SIZE} bots a page, newest first)."),
+    ]
     return {
         "/sandbox/ui": {
             "get": page(
                 "dashboard",
                 "The dashboard",
                 "Signed out: the sign-in form. Signed in: the project's bots with live state badges and a create form.",
+                parameters=list_query,
             )
         },
         "/sandbox/ui/": {"get": {"operationId": "dashboard_slash", "summary": "Redirects to /sandbox/ui", "tags": ["Sandbox dashboard"], "responses": {"302": {"description": "To /sandbox/ui."}}}},
@@ -626,7 +715,15 @@ def openapi_paths():
                 status_codes=("200", "404"),
             )
         },
-        "/sandbox/ui/partials/bots": {"get": page("dashboard_bots_fragment", "The live regions of the bots list (HTML)", status_codes=("200", "401"))},
+        "/sandbox/ui/partials/bots": {
+            "get": page(
+                "dashboard_bots_fragment",
+                "The live regions of the bots list (HTML)",
+                "With `since` equal to the list's `data-version`, the list is left out when it has not changed.",
+                parameters=[*list_query, query_param("since", "The version of the list the page shows.")],
+                status_codes=("200", "401"),
+            )
+        },
         "/sandbox/ui/partials/bots/{bot_id}": {
             "get": page("dashboard_bot_fragment", "The live regions of a bot's page (HTML)", parameters=[bot], status_codes=("200", "401", "404"))
         },

@@ -28,11 +28,18 @@
     });
   }
 
+  // A region with a data-version (the bots list) is sent only when it changed: the refresh says which it shows.
+  function withVersion(url) {
+    var versioned = document.querySelector("[data-region][data-version]");
+    if (!versioned) return url;
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "since=" + encodeURIComponent(versioned.getAttribute("data-version"));
+  }
+
   function refresh() {
     if (!liveUrl) return Promise.resolve();
     if (refreshing) { again = true; return Promise.resolve(); }
     refreshing = true;
-    return fetch(liveUrl, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
+    return fetch(withVersion(liveUrl), { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.status === 401) { window.location.assign(window.location.pathname); return null; }
         return response.ok ? response.text() : null;
