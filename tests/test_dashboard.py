@@ -394,12 +394,42 @@ def test_a_refused_leave_shows_the_transition_message(ui):
 def test_advancing_the_clock_applies_the_steps_due_on_the_way(ui, sandbox):
     ui.post(f"{UI}/bots/{SEED_BOT}/leave", headers=JSON)
     response = ui.post(f"{UI}/clock/advance", data={"seconds": "10", "back": f"{UI}/bots/{SEED_BOT}"}, headers=JSON)
-    assert response.json == {"ok": True, "message": "Clock advanced 10 s: left_meeting, post_processing_completed"}
+    assert response.json == {"ok": True, "message": f"+10 s: {SEED_BOT} → ended"}
     assert bot_doc(sandbox, SEED_BOT)["state"] == "ended"
     assert sandbox.project_for_key(DEFAULT_KEY)["clock_offset_seconds"] == 10.0
     minute = ui.post(f"{UI}/clock/advance", data={"seconds": "60", "back": f"{UI}/bots/{SEED_BOT}"})
-    assert minute.headers["Location"] == f"{UI}/bots/{SEED_BOT}?notice=Clock+advanced+1+min%3A+no+scripted+step+was+due"
+    assert minute.headers["Location"] == f"{UI}/bots/{SEED_BOT}?notice=%2B1+min%3A+no+scripted+step+was+due"
     assert "12:01:10" in " ".join(page(ui.get(f"{UI}/partials/bots")).text)
+
+
+def test_the_clock_toast_says_what_the_advance_applied(ui, sandbox):
+    created = ui.post(
+        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo"}, headers=JSON
+    )
+    bot_id = created.json["message"].removeprefix("Created ")
+    back = f"{UI}/bots/{bot_id}"
+    # happy_path: joined and recording at +3 s, Alice and Bob join at +4 s and +4.5 s
+    joined = ui.post(f"{UI}/clock/advance", data={"seconds": "5", "back": back}, headers=JSON)
+    assert joined.json["message"] == f"+5 s: 2 participants joined, {bot_id} → joined_recording"
+    # then four utterances and a chat message
+    talked = ui.post(f"{UI}/clock/advance", data={"seconds": "60", "back": back}, headers=JSON)
+    assert talked.json["message"] == "+1 min: 4 utterances, 1 chat message"
+    ui.post(f"{UI}/bots/{bot_id}/leave", headers=JSON)
+    left = ui.post(f"{UI}/clock/advance", data={"seconds": "10", "back": back}, headers=JSON)
+    assert left.json["message"] == f"+10 s: {bot_id} → ended"
+
+
+def test_the_clock_toast_names_at_most_three_bots():
+    from types import SimpleNamespace
+
+    from sandbox.web.dashboard import advance_summary
+
+    events = [SimpleNamespace(bot_id=f"bot_{n}", new_state=state) for n in range(5) for state in ("joining", "ended")]
+    events.append({"calendar_id": "cal_1", "synced": True})
+    actions = [("bot_0", "utterance", {}), ("bot_0", "utterance", None), ("bot_1", "chat_message", {})]
+    assert advance_summary({"events": events, "actions": actions}) == (
+        "1 utterance, 1 chat message, 1 calendar sync, bot_0 → ended, bot_1 → ended, bot_2 → ended, and 2 more bots"
+    )
 
 
 def test_advance_goes_back_only_to_a_dashboard_page(ui):

@@ -454,12 +454,52 @@ def advance_clock():
     except ValueError:
         return _failed(AttendeeError("seconds must be a number"), back)
     try:
-        events = control.advance_clock(sandbox(), project, {"seconds": value})["events"]
+        advanced = control.advance_clock(sandbox(), project, {"seconds": value})
     except AttendeeError as error:
         return _failed(error, back)
-    label = f"{value:g} s" if value < 60 else f"{value / 60:g} min"
-    applied = ", ".join(event.event_type for event in events) or "no scripted step was due"
-    return _done(f"Clock advanced {label}: {applied}", back)
+    label = f"+{value:g} s" if value < 60 else f"+{value / 60:g} min"
+    return _done(f"{label}: {advance_summary(advanced)}", back)
+
+
+# What the clock's toast calls a scripted action it applied: (one, many). Others (the upload) are not counted.
+ACTION_WORDS = {
+    "utterance": ("utterance", "utterances"),
+    "chat_message": ("chat message", "chat messages"),
+    "participant_joins": ("participant joined", "participants joined"),
+    "participant_event": ("participant event", "participant events"),
+    "audio_chunk": ("audio chunk", "audio chunks"),
+    "transcription_fails": ("transcription failure", "transcription failures"),
+    meeting.ASYNC_COMPLETION_ACTION: ("async transcription finished", "async transcriptions finished"),
+}
+# Other due work, by the id its report names.
+WORK_WORDS = {"calendar_id": ("calendar sync", "calendar syncs"), "zoom_oauth_connection_id": ("Zoom sync", "Zoom syncs")}
+TOAST_BOTS = 3  # bots named in the toast; past it, "and N more bots"
+
+
+def _counted(counts, words):
+    return [f"{n} {words[name][n != 1]}" for name, n in counts.items()]
+
+
+def advance_summary(advanced):
+    """What a clock advance applied, in a line: `3 utterances, 1 chat message, bot_x → ended`."""
+    actions = {}
+    for _, name, result in advanced.get("actions", ()):
+        if name in ACTION_WORDS and result is not None and not isinstance(result, shapes.Dropped):
+            actions[name] = actions.get(name, 0) + 1
+    work = {}
+    states = {}
+    for item in advanced["events"]:
+        if isinstance(item, dict):
+            kind = next((key for key in WORK_WORDS if key in item), None)
+            if kind:
+                work[kind] = work.get(kind, 0) + 1
+        else:
+            states[item.bot_id] = item.new_state  # the last state each bot reached
+    parts = _counted(actions, ACTION_WORDS) + _counted(work, WORK_WORDS)
+    parts += [f"{bot_id} → {state}" for bot_id, state in list(states.items())[:TOAST_BOTS]]
+    if len(states) > TOAST_BOTS:
+        parts.append(f"and {len(states) - TOAST_BOTS} more bots")
+    return ", ".join(parts) or "no scripted step was due"
 
 
 def leave(bot_id):
