@@ -338,6 +338,7 @@ def test_the_bot_fragment_holds_every_live_region_of_the_page(ui):
         "timeline",
         "deliveries",
         "transcript",
+        "chat",
         "participants",
         "actions",
         "speakers",
@@ -465,8 +466,34 @@ def test_participants_and_utterances_show_on_their_tabs(ui, sandbox):
     )
     assert said.json == {"ok": True, "message": "Utterance added"}
     text = " ".join(page(ui.get(f"{UI}/partials/bots/bot_sbxJoinedRec0000")).text)
-    assert "Dana host Hello from the dashboard 1.5 s" in text
+    assert re.search(r"\d\d:\d\d \d\d:\d\d:\d\d Dana host Hello from the dashboard 1.5 s", text)
     assert f"Dana {dana['uuid']} yes {dana['id']}" in text
+
+
+@freeze_time("2026-11-30T12:00:00Z")
+def test_the_chat_tab_and_the_transcript_show_who_and_when(ui, sandbox):
+    created = ui.post(
+        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo"}, headers=JSON
+    )
+    bot_id = created.json["message"].removeprefix("Created ")
+    ui.post(f"{UI}/clock/advance", data={"seconds": "60"}, headers=JSON)  # happy_path: recording from 12:00:03
+    project = sandbox.project_for_key(DEFAULT_KEY)
+    bob = meeting.find_participant(sandbox, bot_id, "16779264")
+    meeting.add_chat_message(sandbox, project, bot_id, sender_uuid=bob["uuid"], text="<b>not bold</b>", to="only_bot")
+    html = page(ui.get(f"{UI}/bots/{bot_id}?tab=chat"))
+    [body] = html.find("body")
+    assert body["data-tab"] == "chat"
+    [link] = html.find("a", data_testid="tab-chat")
+    assert link["href"] == "?tab=chat"
+    text = " ".join(html.text)
+    # mm:ss into the recording (from recording_permission_granted at 12:00:03), then the clock time
+    assert "Chat 2" in text
+    assert "00:14 12:00:17 Bob Martinez Here is the checklist: https://example.com/launch-checklist" in text
+    assert "00:57 12:01:00 Bob Martinez to the bot only <b>not bold</b>" in text
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in ui.get(f"{UI}/bots/{bot_id}").get_data(as_text=True)
+    assert "00:00 12:00:03 Alice Chen host Hi Bob, thanks for joining." in text
+    [first] = html.find("time")[:1]
+    assert first["datetime"] == "2026-11-30T12:00:03.300Z"
 
 
 def test_an_utterance_needs_a_speaker_and_a_participant_needs_a_name(ui):

@@ -20,7 +20,7 @@ what an API call would do, and it sends the same webhooks.
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -60,7 +60,7 @@ CONTENT_SECURITY_POLICY = (
 # The bots list shows this many bots a page (newest first); a search longer than SEARCH_MAX_CHARS is cut there.
 BOTS_PAGE_SIZE = 50
 SEARCH_MAX_CHARS = 200
-TABS = ("timeline", "deliveries", "transcript", "participants")
+TABS = ("timeline", "deliveries", "transcript", "chat", "participants")
 PLATFORM_NAMES = {"zoom": "Zoom", "google_meet": "Google Meet", "teams": "Teams"}
 
 # How a state looks: the badge's colour family.
@@ -335,6 +335,8 @@ def _bot_context(project, bot_id):
     except AttendeeError:
         transcript = []
     names = {p["uuid"]: p["name"] for p in participants}
+    chat = shapes.CHAT_MESSAGE.dump(meeting.list_chat_messages(sb, project, bot_id), many=True)
+    start_ms = recording_start_ms(bot, [u["timestamp_ms"] for u in transcript] + [m["timestamp_ms"] for m in chat])
     recording = None
     if (bot.get("recording") or {}).get("file"):
         try:
@@ -349,8 +351,13 @@ def _bot_context(project, bot_id):
         "pending_steps": shapes.STEP.dump(steps["pending_steps"], many=True),
         "deliveries": list(reversed(deliveries)),
         "participants": participants,
-        "transcript": [{**u, "speaker": u.get("speaker_name") or names.get(u["speaker_uuid"]) or u["speaker_uuid"]}
-                       for u in transcript],
+        "transcript": [
+            {**u, "speaker": u.get("speaker_name") or names.get(u["speaker_uuid"]) or u["speaker_uuid"],
+             "at": moment(u["timestamp_ms"], start_ms)}
+            for u in transcript
+        ],
+        "chat": [{**m, "sender": m.get("sender_name") or m["sender_uuid"], "at": moment(m["timestamp_ms"], start_ms)}
+                 for m in chat],
         "recording": recording,
         "fatal_sub_types": FATAL_SUB_TYPES,
         "can_leave": bot["state"] in lifecycle.TRANSITIONS["leave_requested"][0],
@@ -358,6 +365,32 @@ def _bot_context(project, bot_id):
         "can_fail": bot["state"] in lifecycle.TRANSITIONS["fatal_error"][0],
         "in_meeting": bot["state"] in meeting.IN_MEETING_STATES,
     }
+
+
+def recording_start_ms(bot, times_ms):
+    """Where a transcript's and a chat's `mm:ss` count from: the recording's start (as GET /recording gives it),
+    else when recording was granted, else the first thing said or written."""
+    started = ((bot.get("recording") or {}).get("file") or {}).get("start_timestamp_ms")
+    if started is None:
+        for event in bot.get("events") or ():
+            if event["type"] == "recording_permission_granted":
+                started = int(parse_stored_datetime(event["created_at"]).timestamp() * 1000)
+                break
+    if started is None and times_ms:
+        started = min(t for t in times_ms if t is not None) if any(t is not None for t in times_ms) else None
+    return started
+
+
+def moment(timestamp_ms, start_ms):
+    """An utterance's or message's time: `mm:ss` into the recording (what a reader matches with the video) and
+    the clock time (UTC) for its title."""
+    if timestamp_ms is None:
+        return {"offset": "", "clock": ""}
+    at = datetime.fromtimestamp(timestamp_ms / 1000, tz=timezone.utc)
+    seconds = max(0, (timestamp_ms - start_ms) // 1000) if start_ms is not None else 0
+    minutes, seconds = divmod(int(seconds), 60)
+    offset = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 else f"{minutes:02d}:{seconds:02d}"
+    return {"offset": offset, "clock": at.strftime("%H:%M:%S"), "iso": at.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
 
 
 def delivery_summary(doc):
@@ -750,8 +783,8 @@ def openapi_paths():
         "/sandbox/ui/bots/{bot_id}": {
             "get": page(
                 "dashboard_bot",
-                "One bot: timeline, webhook deliveries, transcript, participants, recording and buttons",
-                parameters=[bot, query_param("tab", "timeline, deliveries, transcript or participants.")],
+                "One bot: timeline, webhook deliveries, transcript, chat, participants, recording and buttons",
+                parameters=[bot, query_param("tab", "timeline, deliveries, transcript, chat or participants.")],
                 status_codes=("200", "404"),
             )
         },
