@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from freezegun import freeze_time
 
+from sandbox.contract.webhooks import TRIGGERS
 from sandbox.usecases import control, meeting
 from tests.conftest import DEFAULT_KEY, SECOND_KEY, SEED_BOT
 
@@ -288,12 +289,49 @@ def test_creating_a_bot_with_the_projects_scenario_adds_no_metadata(ui, sandbox)
     assert bot_doc(sandbox, bot_id)["metadata"] is None
 
 
-def test_a_refused_create_shows_the_apis_validation_message(ui):
+def test_a_refused_create_shows_the_apis_validation_message_in_the_form(ui):
     response = ui.post(f"{UI}/bots", data={"meeting_url": "not a url", "bot_name": "Demo"}, headers=JSON)
     assert (response.status_code, response.json) == (400, {"ok": False, "error": "meeting_url: Invalid meeting URL"})
-    blank = ui.post(f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": ""})
-    assert blank.headers["Location"] == f"{UI}?error=bot_name%3A+This+field+may+not+be+blank."
-    assert "bot_name: This field may not be blank." in page(ui.get(blank.headers["Location"])).text
+    blank = ui.post(
+        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "", "scenario": "manual"}
+    )
+    assert blank.headers["Location"] == (
+        f"{UI}?create_error=bot_name%3A+This+field+may+not+be+blank.&meeting_url=https%3A%2F%2Fmeet.google.com"
+        "%2Fabc-defg-hij&bot_name=&webhook_url=&scenario=manual"
+    )
+    html = page(ui.get(blank.headers["Location"]))
+    [error] = html.find("p", data_testid="create-error")
+    assert "hidden" not in error
+    assert "bot_name: This field may not be blank." in html.text
+    assert html.find("input", name="bot_name", value="")  # what was typed, not the default
+    assert [a["value"] for t, a in html.tags if t == "option" and "selected" in a and "title" in a] == ["manual"]
+    assert "hidden" in page(ui.get(UI)).find("p", data_testid="create-error")[0]
+
+
+def test_the_create_form_subscribes_the_bot_to_a_webhook_url(ui, sandbox):
+    html = page(ui.get(UI))
+    assert html.find("input", name="webhook_url", type="url")
+    response = ui.post(
+        f"{UI}/bots",
+        data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo", "webhook_url": "https://hooks.example/in"},
+        headers=JSON,
+    )
+    bot_id = response.json["message"].removeprefix("Created ")
+    [hook] = bot_doc(sandbox, bot_id)["webhooks"]
+    assert hook["url"] == "https://hooks.example/in"
+    assert hook["triggers"] == list(TRIGGERS)
+    refused = ui.post(
+        f"{UI}/bots",
+        data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo", "webhook_url": "ftp://hooks.example"},
+        headers=JSON,
+    )
+    assert refused.json == {"ok": False, "error": "webhooks: 'ftp://hooks.example' does not match '^https://.*'"}
+    itself = ui.post(
+        f"{UI}/bots",
+        data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo", "webhook_url": "http://localhost/x"},
+        headers=JSON,
+    )
+    assert itself.json["error"].startswith("webhook URL must not point at the sandbox itself")
 
 
 # -- the bot page -------------------------------------------------------------------------------------------------------

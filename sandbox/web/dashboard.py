@@ -42,6 +42,7 @@ from sandbox.contract.jsonb import jsonb_order
 from sandbox.contract.meeting_urls import meeting_platform
 from sandbox.contract.openapi import json_content, path_param, query_param, string
 from sandbox.contract.requests.bots import CREATE_BOT_BODY
+from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
 from sandbox.usecases import bots, control, meeting
 from sandbox.web.guards import public_base_url
@@ -51,6 +52,7 @@ COOKIE = "attendee_sandbox_key"
 PREFIX = "/sandbox/ui"
 DEFAULT_MEETING_URL = "https://meet.google.com/abc-defg-hij"
 DEFAULT_BOT_NAME = "Sandbox Notetaker"
+CREATE_FIELDS = ("meeting_url", "bot_name", "webhook_url", "scenario")  # kept in the form when a create is refused
 CLOCK_STEPS = {"10": "+10 s", "60": "+1 min"}
 FATAL_SUB_TYPES = lifecycle.SUB_TYPES["fatal_error"]
 CONTENT_SECURITY_POLICY = (
@@ -210,6 +212,8 @@ def _page_context(project):
         "clock_steps": CLOCK_STEPS,
         "notice": request.args.get("notice"),
         "error": request.args.get("error"),
+        "create_error": request.args.get("create_error"),
+        "typed": {name: request.args.get(name) for name in CREATE_FIELDS if request.args.get(name) is not None},
         "default_meeting_url": DEFAULT_MEETING_URL,
         "default_bot_name": DEFAULT_BOT_NAME,
         "base_url": public_base_url(),
@@ -469,11 +473,16 @@ def create_bot():
     scenario = form.get("scenario") or ""
     if scenario and scenario != (project.get("scenario") or sandbox().scenario_of({}).name):
         body["metadata"] = {"sandbox_scenario": scenario}
+    webhook_url = (form.get("webhook_url") or "").strip()
+    if webhook_url:
+        body["webhooks"] = [{"url": webhook_url, "triggers": list(TRIGGERS)}]
     try:
         sb = sandbox()
         bot = bots.create_bot(sb, project, parse_body(CREATE_BOT_BODY, body, sb, project))
     except AttendeeError as error:
-        return _failed(error, url_for(".home"))
+        # without the script: back to the form, which shows the error and what was typed
+        typed = {name: form.get(name, "") for name in CREATE_FIELDS}
+        return _failed(error, url_for(".home"), field="create_error", **typed)
     target = url_for(".bot", bot_id=bot["id"])
     return _done(f"Created {bot['id']}", target, redirect_to=target)
 
@@ -613,11 +622,12 @@ def _done(message, back, redirect_to=None):
     return redirect(_with_query(back, notice=message), 303)
 
 
-def _failed(error, back):
+def _failed(error, back, field="error", **keep):
+    """A refused action: JSON for the script, else a 303 back with the message in `field` (and `keep`)."""
     message = error_text(error)
     if _wants_json():
         return _json(400, {"ok": False, "error": message})
-    return redirect(_with_query(back, error=message), 303)
+    return redirect(_with_query(back, **{field: message}, **keep), 303)
 
 
 def error_text(error):
@@ -776,8 +786,8 @@ def openapi_paths():
         "/sandbox/ui/bots": {
             "post": action(
                 "dashboard_create_bot",
-                "Create a bot (POST /api/v1/bots), with a scenario",
-                {"meeting_url": string(), "bot_name": string(), "scenario": string()},
+                "Create a bot (POST /api/v1/bots), with a scenario and a webhook (every trigger)",
+                {"meeting_url": string(), "bot_name": string(), "webhook_url": string(), "scenario": string()},
             )
         },
         "/sandbox/ui/bots/{bot_id}": {

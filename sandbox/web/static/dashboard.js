@@ -88,6 +88,8 @@
       .then(function (answer) {
         if (answer.redirect) { window.location.assign(answer.redirect); return; }
         toast(answer.ok ? answer.message : answer.error, !answer.ok);
+        var formError = form.querySelector("[data-form-error]");
+        if (formError) { formError.textContent = answer.ok ? "" : answer.error; formError.hidden = !!answer.ok; }
         if (answer.ok && form.hasAttribute("data-reset")) {
           var only = form.getAttribute("data-reset");
           if (only) { var field = form.querySelector('[name="' + only + '"]'); if (field) field.value = ""; }
