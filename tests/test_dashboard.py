@@ -560,3 +560,38 @@ def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
     assert f"POST {httpserver.url_for('/hook')}" in text
     assert re.search(r"1 \d\d:\d\d:\d\d 200 \d+ ms thanks", text)
     assert "Webhooks 1" in text
+
+
+def test_a_settled_delivery_is_redelivered_from_its_bot_page(app, httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("thanks", status=200)
+    sb = app.extensions["sandbox"]
+    project = control.create_project(
+        sb, {"name": "Hooks", "webhooks": [{"url": httpserver.url_for("/hook"), "triggers": ["bot.state_change"]}]}
+    )
+    client = app.test_client()
+    sign_in(client, project["api_key"])
+    created = client.post(
+        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo"}, headers=JSON
+    )
+    bot_id = created.json["redirect"].rsplit("/", 1)[1]
+    assert sb.outbox.wait_idle(5)
+    [delivery] = sb.outbox.list_deliveries(project, bot_id=bot_id)
+    html = page(client.get(f"{UI}/bots/{bot_id}?tab=deliveries"))
+    [form] = html.find("form", action=f"{UI}/deliveries/{delivery['id']}/redeliver")
+    [button] = html.find("button", data_testid=f"redeliver-{delivery['id']}")
+    assert "disabled" not in button
+    answer = client.post(form["action"], data={"bot_id": bot_id}, headers=JSON)
+    assert answer.json == {
+        "ok": True,
+        "message": f"Redelivering bot.state_change to {httpserver.url_for('/hook')}: 3 more attempts",
+    }
+    assert sb.outbox.wait_idle(5)
+    [again] = sb.outbox.list_deliveries(project, bot_id=bot_id)
+    assert (again["status"], len(again["attempts"])) == ("delivered", 2)
+    assert again["idempotency_key"] == delivery["idempotency_key"]
+    # without the script: back to the bot's Webhooks tab with the notice; another project's delivery is not found
+    plain = client.post(form["action"], data={"bot_id": bot_id})
+    assert plain.headers["Location"].startswith(f"{UI}/bots/{bot_id}?tab=deliveries&notice=Redelivering+bot.state_change")
+    sign_in(client)
+    refused = client.post(form["action"], data={"bot_id": bot_id}, headers=JSON)
+    assert refused.json == {"ok": False, "error": "Delivery not found"}

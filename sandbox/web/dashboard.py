@@ -44,7 +44,7 @@ from sandbox.contract.openapi import json_content, path_param, query_param, stri
 from sandbox.contract.requests.bots import CREATE_BOT_BODY
 from sandbox.contract.webhooks import TRIGGERS
 from sandbox.domain import lifecycle
-from sandbox.usecases import bots, control, meeting
+from sandbox.usecases import bots, control, deliveries, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import parse_body, request_facts, sandbox
 
@@ -111,6 +111,9 @@ def make_blueprint():
         "/bots/<bot_id>/participants", endpoint="add_participant", view_func=add_participant, methods=["POST"]
     )
     bp.add_url_rule("/bots/<bot_id>/utterances", endpoint="add_utterance", view_func=add_utterance, methods=["POST"])
+    bp.add_url_rule(
+        "/deliveries/<delivery_id>/redeliver", endpoint="redeliver", view_func=redeliver, methods=["POST"]
+    )
     bp.before_request(_check_origin)
     bp.after_request(_headers)
     bp.app_template_filter("clock_time")(clock_time)
@@ -554,6 +557,23 @@ def leave(bot_id):
     return _done("Leave requested", back)
 
 
+def redeliver(delivery_id):
+    """Send a settled delivery again (`POST /sandbox/webhooks/deliveries/{id}/redeliver`); back to its bot's
+    Webhooks tab."""
+    project = _require_project()
+    bot_id = request.form.get("bot_id") or ""
+    back = _tab_url(bot_id, "deliveries") if bot_id else url_for(".home")
+    try:
+        doc = deliveries.redeliver(sandbox(), project, delivery_id)
+    except AttendeeError as error:
+        return _failed(error, back)
+    return _done(f"Redelivering {doc['trigger']} to {doc['url']}: {doc['max_attempts'] - len(doc['attempts'])} more attempts", back)
+
+
+def _tab_url(bot_id, tab):
+    return url_for(".bot", bot_id=bot_id, tab=tab)
+
+
 def inject_event(bot_id):
     project = _require_project()
     back = url_for(".bot", bot_id=bot_id)
@@ -660,7 +680,7 @@ def _back_url():
 
 
 def _with_query(url, **params):
-    return f"{url}?{urlencode(params, errors='backslashreplace')}"
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params, errors='backslashreplace')}"
 
 
 def _check_origin():
@@ -812,6 +832,14 @@ def openapi_paths():
         },
         "/sandbox/ui/clock/advance": {
             "post": action("dashboard_advance_clock", "Advance the project's clock", {"seconds": string(), "back": string()})
+        },
+        "/sandbox/ui/deliveries/{delivery_id}/redeliver": {
+            "post": action(
+                "dashboard_redeliver",
+                "Send a settled webhook delivery again (POST /sandbox/webhooks/deliveries/{id}/redeliver)",
+                {"bot_id": string()},
+                [path_param("delivery_id", "The delivery's id (whd_...).")],
+            )
         },
         "/sandbox/ui/bots/{bot_id}/leave": {"post": action("dashboard_leave", "Leave (POST /api/v1/bots/{id}/leave)", {}, [bot])},
         "/sandbox/ui/bots/{bot_id}/events": {
