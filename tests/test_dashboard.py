@@ -3,6 +3,7 @@ Flask client. (tests/test_dashboard_browser.py drives the same pages in Chromium
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from freezegun import freeze_time
@@ -595,3 +596,44 @@ def test_a_settled_delivery_is_redelivered_from_its_bot_page(app, httpserver):
     sign_in(client)
     refused = client.post(form["action"], data={"bot_id": bot_id}, headers=JSON)
     assert refused.json == {"ok": False, "error": "Delivery not found"}
+
+
+def test_reset_asks_for_confirmation_on_a_page_then_restores_the_fixtures(ui, sandbox):
+    html = page(ui.get(UI))
+    [link] = html.find("a", data_testid="reset")
+    assert link["href"] == f"{UI}/reset"
+    ui.post(f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Gone soon"})
+    fixtures, projects = len(sandbox.fixtures["bots"]), len(sandbox.fixtures["projects"])
+    default_project = sandbox.project_for_key(DEFAULT_KEY)["id"]
+    held = sandbox.store.count("bots", default_project)
+    confirm = page(ui.get(f"{UI}/reset"))
+    assert "Reset the sandbox?" in confirm.text
+    assert f"The sandbox holds {projects} projects and {fixtures + 1} bots now." in " ".join(confirm.text)
+    [form] = confirm.find("form", action=f"{UI}/reset")
+    assert form["method"] == "post" and "data-ajax" not in form
+    assert confirm.find("input", type="checkbox", name="confirm", value="reset")
+    assert not confirm.find("input", name="admin_token")
+    unconfirmed = ui.post(f"{UI}/reset")
+    assert unconfirmed.headers["Location"] == f"{UI}/reset?error=Tick+the+box+to+confirm+the+reset"
+    assert sandbox.store.count("bots", default_project) == held  # nothing done
+    done = ui.post(f"{UI}/reset", data={"confirm": "reset"})
+    message = (
+        f"Sandbox reset: {projects} projects and {fixtures} bots from the fixtures; every other project, bot, webhook "
+        "delivery, journal entry and fault is gone"
+    )
+    assert done.status_code == 303
+    assert done.headers["Location"] == f"{UI}?" + urlencode({"notice": message})
+    assert "Gone soon" not in page(ui.get(done.headers["Location"])).text
+    assert message in page(ui.get(done.headers["Location"])).text
+    assert ui.post(f"{UI}/reset", data={"confirm": "reset"}, headers=JSON).json == {"ok": True, "message": message}
+
+
+def test_reset_needs_the_admin_token_when_one_is_set(ui, sandbox):
+    sandbox.settings.admin_token = "s3cret"
+    assert page(ui.get(f"{UI}/reset")).find("input", name="admin_token", type="password")
+    missing = ui.post(f"{UI}/reset", data={"confirm": "reset"}, headers=JSON)
+    assert missing.json["error"].startswith("This endpoint acts on the whole sandbox: send the X-Sandbox-Admin-Token")
+    wrong = ui.post(f"{UI}/reset", data={"confirm": "reset", "admin_token": "nope"}, headers=JSON)
+    assert wrong.json == {"ok": False, "error": "Invalid X-Sandbox-Admin-Token"}
+    right = ui.post(f"{UI}/reset", data={"confirm": "reset", "admin_token": "s3cret"}, headers=JSON)
+    assert right.json["ok"] is True

@@ -114,6 +114,8 @@ def make_blueprint():
     bp.add_url_rule(
         "/deliveries/<delivery_id>/redeliver", endpoint="redeliver", view_func=redeliver, methods=["POST"]
     )
+    bp.add_url_rule("/reset", endpoint="reset_page", view_func=reset_page, methods=["GET"])
+    bp.add_url_rule("/reset", endpoint="reset", view_func=reset, methods=["POST"])
     bp.before_request(_check_origin)
     bp.after_request(_headers)
     bp.app_template_filter("clock_time")(clock_time)
@@ -141,7 +143,9 @@ def home():
 
 
 def _sign_in_page(error=None, status=200):
-    body = render_template("dashboard_sign_in.html", sign_in_error=error, project=None)
+    body = render_template(
+        "dashboard_sign_in.html", sign_in_error=error, project=None, notice=request.args.get("notice")
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -570,6 +574,45 @@ def redeliver(delivery_id):
     return _done(f"Redelivering {doc['trigger']} to {doc['url']}: {doc['max_attempts'] - len(doc['attempts'])} more attempts", back)
 
 
+def _sandbox_counts(sb):
+    projects = sb.store.scan("projects", "")
+    return {"projects": len(projects), "bots": sum(sb.store.count("bots", p["id"]) for p in projects)}
+
+
+def reset_page():
+    """The reset's confirmation (a page, so it works without the script): what is there now, what comes back."""
+    project = _require_project()
+    sb = sandbox()
+    fixtures = {"projects": len(sb.fixtures.get("projects", [])), "bots": len(sb.fixtures.get("bots", []))}
+    return render_template(
+        "dashboard_reset.html",
+        now=_sandbox_counts(sb),
+        fixtures=fixtures,
+        needs_admin_token=bool(sb.settings.admin_token),
+        **_page_context(project),
+    )
+
+
+def reset():
+    """`POST /sandbox/reset` from the dashboard: the whole sandbox back to its fixtures (with the admin token
+    when SANDBOX_ADMIN_TOKEN is set). A project that is not a fixture is gone, and so is its sign-in."""
+    _require_project()
+    sb = sandbox()
+    back = url_for(".reset_page")
+    if request.form.get("confirm") != "reset":
+        return _failed(AttendeeError("Tick the box to confirm the reset"), back)
+    try:
+        control.check_admin(sb.settings, request.form.get("admin_token") or None)
+        restored = control.reset(sb)
+    except AttendeeError as error:
+        return _failed(error, back)
+    message = (
+        f"Sandbox reset: {restored['projects']} projects and {restored['bots']} bots from the fixtures; "
+        "every other project, bot, webhook delivery, journal entry and fault is gone"
+    )
+    return _done(message, url_for(".home"), redirect_to=None)
+
+
 def _tab_url(bot_id, tab):
     return url_for(".bot", bot_id=bot_id, tab=tab)
 
@@ -840,6 +883,14 @@ def openapi_paths():
                 {"bot_id": string()},
                 [path_param("delivery_id", "The delivery's id (whd_...).")],
             )
+        },
+        "/sandbox/ui/reset": {
+            "get": page("dashboard_reset_confirm", "The reset's confirmation page"),
+            "post": action(
+                "dashboard_reset",
+                "Reset the whole sandbox to its fixtures (POST /sandbox/reset)",
+                {"confirm": string(), "admin_token": string()},
+            ),
         },
         "/sandbox/ui/bots/{bot_id}/leave": {"post": action("dashboard_leave", "Leave (POST /api/v1/bots/{id}/leave)", {}, [bot])},
         "/sandbox/ui/bots/{bot_id}/events": {

@@ -66,8 +66,13 @@
     element.className = "toast" + (isError ? " toast-error" : "");
     element.hidden = false;
     window.clearTimeout(toastTimer);
-    toastTimer = window.setTimeout(function () { element.hidden = true; }, isError ? 6000 : 2500);
+    var reading = Math.min(8000, 2500 + 30 * message.length); // a long message stays up longer
+    toastTimer = window.setTimeout(function () { element.hidden = true; }, isError ? Math.max(6000, reading) : reading);
   }
+
+  // A notice a no-script answer put on the page (a reset, a redelivery) shows as a toast.
+  var flash = document.querySelector(".flash-notice");
+  if (flash) { toast(flash.textContent); flash.remove(); }
 
   // -- forms posted in the background --------------------------------------------------------------------------
   document.addEventListener("submit", function (event) {
