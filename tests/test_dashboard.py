@@ -637,3 +637,50 @@ def test_reset_needs_the_admin_token_when_one_is_set(ui, sandbox):
     assert wrong.json == {"ok": False, "error": "Invalid X-Sandbox-Admin-Token"}
     right = ui.post(f"{UI}/reset", data={"confirm": "reset", "admin_token": "s3cret"}, headers=JSON)
     assert right.json["ok"] is True
+
+
+def test_the_switcher_lists_every_project_signed_into_and_switches_without_the_key(client, sandbox):
+    sign_in(client)
+    assert not page(client.get(UI)).find("select", name="project_id")  # one project: its name only
+    sign_in(client, SECOND_KEY)
+    html = page(client.get(UI))
+    [switcher] = html.find("form", data_testid="project-switcher")
+    assert switcher["action"] == f"{UI}/switch"
+    options = [a for t, a in html.tags if t == "option" and a.get("value", "").startswith("proj_")]
+    default_id = sandbox.project_for_key(DEFAULT_KEY)["id"]
+    second_id = sandbox.project_for_key(SECOND_KEY)["id"]
+    assert [o["value"] for o in options] == [second_id, default_id]  # most recent first
+    assert [o["value"] for o in options if "selected" in o] == [second_id]
+    assert rows_of(html) == [OTHER_PROJECT_BOT]
+    switched = client.post(f"{UI}/switch", data={"project_id": default_id})
+    assert switched.status_code == 303 and "notice=Switched+to+" in switched.headers["Location"]
+    assert OTHER_PROJECT_BOT not in rows_of(page(client.get(UI)))
+    assert f"{DEFAULT_KEY}; HttpOnly; Path={UI}; SameSite=Strict" in switched.headers["Set-Cookie"]
+    unknown = client.post(f"{UI}/switch", data={"project_id": "proj_nope"}, headers=JSON)
+    assert unknown.json == {"ok": False, "error": "Not a project this browser signed into: sign in with its key"}
+    # signing out forgets them all
+    client.post(f"{UI}/sign-out")
+    assert "Sign in to a project" in page(client.get(UI)).text
+
+
+def test_the_switcher_remembers_at_most_ten_projects(client, sandbox):
+    from sandbox.web.dashboard import SIGNED_IN_PROJECTS_LIMIT
+
+    made = [control.create_project(sandbox, {"name": f"Team {n}"}) for n in range(SIGNED_IN_PROJECTS_LIMIT + 1)]
+    for project in made[:SIGNED_IN_PROJECTS_LIMIT]:
+        sign_in(client, project["api_key"])
+    last = client.post(f"{UI}/sign-in", data={"api_key": made[-1]["api_key"]})
+    assert "forgot+Team+0" in last.headers["Location"]
+    html = page(client.get(UI))
+    names = [a["value"] for t, a in html.tags if t == "option" and a.get("value", "").startswith("proj_")]
+    assert len(names) == SIGNED_IN_PROJECTS_LIMIT
+    assert made[0]["id"] not in names and made[-1]["id"] == names[0]
+    # a hand-made cookie with more keys is cut to the limit, and a key no longer valid is left out
+    client.set_cookie("attendee_sandbox_keys", " ".join(["bogus"] * 50 + [DEFAULT_KEY]), path=UI)
+    assert len([a for t, a in page(client.get(UI)).tags if t == "option" and a.get("value", "").startswith("proj_")]) <= 1
+
+
+def test_the_sign_in_page_adds_a_project_while_signed_in(ui):
+    html = page(ui.get(f"{UI}/sign-in"))
+    assert html.find("input", name="api_key")
+    assert "← Back to Default project" in html.text

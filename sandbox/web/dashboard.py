@@ -48,7 +48,10 @@ from sandbox.usecases import bots, control, deliveries, meeting
 from sandbox.web.guards import public_base_url
 from sandbox.web.pipeline import parse_body, request_facts, sandbox
 
-COOKIE = "attendee_sandbox_key"
+COOKIE = "attendee_sandbox_key"  # the project shown now
+KEYS_COOKIE = "attendee_sandbox_keys"  # every project this browser signed into, most recent first
+# How many projects the switcher remembers; signing into one more forgets the one signed into longest ago.
+SIGNED_IN_PROJECTS_LIMIT = 10
 PREFIX = "/sandbox/ui"
 DEFAULT_MEETING_URL = "https://meet.google.com/abc-defg-hij"
 DEFAULT_BOT_NAME = "Sandbox Notetaker"
@@ -99,6 +102,8 @@ def make_blueprint():
     bp.add_url_rule("", endpoint="home", view_func=home, methods=["GET"])
     bp.add_url_rule("/", endpoint="home_slash", view_func=lambda: redirect(url_for(".home")), methods=["GET"])
     bp.add_url_rule("/sign-in", endpoint="sign_in", view_func=sign_in, methods=["POST"])
+    bp.add_url_rule("/sign-in", endpoint="sign_in_page", view_func=sign_in_page, methods=["GET"])
+    bp.add_url_rule("/switch", endpoint="switch_project", view_func=switch_project, methods=["POST"])
     bp.add_url_rule("/sign-out", endpoint="sign_out", view_func=sign_out, methods=["POST"])
     bp.add_url_rule("/bots", endpoint="create_bot", view_func=create_bot, methods=["POST"])
     bp.add_url_rule("/bots/<bot_id>", endpoint="bot", view_func=bot_page, methods=["GET"])
@@ -144,9 +149,18 @@ def home():
 
 def _sign_in_page(error=None, status=200):
     body = render_template(
-        "dashboard_sign_in.html", sign_in_error=error, project=None, notice=request.args.get("notice")
+        "dashboard_sign_in.html",
+        sign_in_error=error,
+        project=None,
+        signed_in=current_project(),
+        notice=request.args.get("notice"),
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+def sign_in_page():
+    """The sign-in form, also while signed in: to add another project to the switcher."""
+    return _sign_in_page()
 
 
 def sign_in():
@@ -154,15 +168,63 @@ def sign_in():
     project = sandbox().project_for_key(key) if key else None
     if project is None:
         return _sign_in_page("Invalid or disabled API key", 401)
-    response = redirect(url_for(".home"), 303)
+    remembered = [key] + [k for k in _remembered_keys() if k != key]
+    forgotten = [sandbox().project_for_key(k) for k in remembered[SIGNED_IN_PROJECTS_LIMIT:]]
+    target = url_for(".home")
+    if any(forgotten):
+        names = ", ".join(p["name"] for p in forgotten if p)
+        target = _with_query(
+            target, notice=f"Signed in to {project['name']}; the switcher keeps {SIGNED_IN_PROJECTS_LIMIT} projects, "
+            f"so it forgot {names}"
+        )
+    response = redirect(target, 303)
     response.set_cookie(COOKIE, key, path=PREFIX, httponly=True, samesite="Strict")
+    _remember(response, remembered[:SIGNED_IN_PROJECTS_LIMIT])
     return response
+
+
+def switch_project():
+    """Show another project this browser signed into (no key typed again)."""
+    _require_project()
+    wanted = request.form.get("project_id") or ""
+    for key, project in _signed_in_projects():
+        if project["id"] == wanted:
+            response = _done(f"Switched to {project['name']}", url_for(".home"), redirect_to=url_for(".home"))
+            response.set_cookie(COOKIE, key, path=PREFIX, httponly=True, samesite="Strict")
+            return response
+    return _failed(AttendeeError("Not a project this browser signed into: sign in with its key"), url_for(".home"))
 
 
 def sign_out():
+    """Forget every project this browser signed into."""
     response = redirect(url_for(".home"), 303)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="Strict")
+    response.delete_cookie(KEYS_COOKIE, path=PREFIX, httponly=True, samesite="Strict")
     return response
+
+
+def _remembered_keys():
+    """The keys in the cookie (bounded: a longer list someone wrote is cut), the current one included."""
+    keys = [k for k in (request.cookies.get(KEYS_COOKIE) or "").split() if k]
+    current = request.cookies.get(COOKIE)
+    if current and current not in keys:
+        keys.insert(0, current)  # signed in before the switcher existed
+    return keys[: SIGNED_IN_PROJECTS_LIMIT + 1]
+
+
+def _remember(response, keys):
+    response.set_cookie(KEYS_COOKIE, " ".join(keys), path=PREFIX, httponly=True, samesite="Strict")
+
+
+def _signed_in_projects():
+    """(key, project) for each remembered key that still opens a project (a reset forgets created ones)."""
+    sb = sandbox()
+    found = []
+    for key in _remembered_keys():
+        project = sb.project_for_key(key)
+        if project is not None and all(p["id"] != project["id"] for _, p in found):
+            found.append((key, project))
+    return found
 
 
 def _require_project():
@@ -224,6 +286,7 @@ def _page_context(project):
         "default_meeting_url": DEFAULT_MEETING_URL,
         "default_bot_name": DEFAULT_BOT_NAME,
         "base_url": public_base_url(),
+        "signed_in_projects": [p for _, p in _signed_in_projects()],
         **_clock_context(project),
     }
 
@@ -832,6 +895,7 @@ def openapi_paths():
         },
         "/sandbox/ui/": {"get": {"operationId": "dashboard_slash", "summary": "Redirects to /sandbox/ui", "tags": ["Sandbox dashboard"], "responses": {"302": {"description": "To /sandbox/ui."}}}},
         "/sandbox/ui/sign-in": {
+            "get": page("dashboard_sign_in_page", "The sign-in form (also to add a project to the switcher)"),
             "post": {
                 "operationId": "dashboard_sign_in",
                 "summary": "Sign in with a project's API key",
@@ -843,8 +907,15 @@ def openapi_paths():
                 },
             }
         },
+        "/sandbox/ui/switch": {
+            "post": action(
+                "dashboard_switch_project",
+                f"Show another project this browser signed into (it remembers {SIGNED_IN_PROJECTS_LIMIT})",
+                {"project_id": string()},
+            )
+        },
         "/sandbox/ui/sign-out": {
-            "post": {"operationId": "dashboard_sign_out", "summary": "Sign out", "tags": ["Sandbox dashboard"], "responses": {"303": {"description": "Back to the sign-in page."}}}
+            "post": {"operationId": "dashboard_sign_out", "summary": "Sign out of every project", "tags": ["Sandbox dashboard"], "responses": {"303": {"description": "Back to the sign-in page."}}}
         },
         "/sandbox/ui/bots": {
             "post": action(

@@ -116,6 +116,14 @@
     window.history.replaceState(null, "", "?tab=" + encodeURIComponent(tab));
   });
 
+  // -- the project switcher switches as soon as a project is picked (its button is for no-script browsers) --------
+  var switcher = document.querySelector("[data-switcher] select");
+  if (switcher) {
+    var switchButton = document.querySelector("[data-switch-button]");
+    if (switchButton) switchButton.hidden = true;
+    switcher.addEventListener("change", function () { switcher.form.submit(); });
+  }
+
   // -- the scenario picker shows the chosen scenario's description ------------------------------------------
   var picker = document.getElementById("scenario");
   var description = document.querySelector("[data-scenario-description]");
