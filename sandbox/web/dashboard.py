@@ -363,7 +363,7 @@ def _bots_context(project):
     }
     rows = render_template("dashboard_bots_rows.html", **context)
     context["bots_rows"] = Markup(rows)
-    context["bots_version"] = hashlib.sha1(rows.encode()).hexdigest()[:16]
+    context["bots_version"] = hashlib.sha1(rows.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return context
 
 
