@@ -3,16 +3,21 @@
 Plain server-rendered HTML (Jinja templates in sandbox/web/templates, styles and one small script in
 sandbox/web/static, nothing fetched from elsewhere). Pages:
 
-* `GET /sandbox/ui`: the sign-in form, or (signed in) the project's bots, newest first, with a create form
-  and its scenario picker;
+* `GET /sandbox/ui`: the sign-in form, or (signed in) the project's bots, newest first, BOTS_PAGE_SIZE a page,
+  filtered by state and searched by name, id or metadata (`state`, `q`, `page`), with a create form (scenario,
+  the bot's own webhook URL), the clock and the reset link;
 * `GET /sandbox/ui/bots/<id>`: one bot: its state, its events as a timeline, its webhook deliveries with
-  their attempts, its transcript and participants, the recording, and buttons to drive it.
+  their attempts (and a Redeliver button), its transcript and chat (mm:ss into the recording), participants,
+  the recording, and buttons to drive it;
+* `GET /sandbox/ui/reset`: the reset's confirmation.
 
 The script refreshes the live parts by fetching the same fragments the pages are rendered from
 (`GET /sandbox/ui/partials/...`) and posts the forms in the background; every form also works without it
-(a POST answered with a 303 back to the page).
+(a POST answered with a 303 back to the page). The bots list's refresh sends the version of the rows it shows
+(`since`): unchanged, the answer is the clock alone, so a project of 10,000 bots refreshes in a few hundred bytes.
 
-Signing in stores the API key in a cookie scoped to `/sandbox/ui` (HttpOnly, SameSite=Strict); a POST
+Signing in stores the API key in a cookie scoped to `/sandbox/ui` (HttpOnly, SameSite=Strict), and every key
+this browser signed into in a second one (at most SIGNED_IN_PROJECTS_LIMIT) for the project switcher; a POST
 whose `Origin` is another site is refused. Every action calls the same use cases as the Attendee API and
 the control API (`sandbox.usecases`), so what the dashboard does is
 what an API call would do, and it sends the same webhooks.
