@@ -70,6 +70,9 @@
     toastTimer = window.setTimeout(function () { element.hidden = true; }, isError ? Math.max(6000, reading) : reading);
   }
 
+  var toastElement = document.getElementById("toast");
+  if (toastElement) toastElement.addEventListener("click", function () { toastElement.hidden = true; }); // read it: dismiss
+
   // A notice a no-script answer put on the page (a reset, a redelivery) shows as a toast.
   var flash = document.querySelector(".flash-notice");
   if (flash) { toast(flash.textContent); flash.remove(); }
