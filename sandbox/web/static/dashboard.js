@@ -3,6 +3,9 @@
   "use strict";
 
   var POLL_MS = 1000;
+  var SLOW_FACTOR = 4; // a refresh that takes the server t ms waits at least 4t before the next: a big project
+  var MAX_POLL_MS = 10000; // (10,000 bots) is polled less often than a small one, never less than every 10 s
+  var lastTookMs = 0;
   var body = document.body;
   var liveUrl = body.getAttribute("data-live");
   var refreshing = false;
@@ -39,12 +42,13 @@
     if (!liveUrl) return Promise.resolve();
     if (refreshing) { again = true; return Promise.resolve(); }
     refreshing = true;
+    var started = Date.now();
     return fetch(withVersion(liveUrl), { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.status === 401) { window.location.assign(window.location.pathname); return null; }
         return response.ok ? response.text() : null;
       })
-      .then(function (html) { if (html !== null) swapRegions(html); })
+      .then(function (html) { lastTookMs = Date.now() - started; if (html !== null) swapRegions(html); })
       .catch(function () { /* the server may be restarting: try again at the next tick */ })
       .then(function () {
         refreshing = false;
@@ -53,7 +57,13 @@
   }
 
   if (liveUrl) {
-    window.setInterval(function () { if (!document.hidden) refresh(); }, POLL_MS);
+    var tick = function () {
+      var poll = document.hidden ? Promise.resolve() : refresh();
+      poll.then(function () {
+        window.setTimeout(tick, Math.min(MAX_POLL_MS, Math.max(POLL_MS, SLOW_FACTOR * lastTookMs)));
+      });
+    };
+    window.setTimeout(tick, POLL_MS);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 
