@@ -1,8 +1,10 @@
 """The dashboard in a real browser: Playwright for Python driving Debian's Chromium (`/usr/bin/chromium`).
 
 A demo's path through `/sandbox/ui`: sign in, create a bot, watch it reach `joined_recording` live, press
-Leave, advance the clock, see `ended`, open the webhook deliveries. The screenshot is saved as a test
-artifact (`test-artifacts/dashboard.png`). Playwright's own browser downloads are never used.
+Leave, advance the clock, see `ended`, open the webhook deliveries; and on a phone (390x844): the clock's
+toast, the chat and transcript times, a redelivery, a second project and the switcher, the reset's
+confirmation, with no horizontal scroll. The screenshots are saved as test artifacts
+(`test-artifacts/dashboard.png`, `dashboard-390-*.png`). Playwright's own browser downloads are never used.
 """
 
 import re
@@ -119,3 +121,85 @@ def test_a_demo_creates_a_bot_watches_it_record_leaves_and_ends(page, sandbox_pr
     page.get_by_role("link", name="← All bots").click()
     expect(page.get_by_test_id(f"state-{bot_id}")).to_have_text("ended")
     assert page.problems == []
+
+
+PHONE = {"width": 390, "height": 844}
+PHONE_SCREENSHOTS = {"bot": ARTIFACTS / "dashboard-390-bot.png", "bots": ARTIFACTS / "dashboard-390-bots.png"}
+
+
+def page_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.attendee_project(name="Phone demo")
+def test_on_a_phone_a_demo_reads_the_chat_redelivers_switches_projects_and_resets(
+    browser, attendee_sandbox, sandbox_project, webhook_receiver
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.goto(sandbox_project.base_url + "/sandbox/ui")
+    page.get_by_label("API key").fill(sandbox_project.api_key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Bots")).to_be_visible()
+
+    form = page.get_by_test_id("create-bot")
+    form.get_by_label("Bot name").fill("Acme Phone Notetaker")
+    form.get_by_role("button", name="Create bot").click()
+    page.wait_for_url(re.compile(r".*/sandbox/ui/bots/bot_[A-Za-z0-9]{16}$"))
+    bot_id = page.url.rsplit("/", 1)[1]
+    # +1 min: the happy_path meeting plays out; the toast says what happened
+    page.get_by_test_id("advance-60").click()
+    expect(page.locator("#toast")).to_contain_text(re.compile(r"^\+1 min: .*utterances?, 1 chat message"))
+
+    page.get_by_test_id("tab-chat").click()
+    chat = page.locator(".panel-chat")
+    expect(chat).to_be_visible()
+    expect(chat.locator(".speaker").first).to_have_text("Bob Martinez")
+    expect(chat.locator(".utterance").first).to_contain_text("Here is the checklist")
+    expect(chat.locator(".at").first).to_have_text(re.compile(r"^\d\d:\d\d\d\d:\d\d:\d\d$"))
+    page.get_by_role("link", name=re.compile("^Transcript")).click()
+    expect(page.locator(".panel-transcript .at").first).to_have_text(re.compile(r"^00:0\d"))
+
+    page.get_by_test_id("tab-deliveries").click()
+    first = page.locator(".panel-deliveries .delivery").last  # the oldest: ready → joining
+    expect(first.locator(".badge").first).to_have_text("delivered", timeout=10_000)
+    first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator("#toast")).to_contain_text("Redelivering bot.state_change to " + webhook_receiver.url)
+    expect(page.locator(".panel-deliveries .delivery").last.locator(".attempts tbody tr")).to_have_count(2)
+    assert page_width(page) <= PHONE["width"]
+    page.evaluate("document.getElementById('toast').hidden = true")  # not in the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(PHONE_SCREENSHOTS["bot"]), full_page=True)
+
+    # a second project: signed in once, then one pick in the switcher
+    other = attendee_sandbox.create_project(name="Second demo")
+    page.get_by_test_id("add-project").click()
+    page.get_by_label("API key").fill(other.api_key)
+    page.get_by_role("button", name="Sign in").click()
+    switcher = page.get_by_test_id("project-switcher").locator("select")
+    expect(switcher.locator("option:checked")).to_have_text("Second demo")
+    expect(page.get_by_text("No bots yet.")).to_be_visible()
+    switcher.select_option(label="Phone demo")  # switches at once, no key typed
+    expect(page.locator("#toast")).to_have_text("Switched to Phone demo")
+    expect(page.get_by_test_id(f"state-{bot_id}")).to_be_visible()
+    assert page_width(page) <= PHONE["width"]
+    page.evaluate("document.getElementById('toast').hidden = true")
+    page.screenshot(path=str(PHONE_SCREENSHOTS["bots"]), full_page=True)
+    for path in PHONE_SCREENSHOTS.values():
+        assert path.stat().st_size > 10_000
+
+    # reset: a confirmation page first; the box must be ticked
+    page.get_by_test_id("reset").click()
+    expect(page.get_by_role("heading", name="Reset the sandbox?")).to_be_visible()
+    page.get_by_test_id("confirm-reset").click()
+    expect(page.get_by_role("heading", name="Reset the sandbox?")).to_be_visible()  # the browser asks for the box
+    page.get_by_label("Yes, reset the whole sandbox").check()
+    page.get_by_test_id("confirm-reset").click()
+    # both projects were made after the fixtures: gone, so the dashboard asks for a key again, and says why
+    expect(page.get_by_role("heading", name="Sign in to a project")).to_be_visible()
+    expect(page.locator("#toast")).to_contain_text("Sandbox reset: ")
+    assert problems == []
+    context.close()

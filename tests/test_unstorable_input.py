@@ -115,9 +115,11 @@ def test_no_dashboard_page_answers_500_for_a_stored_lone_surrogate(stored):
     client, _, _, bot_id = stored
     pages = [
         "/sandbox/ui",
+        "/sandbox/ui?q=note&state=joined_recording",
         "/sandbox/ui/partials/bots",
+        "/sandbox/ui/reset",
         f"/sandbox/ui/partials/bots/{bot_id}",
-        *(f"/sandbox/ui/bots/{bot_id}?tab={tab}" for tab in ("timeline", "deliveries", "transcript", "participants")),
+        *(f"/sandbox/ui/bots/{bot_id}?tab={tab}" for tab in ("timeline", "deliveries", "transcript", "chat", "participants")),
     ]
     for path in pages:
         response = client.get(path)
@@ -126,6 +128,7 @@ def test_no_dashboard_page_answers_500_for_a_stored_lone_surrogate(stored):
     bot_page = client.get(f"/sandbox/ui/bots/{bot_id}?tab=participants").data
     assert b"Dana \\ud800" in bot_page
     assert b"Team \\udc80" in client.get("/sandbox/ui").data
+    assert b"chat \\udc00" in client.get(f"/sandbox/ui/bots/{bot_id}?tab=chat").data
 
 
 def test_api_answers_carry_a_stored_lone_surrogate_as_its_json_escape(stored):

@@ -40,6 +40,7 @@ LOCK_ORDER = "a project's lock is taken before the store lock, never while holdi
 # it looks again after this many seconds rather than waiting for that project.
 BUSY_PROJECT_RETRY_SECONDS = 0.05
 BOT = "bot"  # the kind of due work built in: a bot's scripted steps
+ACTION = "action"  # in what `apply_due_work` applied: a bot's scripted action (not an event)
 
 
 class DueWork:
@@ -137,6 +138,7 @@ class Unit:
         self.project = project
         self.bot = bot
         self.changes = []
+        self.actions = []  # (scripted action name, what it returned), for a clock advance's report
         self.emissions = []
         self.dirty = False
         self.deleted = False  # a hard delete (DELETE of a scheduled bot): the commit removes the document
@@ -331,7 +333,7 @@ class Sandbox:
                     except AttendeeError:
                         pass  # e.g. returning from a breakout room into a paused recording (docs/contract/state-machine.md#breakout-return-to-paused)
             else:
-                self.actions[step["action"]](unit, step, due)
+                unit.actions.append((step["action"], self.actions[step["action"]](unit, step, due)))
         return applied
 
     # -- the due index and the background runner ------------------------------------------------------
@@ -508,7 +510,7 @@ class Sandbox:
 
         `bot_ids`: the bots to consider (their pending steps); None: every bot of the project (a clock
         advance). Every document of the other kinds is considered. Returns what was applied, in order:
-        `("bot", StateChange)` and `(kind, report)` items.
+        `("bot", StateChange)`, `("action", (bot_id, action name, its result))` and `(kind, report)` items.
         """
         pid = project["id"]
         heap = []
@@ -546,6 +548,7 @@ class Sandbox:
                     self.catch_up(unit, target, limit=1)
                     self.commit(unit)
                 applied.extend((BOT, change) for change in unit.changes)
+                applied.extend((ACTION, (key, *action)) for action in unit.actions)
                 if bot.get("pending_steps"):
                     self._push_bot(heap, bot, creation_order)
                 continue

@@ -32,6 +32,7 @@ from sandbox.domain import lifecycle
 from sandbox.domain.faults import FaultRegistry
 from sandbox.domain.journal import RequestJournal
 from sandbox.domain.project import CAPABILITIES
+from sandbox.domain.sandbox import ACTION
 from sandbox.domain.scenarios import DEFAULT_SCENARIO
 
 # Webhook triggers (docs/contract/webhooks.md#triggers) a project-level subscription may ask for.
@@ -196,7 +197,8 @@ def advance_clock(sb, project, body):
     and its webhooks are handed to the outbox in that order; the project's other due work (calendar
     syncs, every 24 h of the clock and as queued; Zoom meeting-list syncs) runs in the same order
     (`Sandbox.apply_due_work`). Returns the clock view with what was `applied`, in time order: the bots'
-    events (`StateChange`s) and, for each other item, its report (`{"<kind>_id": ..., ...}`).
+    events (`StateChange`s) and, for each other item, its report (`{"<kind>_id": ..., ...}`); and the scripted
+    actions applied (`(bot_id, action, result)`: not in the API's answer, the dashboard's toast counts them).
     """
     check_fields(body, ("seconds",), required=("seconds",))
     seconds = body["seconds"]
@@ -216,7 +218,11 @@ def advance_clock(sb, project, body):
         applied = sb.apply_due_work(project, target, generation)  # also re-indexes the other kinds of work
         for bot in sb.store.scan("bots", project["id"]):
             sb.track_due(project, bot)  # their wall-clock due times moved with the offset
-        return {**clock_view(sb, project), "events": [item for _, item in applied]}
+        return {
+            **clock_view(sb, project),
+            "events": [item for kind, item in applied if kind != ACTION],
+            "actions": [item for kind, item in applied if kind == ACTION],  # not in the answer: the dashboard's toast
+        }
 
 
 # -- driving a bot ------------------------------------------------------------------------------------

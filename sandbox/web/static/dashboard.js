@@ -3,6 +3,9 @@
   "use strict";
 
   var POLL_MS = 1000;
+  var SLOW_FACTOR = 4; // a refresh that takes the server t ms waits at least 4t before the next: a big project
+  var MAX_POLL_MS = 10000; // (10,000 bots) is polled less often than a small one, never less than every 10 s
+  var lastTookMs = 0;
   var body = document.body;
   var liveUrl = body.getAttribute("data-live");
   var refreshing = false;
@@ -28,16 +31,24 @@
     });
   }
 
+  // A region with a data-version (the bots list) is sent only when it changed: the refresh says which it shows.
+  function withVersion(url) {
+    var versioned = document.querySelector("[data-region][data-version]");
+    if (!versioned) return url;
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "since=" + encodeURIComponent(versioned.getAttribute("data-version"));
+  }
+
   function refresh() {
     if (!liveUrl) return Promise.resolve();
     if (refreshing) { again = true; return Promise.resolve(); }
     refreshing = true;
-    return fetch(liveUrl, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
+    var started = Date.now();
+    return fetch(withVersion(liveUrl), { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.status === 401) { window.location.assign(window.location.pathname); return null; }
         return response.ok ? response.text() : null;
       })
-      .then(function (html) { if (html !== null) swapRegions(html); })
+      .then(function (html) { lastTookMs = Date.now() - started; if (html !== null) swapRegions(html); })
       .catch(function () { /* the server may be restarting: try again at the next tick */ })
       .then(function () {
         refreshing = false;
@@ -46,7 +57,13 @@
   }
 
   if (liveUrl) {
-    window.setInterval(function () { if (!document.hidden) refresh(); }, POLL_MS);
+    var tick = function () {
+      var poll = document.hidden ? Promise.resolve() : refresh();
+      poll.then(function () {
+        window.setTimeout(tick, Math.min(MAX_POLL_MS, Math.max(POLL_MS, SLOW_FACTOR * lastTookMs)));
+      });
+    };
+    window.setTimeout(tick, POLL_MS);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 
@@ -59,8 +76,16 @@
     element.className = "toast" + (isError ? " toast-error" : "");
     element.hidden = false;
     window.clearTimeout(toastTimer);
-    toastTimer = window.setTimeout(function () { element.hidden = true; }, isError ? 6000 : 2500);
+    var reading = Math.min(8000, 2500 + 30 * message.length); // a long message stays up longer
+    toastTimer = window.setTimeout(function () { element.hidden = true; }, isError ? Math.max(6000, reading) : reading);
   }
+
+  var toastElement = document.getElementById("toast");
+  if (toastElement) toastElement.addEventListener("click", function () { toastElement.hidden = true; }); // read it: dismiss
+
+  // A notice a no-script answer put on the page (a reset, a redelivery) shows as a toast.
+  var flash = document.querySelector(".flash-notice");
+  if (flash) { toast(flash.textContent); flash.remove(); }
 
   // -- forms posted in the background --------------------------------------------------------------------------
   document.addEventListener("submit", function (event) {
@@ -81,6 +106,8 @@
       .then(function (answer) {
         if (answer.redirect) { window.location.assign(answer.redirect); return; }
         toast(answer.ok ? answer.message : answer.error, !answer.ok);
+        var formError = form.querySelector("[data-form-error]");
+        if (formError) { formError.textContent = answer.ok ? "" : answer.error; formError.hidden = !!answer.ok; }
         if (answer.ok && form.hasAttribute("data-reset")) {
           var only = form.getAttribute("data-reset");
           if (only) { var field = form.querySelector('[name="' + only + '"]'); if (field) field.value = ""; }
@@ -101,6 +128,14 @@
     body.setAttribute("data-tab", tab);
     window.history.replaceState(null, "", "?tab=" + encodeURIComponent(tab));
   });
+
+  // -- the project switcher switches as soon as a project is picked (its button is for no-script browsers) --------
+  var switcher = document.querySelector("[data-switcher] select");
+  if (switcher) {
+    var switchButton = document.querySelector("[data-switch-button]");
+    if (switchButton) switchButton.hidden = true;
+    switcher.addEventListener("change", function () { switcher.form.submit(); });
+  }
 
   // -- the scenario picker shows the chosen scenario's description ------------------------------------------
   var picker = document.getElementById("scenario");
