@@ -126,15 +126,17 @@ BOT_COLUMNS = (
 )
 
 
-def run_bots(args):
-    bots = _client(args).bots(states=args.state)
+def _print_rows(args, rows, columns, nothing):
+    """A list as the server's JSON (`--json`) or as a table; `nothing` when it is empty."""
     if args.json:
-        _print_json(bots)
-    elif bots:
-        print(table(bots, BOT_COLUMNS))
+        _print_json(rows)
     else:
-        print("No bots.")
+        print(table(rows, columns) if rows else nothing)
     return 0
+
+
+def run_bots(args):
+    return _print_rows(args, _client(args).bots(states=args.state), BOT_COLUMNS, "No bots.")
 
 
 def run_bot(args):
@@ -200,13 +202,7 @@ DELIVERY_COLUMNS = (
 
 def run_deliveries(args):
     deliveries = _client(args).deliveries(bot_id=args.bot, trigger=args.trigger, status=args.status, limit=args.limit)
-    if args.json:
-        _print_json(deliveries)
-    elif deliveries:
-        print(table(deliveries, DELIVERY_COLUMNS))
-    else:
-        print("No deliveries.")
-    return 0
+    return _print_rows(args, deliveries, DELIVERY_COLUMNS, "No deliveries.")
 
 
 def run_redeliver(args):

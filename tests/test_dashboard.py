@@ -542,7 +542,9 @@ def test_an_utterance_needs_a_speaker_and_a_participant_needs_a_name(ui):
     assert nameless.json == {"ok": False, "error": "A participant needs a name"}
 
 
-def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
+def bot_with_a_delivered_webhook(app, httpserver):
+    """A project subscribed to `bot.state_change` at a receiver that answers 200, signed in, and a bot created
+    from the form whose first webhook has been delivered: `(sb, project, client, bot_id)`."""
     httpserver.expect_request("/hook", method="POST").respond_with_data("thanks", status=200)
     sb = app.extensions["sandbox"]
     project = control.create_project(
@@ -555,6 +557,11 @@ def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
     )
     bot_id = created.json["redirect"].rsplit("/", 1)[1]
     assert sb.outbox.wait_idle(5)
+    return sb, project, client, bot_id
+
+
+def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
+    sb, project, client, bot_id = bot_with_a_delivered_webhook(app, httpserver)
     html = page(client.get(f"{UI}/bots/{bot_id}?tab=deliveries"))
     text = " ".join(html.text)
     assert "delivered bot.state_change ready → joining" in text
@@ -564,18 +571,7 @@ def test_webhook_deliveries_show_with_their_attempts(app, httpserver):
 
 
 def test_a_settled_delivery_is_redelivered_from_its_bot_page(app, httpserver):
-    httpserver.expect_request("/hook", method="POST").respond_with_data("thanks", status=200)
-    sb = app.extensions["sandbox"]
-    project = control.create_project(
-        sb, {"name": "Hooks", "webhooks": [{"url": httpserver.url_for("/hook"), "triggers": ["bot.state_change"]}]}
-    )
-    client = app.test_client()
-    sign_in(client, project["api_key"])
-    created = client.post(
-        f"{UI}/bots", data={"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Demo"}, headers=JSON
-    )
-    bot_id = created.json["redirect"].rsplit("/", 1)[1]
-    assert sb.outbox.wait_idle(5)
+    sb, project, client, bot_id = bot_with_a_delivered_webhook(app, httpserver)
     [delivery] = sb.outbox.list_deliveries(project, bot_id=bot_id)
     html = page(client.get(f"{UI}/bots/{bot_id}?tab=deliveries"))
     [form] = html.find("form", action=f"{UI}/deliveries/{delivery['id']}/redeliver")
