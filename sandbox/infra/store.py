@@ -27,16 +27,21 @@
   item with `store.turn()`, which first lets the threads waiting for it in (see `HandoverLock`).
 """
 
+import bisect
+import itertools
 import json
 import os
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from filelock import FileLock
 from filelock import Timeout as FileLockTimeout
 from tinydb.storages import JSONStorage
 
+from sandbox.contract.datetimes import parse_stored_datetime
 from sandbox.domain.store import HandoverLock, Store
 
 # The field that says which scope a document of each table belongs to (lists are per scope).
@@ -62,11 +67,53 @@ SCOPE_FIELDS = {
     "zoom_oauth_connections": "project_id",
 }
 DEFAULT_SCOPE_FIELD = "project_id"
-# Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
-# are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
-# decoding at 10,000 bots.
-# (A bot's calendar event: which bots an event lists. Readers unpack `state, key, *_`.)
-SUMMARY_FIELDS = {"bots": ("state", "deduplication_key", "calendar_event_id"), "deliveries": ("bot_id", "trigger")}
+
+
+class BotFacts(NamedTuple):
+    """What the store keeps decoded of every bot (`summaries`), so that no question over a project's bots
+    decodes one: how many are in a meeting, whether a deduplication key is taken, which bots a calendar
+    event lists, the list's order, and when each bot's next scripted step is due."""
+
+    state: str | None
+    deduplication_key: str | None
+    calendar_event_id: str | None
+    created_at: str | None
+    next_due: str | None  # the `due` of its first pending step (stored text); None when nothing is pending
+
+
+class DeliveryFacts(NamedTuple):
+    """What the store keeps decoded of every webhook delivery: its bot, trigger and status."""
+
+    bot_id: str | None
+    trigger: str | None
+    status: str | None
+
+
+def _bot_facts(doc):
+    steps = doc.get("pending_steps")
+    next_due = steps[0].get("due") if steps and isinstance(steps[0], dict) else None
+    return BotFacts(
+        doc.get("state"), doc.get("deduplication_key"), doc.get("calendar_event_id"), doc.get("created_at"), next_due
+    )
+
+
+def _delivery_facts(doc):
+    return DeliveryFacts(doc.get("bot_id"), doc.get("trigger"), doc.get("status"))
+
+
+# The facts kept decoded for every document of a table (see `BotFacts`), by table.
+SUMMARIES = {"bots": (BotFacts, _bot_facts), "deliveries": (DeliveryFacts, _delivery_facts)}
+# Kept incrementally per scope, as every put and delete happens (and while a data file is loaded), so that
+# each answer costs the same at 100 bots as at 10,000:
+# * COUNTED: how many documents of the scope have each value of this fact (`count_by`: bots per state);
+COUNTED = {"bots": "state"}
+# * FOUND: the documents of the scope with a given value of these facts (`find`: the bots holding a
+#   deduplication key, the bots an event lists, the deliveries of a bot);
+FOUND = {"bots": ("deduplication_key", "calendar_event_id"), "deliveries": ("bot_id",)}
+# * ORDERED: the scope's documents sorted by this datetime fact, ties in insertion order (`ordered`: the
+#   bots as their list shows them, oldest first).
+ORDERED = {"bots": "created_at"}
+NO_TIME = datetime.min.replace(tzinfo=timezone.utc)  # where a document without the ordering time sorts
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"
@@ -141,41 +188,107 @@ def _scope_of(table, doc):
     return "" if field is None else str(doc.get(field) or "")
 
 
+def _order_time(text):
+    try:
+        return parse_stored_datetime(text) if text else NO_TIME
+    except (TypeError, ValueError):
+        return NO_TIME
+
+
 class MemoryTables:
-    """The in-memory working set: `table -> id -> json`, plus `table -> scope -> ordered ids`."""
+    """The in-memory working set: `table -> id -> json`, plus `table -> scope -> ordered ids`, each document's
+    facts (`SUMMARIES`) and the per-scope indexes built from them (`COUNTED`, `FOUND`, `ORDERED`)."""
 
     def __init__(self):
         self.docs = {}
         self.scopes = {}
         self.scope_of = {}
         self.summary = {}
+        self.sequence = {}  # table -> id -> insertion number (the scope's order; kept when a document changes)
+        self.counts = {}  # table -> scope -> {value of the COUNTED fact: documents}
+        self.found = {}  # (table, fact) -> scope -> {value: {id: None}}
+        self.order = {}  # table -> scope -> [(time, insertion number, id)], ascending
+        self._numbers = itertools.count()
 
     def get(self, table, key):
         raw = self.docs.get(table, {}).get(key)
         return None if raw is None else json.loads(raw)
 
     def put(self, table, doc, raw):
-        key = doc["id"]
-        self.put_raw(table, key, _scope_of(table, doc), raw)
-        fields = SUMMARY_FIELDS.get(table)
-        if fields:
-            self.summary.setdefault(table, {})[key] = tuple(doc.get(name) for name in fields)
+        summary = SUMMARIES.get(table)
+        self.put_raw(table, doc["id"], _scope_of(table, doc), raw, summary[1](doc) if summary else None)
 
-    def put_raw(self, table, key, scope, raw):
+    def put_raw(self, table, key, scope, raw, facts=None):
+        """Store one document's JSON under its id and scope, with its facts when its table keeps any."""
         docs = self.docs.setdefault(table, {})
-        old_scope = self.scope_of.setdefault(table, {}).get(key)
-        if old_scope is not None and old_scope != scope:
-            self.scopes[table][old_scope].pop(key, None)
+        scope_of = self.scope_of.setdefault(table, {})
+        old_scope = scope_of.get(key)
+        if old_scope is not None:
+            self._unindex(table, key, old_scope)
+            if old_scope != scope:
+                self.scopes[table][old_scope].pop(key, None)
+        sequence = self.sequence.setdefault(table, {})
+        if key not in sequence or old_scope != scope:
+            sequence[key] = next(self._numbers)
         docs[key] = raw
-        self.scope_of[table][key] = scope
+        scope_of[key] = scope
         self.scopes.setdefault(table, {}).setdefault(scope, {})[key] = None
+        if facts is not None:
+            self.summary.setdefault(table, {})[key] = facts
+            self._index(table, key, scope, facts)
+
+    def _index(self, table, key, scope, facts):
+        counted = COUNTED.get(table)
+        if counted is not None:
+            counts = self.counts.setdefault(table, {}).setdefault(scope, {})
+            value = getattr(facts, counted)
+            counts[value] = counts.get(value, 0) + 1
+        for name in FOUND.get(table, ()):
+            value = getattr(facts, name)
+            if value is not None:
+                self.found.setdefault((table, name), {}).setdefault(scope, {}).setdefault(value, {})[key] = None
+        ordered = ORDERED.get(table)
+        if ordered is not None:
+            entries = self.order.setdefault(table, {}).setdefault(scope, [])
+            entry = (_order_time(getattr(facts, ordered)), self.sequence[table][key], key)
+            if not entries or entries[-1] < entry:
+                entries.append(entry)  # the usual case: the newest document is created last
+            else:
+                bisect.insort(entries, entry)
+
+    def _unindex(self, table, key, scope):
+        facts = self.summary.get(table, {}).pop(key, None)
+        if facts is None:
+            return
+        counted = COUNTED.get(table)
+        if counted is not None:
+            counts = self.counts[table][scope]
+            value = getattr(facts, counted)
+            counts[value] -= 1
+            if not counts[value]:
+                del counts[value]
+        for name in FOUND.get(table, ()):
+            value = getattr(facts, name)
+            if value is not None:
+                holders = self.found[(table, name)][scope]
+                holders[value].pop(key, None)
+                if not holders[value]:
+                    del holders[value]
+        ordered = ORDERED.get(table)
+        if ordered is not None:
+            entries = self.order[table][scope]
+            entry = (_order_time(getattr(facts, ordered)), self.sequence[table][key], key)
+            index = bisect.bisect_left(entries, entry)
+            if index < len(entries) and entries[index] == entry:
+                del entries[index]
 
     def delete(self, table, key):
         if key not in self.docs.get(table, {}):
             return False
-        del self.docs[table][key]
-        self.summary.get(table, {}).pop(key, None)
         scope = self.scope_of[table].pop(key)
+        self._unindex(table, key, scope)
+        del self.docs[table][key]
+        del self.sequence[table][key]
         self.scopes[table][scope].pop(key, None)
         return True
 
@@ -233,6 +346,27 @@ class MemoryStore(Store):
     def summaries(self, table, scope):
         with self.lock:
             return self.tables.summaries(table, scope)
+
+    def summary(self, table, key):
+        with self.lock:
+            return self.tables.summary.get(table, {}).get(key)
+
+    def count_by(self, table, scope):
+        with self.lock:
+            return dict(self.tables.counts.get(table, {}).get(scope, {}))
+
+    def find(self, table, scope, fact, value):
+        with self.lock:
+            holders = self.tables.found.get((table, fact), {}).get(scope, {}).get(value, ())
+            return sorted(holders, key=self.tables.sequence[table].__getitem__) if len(holders) > 1 else list(holders)
+
+    def sequence(self, table, key):
+        with self.lock:
+            return self.tables.sequence.get(table, {}).get(key)
+
+    def ordered(self, table, scope):
+        with self.lock:
+            return list(self.tables.order.get(table, {}).get(scope, ()))
 
     def replace_all(self, tables):
         fresh = MemoryTables()

@@ -114,8 +114,9 @@ def create_bot(sb, project, body):
 def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None):
     """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
     limit = sb.settings.concurrent_bots_limit
-    summaries = sb.store.summaries("bots", project["id"]).values()
-    in_meeting = sum(1 for state, *_ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+    # The store counts the project's bots by state and indexes them by key as they change: no bot is read.
+    by_state = sb.store.count_by("bots", project["id"])
+    in_meeting = sum(count for state, count in by_state.items() if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
     if in_meeting >= limit:
         raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
     # Step 7, in the order the real server's transaction fails: the bot row, its unique
@@ -125,7 +126,8 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None)
         raise create_db_error()
     key = parsed["deduplication_key"]
     if key is not None and any(
-        held == key and state not in lifecycle.POST_MEETING_STATES for state, held, *_ in summaries
+        sb.store.summary("bots", holder).state not in lifecycle.POST_MEETING_STATES
+        for holder in sb.store.find("bots", project["id"], "deduplication_key", key)
     ):
         raise AttendeeError(DEDUPLICATION_CONFLICT)
     check_bot_insert(parsed)
@@ -276,11 +278,9 @@ def delete_data(sb, project, bot_id):
         for table in BOT_DATA_TABLES:
             for doc in sb.store.scan(table, bot["id"]):
                 sb.store.delete(table, doc["id"])
-        # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
-        for delivery_id, (of_bot, trigger) in sb.store.summaries("deliveries", project["id"]).items():
-            if of_bot != bot["id"]:
-                continue
-            if trigger != KEPT_DELIVERY_TRIGGER:
+        # The store indexes deliveries by bot and knows their triggers: only this bot's kept ones are decoded.
+        for delivery_id in sb.store.find("deliveries", project["id"], "bot_id", bot["id"]):
+            if sb.store.summary("deliveries", delivery_id).trigger != KEPT_DELIVERY_TRIGGER:
                 sb.store.delete("deliveries", delivery_id)
             else:
                 delivery = sb.store.get("deliveries", delivery_id)
