@@ -26,6 +26,7 @@ Pure module: no Flask (`request_url` only reads attributes of the request it is 
 
 import base64
 import binascii
+from typing import Any, Callable, NamedTuple
 from urllib import parse
 
 from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime
@@ -35,7 +36,17 @@ PAGE_SIZE = 25
 OFFSET_CUTOFF = 1000  # DRF's `offset_cutoff`: a larger `o=` is read as 1000
 CURSOR_PARAM = "cursor"
 
-__all__ = ["PAGE_SIZE", "paginate", "request_url", "sort_oldest_first"]
+__all__ = ["PAGE_SIZE", "Rows", "paginate", "request_url", "sort_oldest_first"]
+
+
+class Rows(NamedTuple):
+    """A list whose items are loaded only when shown: `keys` in list order, each key's ordering value
+    (`created_at_of`), and `load(key)` -> the item (None when it is gone meanwhile). A page then costs what
+    it shows, not what the list holds."""
+
+    keys: list
+    created_at_of: Callable[[Any], Any]
+    load: Callable[[Any], Any]
 
 
 def request_url(request):
@@ -45,15 +56,18 @@ def request_url(request):
     return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
 
 
-def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False):
+def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False, load=None):
     """One page of `items` for the request at `url`: `(results, next_url or None, previous_url or None)`.
 
     `created_at_of` gives each item's value of the ordering field (an aware datetime or its stored text);
     `items` come sorted by it, ascending, or descending for a `-field` ordering (`descending=True`: DRF then
     pages forward with `field < position`). Raises `DetailError("Invalid cursor", status=404)` for a cursor
-    that cannot be read.
+    that cannot be read. `load`: the items are keys, and only the page's are loaded (`Rows`).
     """
-    return _Paginator(items, created_at_of, url, page_size, descending).run()
+    page, next_url, previous_url = _Paginator(items, created_at_of, url, page_size, descending).run()
+    if load is not None:
+        page = [item for item in map(load, page) if item is not None]
+    return page, next_url, previous_url
 
 
 class _Cursor:

@@ -9,6 +9,7 @@ returns the bot (the endpoint table's schema shows it). The body arrives parsed 
 
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.pagination import Rows
 from sandbox.contract.meeting_urls import STORED_MAX_LENGTH, meeting_platform
 from sandbox.contract.messages import (
     CANNOT_PAUSE,
@@ -177,8 +178,9 @@ def list_bots(
     `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
     strict, and a bot without join_at never matches them (SQL NULL comparisons).
     """
-    with sb.bulk_work(project["id"]) as generation:
-        bots = sb.current_bots(project, generation)
+    if not (meeting_url or deduplication_key or states or join_at_after is not None or join_at_before is not None):
+        return bot_rows(sb, project)
+    bots = current_bots(sb, project)
 
     def keep(bot):
         if meeting_url and bot["meeting_url"] != meeting_url:
@@ -198,6 +200,25 @@ def list_bots(
         return True
 
     return [bot for bot in bots if keep(bot)]
+
+
+def current_bots(sb, project):
+    """Every bot of the project, up to date, oldest first (decoded: the dashboard, a filtered list)."""
+    with sb.bulk_work(project["id"]) as generation:
+        return sb.current_bots(project, generation)
+
+
+def bot_rows(sb, project):
+    """The unfiltered list as `Rows`: the bots with due steps are brought up to date (the due index knows
+    them), the order is the store's creation order, and only the page's bots are read."""
+    with sb.bulk_work(project["id"]) as generation:
+        sb.catch_up_due_bots(project, generation)
+        entries = sb.store.ordered("bots", project["id"])  # (created_at, insertion number, id), oldest first
+    return Rows(entries, _entry_time, lambda entry: sb.store.get("bots", entry[2]))
+
+
+def _entry_time(entry):
+    return entry[0]
 
 
 def patch_bot(sb, project, bot_id, body):

@@ -213,7 +213,7 @@ def _clock_context(project):
 
 def _bots_context(project):
     sb = sandbox()
-    listed = bots.list_bots(sb, project)
+    listed = bots.current_bots(sb, project)
     listed.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
     return {"bots": [bot_summary(bot) for bot in listed]}
 

@@ -45,7 +45,7 @@ from sandbox.contract.errors import (
     SandboxInputError,
 )
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
-from sandbox.contract.pagination import paginate, request_url
+from sandbox.contract.pagination import Rows, paginate, request_url
 from sandbox.contract.requests import Body, ParseContext
 from sandbox.contract.responses import AS_SENT
 from sandbox.usecases.control import check_admin
@@ -203,7 +203,12 @@ def answer(operation, result, body):
         return empty_response(operation.status)
     schema = operation.response
     if operation.paginated:
-        page, next_url, previous_url = paginate(result, _created_at, request_url(request))
+        if isinstance(result, Rows):
+            page, next_url, previous_url = paginate(
+                result.keys, result.created_at_of, request_url(request), load=result.load
+            )
+        else:
+            page, next_url, previous_url = paginate(result, _created_at, request_url(request))
         result = {"next": next_url, "previous": previous_url, "results": page}
     elif operation.as_sent and isinstance(body, dict) and body.get(operation.as_sent) is not None:
         schema = AS_SENT.get(schema, schema)
