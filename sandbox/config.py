@@ -131,6 +131,9 @@ class Settings:
     calendar_sync_window_days: int = 28
     remote_events_per_calendar: int = 1000
     zoom_oauth_codes_per_project: int = 1000
+    # GET /bots/{id} keeps the encoded answer of at most this many bots, each while the bot is unchanged
+    # (`web.responses.DumpCache`); 0 turns the cache off.
+    dump_cache_bots: int = 2000
 
 
 # name -> (environment variable, parser)
@@ -167,6 +170,7 @@ ENVIRONMENT = {
     "calendar_sync_window_days": ("CALENDAR_SYNC_TIME_WINDOW_END_DAYS", int),
     "remote_events_per_calendar": ("SANDBOX_REMOTE_EVENTS_PER_CALENDAR", int),
     "zoom_oauth_codes_per_project": ("SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT", int),
+    "dump_cache_bots": ("SANDBOX_DUMP_CACHE_BOTS", int),
 }
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).

@@ -140,6 +140,7 @@ class Unit:
         self.emissions = []
         self.dirty = False
         self.deleted = False  # a hard delete (DELETE of a scheduled bot): the commit removes the document
+        self.raw = None  # the bot's stored JSON as loaded, then as the commit saved it (None: not known)
 
     def emit(self, trigger, data):
         self.emissions.append((trigger, data))
@@ -273,10 +274,11 @@ class Sandbox:
         with self.project_lock(project["id"]):
             self.catch_up_other_work(project)
             with self.store.lock:
-                bot = self.store.get("bots", bot_id) if isinstance(bot_id, str) else None
+                bot, raw = self.store.get_with_raw("bots", bot_id) if isinstance(bot_id, str) else (None, None)
                 if bot is None or bot["project_id"] != project["id"]:
                     raise BotNotFound()
                 unit = Unit(self, project, bot)
+                unit.raw = raw
                 self.catch_up(unit, self.now(project))
                 try:
                     yield unit
@@ -292,7 +294,7 @@ class Sandbox:
             self.untrack(unit.bot["id"])
         else:
             if unit.dirty or unit.changes:
-                self.store.put("bots", unit.bot)
+                unit.raw = self.store.put("bots", unit.bot)
             self.track_due(unit.project, unit.bot)
         for trigger, data in unit.emissions:
             self.outbox.emit(unit.project["id"], unit.bot["id"], trigger, data)
@@ -357,6 +359,8 @@ class Sandbox:
             return
         wall_due = due - timedelta(seconds=project.get("clock_offset_seconds", 0.0))
         project_id = project["id"]
+        if self._due.get(doc_id) == (wall_due, project_id, kind):
+            return  # indexed as it is (a read of a bot that changed nothing): no new entry, no wake-up
         with self._heap_lock:
             self._due[doc_id] = (wall_due, project_id, kind)
             self._by_project.setdefault(project_id, {})[doc_id] = None

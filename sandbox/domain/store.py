@@ -103,7 +103,12 @@ class Store:
         """The document, as a fresh dict the caller may change, or None."""
         raise NotImplementedError
 
+    def get_with_raw(self, table, key):
+        """`(document, its stored JSON)`, the document a fresh dict (as `get` gives it), or `(None, None)`."""
+        raise NotImplementedError
+
     def put(self, table, doc):
+        """Store the document; returns its stored JSON (the string `get_with_raw` gives until the next write)."""
         raise NotImplementedError
 
     def delete(self, table, key):
@@ -157,3 +162,15 @@ class Store:
 
     def close(self):
         """Flush everything and release the files."""
+
+
+class StoredDoc(dict):
+    """A document read from the store with `raw`, the stored JSON string it equals. The store replaces that
+    string on every write, so the same string object means the same document: what is derived from it
+    alone (a bot's dump, see `web.responses.DumpCache`) can be kept until the string changes."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, doc, raw):
+        super().__init__(doc)
+        self.raw = raw

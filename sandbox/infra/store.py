@@ -323,6 +323,11 @@ class MemoryStore(Store):
         with self.lock:
             return self.tables.get(table, key)
 
+    def get_with_raw(self, table, key):
+        with self.lock:
+            raw = self.tables.docs.get(table, {}).get(key)
+        return (None, None) if raw is None else (json.loads(raw), raw)
+
     def put(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         with self.lock:

@@ -36,6 +36,7 @@ from sandbox.domain import lifecycle, scenarios
 from sandbox.domain.bot import new_bot
 from sandbox.domain.project import capability
 from sandbox.domain.sandbox import Unit
+from sandbox.domain.store import StoredDoc
 from sandbox.usecases import calendars
 from sandbox.usecases.zoom_oauth import has_zoom_oauth_app
 
@@ -49,8 +50,10 @@ REMOVER_PREFIX = "remover_"
 
 
 def get_bot(sb, project, bot_id):
+    """GET /bots/{id}: the bot up to date, as a `StoredDoc` (its dump is cached while it is unchanged)."""
     with sb.bot_unit(project, bot_id) as unit:
-        return unit.bot
+        pass
+    return StoredDoc(unit.bot, unit.raw) if unit.raw is not None else unit.bot
 
 
 def leave(sb, project, bot_id):

@@ -214,9 +214,12 @@ def _read_at_most(stream, limit):
 def body_sample(size):
     """(the body's first `size` bytes, its whole length in bytes or None when unknown), reading no more of a
     body nobody read than `size` bytes (one of unknown length: at most SANDBOX_MAX_BODY_BYTES, then let go)."""
-    cached = request.environ.get(BODY_CACHE)
+    environ = request.environ
+    cached = environ.get(BODY_CACHE)
     if cached is not None:
         return cached[:size], len(cached)
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return b"", 0  # no length, not chunked: no body (most GETs), without parsing headers
     length = request.content_length
     if length == 0 or (length is None and not _has_body()):
         return b"", 0

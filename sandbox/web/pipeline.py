@@ -48,9 +48,10 @@ from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
 from sandbox.contract.pagination import Rows, paginate, request_url
 from sandbox.contract.requests import Body, ParseContext
 from sandbox.contract.responses import AS_SENT
+from sandbox.domain.store import StoredDoc
 from sandbox.usecases.control import check_admin
 from sandbox.web.guards import control_body_too_large_message, public_base_url, read_body
-from sandbox.web.responses import SECURITY_HEADERS, empty_response, error_response, json_response
+from sandbox.web.responses import SECURITY_HEADERS, empty_response, error_response, json_response, stored_response
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -212,6 +213,8 @@ def answer(operation, result, body):
         result = {"next": next_url, "previous": previous_url, "results": page}
     elif operation.as_sent and isinstance(body, dict) and body.get(operation.as_sent) is not None:
         schema = AS_SENT.get(schema, schema)
+    elif isinstance(result, StoredDoc):
+        return stored_response(current_app.extensions["dump_cache"], operation.status, schema, result)
     return json_response(operation.status, schema.dump(result))
 
 
