@@ -31,6 +31,7 @@ import bisect
 import itertools
 import json
 import os
+import re
 import sys
 import threading
 from datetime import datetime, timezone
@@ -461,16 +462,40 @@ class TinyDBStore(MemoryStore):
                     raise StoreError(JOURNAL_WITHOUT_DATA_FILE.format(journal=journal, path=self.path))
             return
         self.is_new = False
-        for name, docs in self._read_data_file().items():
-            try:
-                for doc in docs.values():
-                    self._put_loaded(name, dict(doc))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"table {name}: {exc!r}")) from exc
+        if not self._load_streaming():
+            self.tables = MemoryTables()
+            for name, docs in self._read_data_file().items():
+                try:
+                    for doc in docs.values():
+                        self._put_loaded(name, dict(doc))
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"table {name}: {exc!r}")) from exc
         if self.path.stat().st_mode & 0o077:
             os.chmod(self.path, FILE_MODE)  # a data file written before files were created 0600
         for journal in journals:
             self.journal_lines += self._replay(journal)
+
+    def _load_streaming(self):
+        """Load a data file as the store writes it, one document at a time: each document's JSON is kept as
+        the file holds it (no re-encoding) and no tree of the whole file is ever built, so start-up neither
+        decodes everything twice nor keeps the memory a whole-file parse took. False (nothing kept) for
+        anything else, which the whole-file path then reads and judges."""
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                text = file.read()
+        except (OSError, ValueError):
+            return False
+        try:
+            tables = _stream_documents(text)
+            loaded = {}
+            for table, doc, raw in tables:
+                if not isinstance(doc, dict):
+                    return False
+                self.tables.put(table, doc, raw)
+                loaded[table] = loaded.get(table, 0) + 1
+        except (_NotStreamable, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        return bool(loaded.get(REQUIRED_TABLE))
 
     def _read_data_file(self):
         """The data file's tables (`{table: {doc_id: doc}}`), or StoreError saying why it is not ours."""
@@ -632,6 +657,61 @@ class TinyDBStore(MemoryStore):
                     self._journal = None
         finally:
             self._unlock_data_file()
+
+
+class _NotStreamable(Exception):
+    """The data file is not laid out as `_write_snapshot` writes it: read it whole instead."""
+
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _stream_documents(text):
+    """`(table, document, its JSON text)` for every document of TinyDB's `{table: {doc_id: doc}}` text, one
+    at a time; raises _NotStreamable where the text is laid out otherwise."""
+
+    def skip(pos):
+        return _WHITESPACE.match(text, pos).end()
+
+    def expect(pos, char):
+        pos = skip(pos)
+        if text[pos : pos + 1] != char:
+            raise _NotStreamable()
+        return pos + 1
+
+    def string(pos):
+        pos = skip(pos)
+        if text[pos : pos + 1] != '"':
+            raise _NotStreamable()
+        return _DECODER.raw_decode(text, pos)
+
+    pos = expect(0, "{")
+    if text[skip(pos) : skip(pos) + 1] == "}":
+        raise _NotStreamable()
+    while True:
+        table, pos = string(pos)
+        pos = expect(pos, ":")
+        pos = expect(pos, "{")
+        if text[skip(pos) : skip(pos) + 1] == "}":
+            pos = skip(pos) + 1
+        else:
+            while True:
+                _, pos = string(pos)
+                pos = skip(expect(pos, ":"))
+                doc, end = _DECODER.raw_decode(text, pos)
+                yield table, doc, text[pos:end]
+                pos = skip(end)
+                if text[pos : pos + 1] == "}":
+                    pos += 1
+                    break
+                pos = expect(pos, ",")
+        pos = skip(pos)
+        if text[pos : pos + 1] == "}":
+            if skip(pos + 1) != len(text):
+                raise _NotStreamable()
+            return
+        pos = expect(pos, ",")
 
 
 JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
