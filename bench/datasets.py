@@ -36,11 +36,12 @@ def created_bot_settings():
         sb.shutdown()
 
 
-def prepare(path, bots=0, *, project_webhooks=None, seed=1, in_meeting=False):
+def prepare(path, bots=0, *, project_webhooks=None, seed=1, in_meeting=False, ended=False):
     """Write a data file at `path`: the fixtures, plus generated bots up to `bots` in the default project.
 
     `in_meeting`: every generated bot is in a meeting (`joined_recording`) with a deduplication key of its
-    own, as in a busy project (the server then needs a concurrency limit above `bots`).
+    own, as in a busy project (the server then needs a concurrency limit above `bots`). `ended`: every
+    generated bot is `ended`, as in a long-lived demo project.
     Returns the ids of the generated bots (the fixture bots' ids when none are generated).
     """
     tables = load_fixtures(default_fixtures_dir())
@@ -65,7 +66,7 @@ def prepare(path, bots=0, *, project_webhooks=None, seed=1, in_meeting=False):
         kind = number % 10
         if in_meeting:
             template = recording[0]
-        elif kind < 8:
+        elif ended or kind < 8:
             template = ended[0]
         elif kind == 8:
             template = finished[(number // 10) % len(finished)]
