@@ -119,7 +119,7 @@ def host_matches(domain, pattern):
 def check_host():
     """Before anything else, on every route. A request without a Host header (HTTP/1.0) names no host to
     rebind and is let through."""
-    host = request.headers.get("Host")
+    host = request.environ.get("HTTP_HOST")  # request.headers.get("Host")
     if host is None:
         return None
     domain = host_domain(host)

@@ -28,7 +28,7 @@ def encode_json(body, indent=None):
 def requested_indent():
     """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it: what
     `int()` reads, within 1..8."""
-    accept = request.headers.get("Accept", "")
+    accept = request.environ.get("HTTP_ACCEPT", "")  # request.headers.get("Accept", "")
     if "indent" not in accept:
         return None
     for part in accept.split(","):
