@@ -247,6 +247,8 @@ def control_body_too_large_message():
 
 
 def add_security_headers(response):
-    for name, value in MIDDLEWARE_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """`response.headers.setdefault` for each header (fixed, valid strings), in one pass over the headers."""
+    listed = response.headers._list
+    present = {name.lower() for name, _ in listed}
+    listed.extend([(name, value) for name, value in MIDDLEWARE_HEADERS.items() if name.lower() not in present])
     return response
