@@ -43,7 +43,6 @@ from bench.webhook_receiver import Receiver  # noqa: E402
 
 CLIENTS = 8
 STARTS = 5
-SCALES = (100, 1_000, 10_000)
 CREATE_BODY = json.dumps({"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bench Bot"}).encode()
 JSON_HEADERS = {**AUTH, "Content-Type": "application/json"}
 # The bench drives creates far faster than the per-project POST throttle (3000/min) allows.
@@ -74,7 +73,7 @@ BIG = 10_000
 
 def get_work(port, bot_ids):
     host = f"{HOST}:{port}"
-    requests = [build_request("GET", f"/api/v1/bots/{bot_id}", host, AUTH) for bot_id in bot_ids]
+    requests = [build_request("GET", f"/api/v1/bots/{bot_id}", host, JSON_HEADERS) for bot_id in bot_ids]
 
     def make(index):
         position = [index * 7919]
@@ -347,32 +346,6 @@ class Bench:
             self.row("1 client", f"{labels[kind]}, {ENDED[1]:,} ended bots", latency_figure(big),
                      f"p50 {ratio:.2f} x (CPU {big.cpu_per_unit / small.cpu_per_unit:.2f} x)",
                      f"p50 <= {TARGETS['proportional']} x", ratio <= TARGETS["proportional"])
-
-
-def paced_cycles(port, rate, duration):
-    """create -> leave cycles on one connection at `rate` per second for `duration` seconds."""
-    host = f"{HOST}:{port}"
-    create = build_request("POST", "/api/v1/bots", host, JSON_HEADERS, CREATE_BODY)
-    conn = Connection(HOST, port)
-    cycles = 0
-    start = time.perf_counter()
-    try:
-        while time.perf_counter() - start < duration:
-            due = start + cycles / rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            status, body = conn.request(create)
-            if status != 201:
-                raise RuntimeError(f"create answered {status}: {body[:200]!r}")
-            bot_id = json.loads(body)["id"]
-            status, body = conn.request(build_request("POST", f"/api/v1/bots/{bot_id}/leave", host, JSON_HEADERS))
-            if status != 200:
-                raise RuntimeError(f"leave answered {status}: {body[:200]!r}")
-            cycles += 1
-    finally:
-        conn.close()
-    return cycles
 
 
 # -- formatting ----------------------------------------------------------------------------------------
