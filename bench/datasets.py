@@ -36,9 +36,12 @@ def created_bot_settings():
         sb.shutdown()
 
 
-def prepare(path, bots=0, *, project_webhooks=None, seed=1):
+def prepare(path, bots=0, *, project_webhooks=None, seed=1, in_meeting=False, ended=False):
     """Write a data file at `path`: the fixtures, plus generated bots up to `bots` in the default project.
 
+    `in_meeting`: every generated bot is in a meeting (`joined_recording`) with a deduplication key of its
+    own, as in a busy project (the server then needs a concurrency limit above `bots`). `ended`: every
+    generated bot is `ended`, as in a long-lived demo project.
     Returns the ids of the generated bots (the fixture bots' ids when none are generated).
     """
     tables = load_fixtures(default_fixtures_dir())
@@ -49,6 +52,7 @@ def prepare(path, bots=0, *, project_webhooks=None, seed=1):
     templates = [bot for bot in tables["bots"] if bot["project_id"] == DEFAULT_PROJECT]
     finished = [bot for bot in templates if bot["state"] in ("ended", "fatal_error", "data_deleted")]
     ended = [bot for bot in finished if bot["state"] == "ended"]
+    recording = [bot for bot in templates if bot["state"] == "joined_recording"]
     others = [bot for bot in templates if bot not in finished]
     missing = max(0, bots - len(templates))
     ids = IdFactory(seed)
@@ -60,7 +64,9 @@ def prepare(path, bots=0, *, project_webhooks=None, seed=1):
         # As in a long-lived sandbox, most bots are finished: 8 in 10 ended, 1 fatal_error or data_deleted,
         # 1 in another state (so a project of 10,000 stays under the 2,500 concurrent bots limit).
         kind = number % 10
-        if kind < 8:
+        if in_meeting:
+            template = recording[0]
+        elif ended or kind < 8:
             template = ended[0]
         elif kind == 8:
             template = finished[(number // 10) % len(finished)]
@@ -71,7 +77,7 @@ def prepare(path, bots=0, *, project_webhooks=None, seed=1):
         bot["recording"]["id"] = ids.new("rec")
         bot["created_at"] = to_stored(start + timedelta(seconds=number))
         bot["metadata"] = {"customer_id": f"cust-{rng.randrange(10**6)}", "run": number}
-        bot["deduplication_key"] = None
+        bot["deduplication_key"] = f"key-{number}" if in_meeting else None
         bot["settings"] = copy.deepcopy(settings) or bot.get("settings") or {}
         bot["pending_steps"] = []
         generated.append(bot)

@@ -1,22 +1,24 @@
-"""The sandbox's benchmark: `python bench/run.py` (install with `pip install -e '.[bench]'`).
+"""The sandbox's benchmark: `python bench/run.py` (add `--peers` to compare with Stoplight Prism too).
 
 In one run, on 127.0.0.1 only, with bounded load (a few seconds per measurement), it measures and prints
-one table (Markdown) of:
+one table (Markdown) of what issue 14 asks, each figure with its ratio and target:
 
-* start-up, process start -> first answered request, median of 5 starts (fresh data file; existing file);
-* GET /api/v1/bots/{id} and the create -> leave cycle with 8 concurrent clients, through the README's
-  serve command (`python -m sandbox serve`: waitress, 8 threads), each as a ratio to the baseline: the
-  same waitress server serving a bare Flask route that returns a fixed bot JSON;
-* GET latency with 100, 1,000 and 10,000 bots in one project, as ratios to the 100-bot figure (and the
-  create -> leave cycle at 10,000 bots);
-* the delay from a state change (the event's time) to its `bot.state_change` webhook arriving at a local
-  receiver, p50 and p99;
-* resident memory (VmRSS) at idle with the fixtures, and with 10,000 bots.
+* GET /api/v1/bots/{id}, 8 connections, the sandbox (`python -m sandbox serve`: waitress, 8 threads) side by
+  side with a bare Flask route on the same waitress returning the same bytes (bench/baseline.py) and, with
+  `--peers`, Prism mocking the sandbox's own OpenAPI document (bench/peers.py): the servers get the load in
+  alternating slices, and each figure is the median of the slices. `wrk` when installed, else the bench's
+  Python load generator (the table says which);
+* POST /api/v1/bots p50 with 10,000 bots in meetings in the project, against its p50 with 100;
+* start-up (process start -> first answered request) and resident memory with a 10,000-bot data file;
+* a burst of 2,000 create -> leave cycles whose scripts play out (short step delays), with a GET every
+  5 ms meanwhile (its p99), and the `bot.state_change` webhooks they send to a local receiver: event time ->
+  arrival p99, and how many were still not delivered 5 s after the burst ended;
+* a 10-bot page of GET /api/v1/bots and POST /sandbox/clock/advance with 2,000 ended bots in the project,
+  against the same with 60.
 
-Servers that are compared run side by side and get the load in alternating slices, so that other work on
-the machine hits them alike. Each figure also gives the server process's CPU time per request (from
-/proc), which other load on the machine barely changes: on a busy machine, compare those. Every process it
-starts it stops (SIGTERM, by PID); every data file lives in a temporary folder.
+Each figure also gives the server process's CPU time per request (from /proc), which other load on the
+machine barely changes: on a busy machine, compare those. Every process it starts it stops (SIGTERM, by
+PID); every data file lives in a temporary folder.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -33,13 +36,13 @@ if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import datasets  # noqa: E402
-from bench.loadgen import Connection, build_request, compare, median, percentile  # noqa: E402
+from bench.loadgen import Connection, HTTPClientError, LoadResult, build_request, median, percentile, run_load  # noqa: E402
+from bench.peers import PRISM_PACKAGE, WrkResult, fetch_openapi, have_wrk, prism_server, run_wrk  # noqa: E402
 from bench.servers import AUTH, HOST, SEED_BOT, baseline_server, sandbox_server  # noqa: E402
 from bench.webhook_receiver import Receiver  # noqa: E402
 
 CLIENTS = 8
 STARTS = 5
-SCALES = (100, 1_000, 10_000)
 CREATE_BODY = json.dumps({"meeting_url": "https://meet.google.com/abc-defg-hij", "bot_name": "Bench Bot"}).encode()
 JSON_HEADERS = {**AUTH, "Content-Type": "application/json"}
 # The bench drives creates far faster than the per-project POST throttle (3000/min) allows.
@@ -48,12 +51,21 @@ LOAD_ENV = {"DISABLE_RATE_LIMITING": "true"}
 FAST_STEPS = "left_meeting=0.2,upload_recording=0.05,post_processing_completed=0.1,joined_meeting=0.2"
 
 TARGETS = {
-    "get_throughput": 0.6,  # x the baseline's throughput
-    "scale_p50": 2.0,  # 10,000-bot p50 <= 2 x the 100-bot p50
-    "startup": 1.0,  # seconds
-    "webhook_p99": 0.100,  # seconds
-    "idle_memory": 80.0,  # MiB
+    "get_vs_baseline": 0.72,  # x bare Flask's throughput
+    "get_vs_prism": 1.05,  # x Prism's throughput
+    "create_scale": 1.3,  # create p50 at 10,000 bots in meetings <= 1.3 x at 100
+    "startup": 0.5,  # seconds, 10,000-bot data file
+    "memory": 90.0,  # MiB, 10,000 bots
+    "burst_get_p99": 0.050,  # seconds
+    "webhook_p99": 1.0,  # seconds
+    "webhook_left": 0,  # deliveries still missing 5 s after the load
+    "proportional": 1.5,  # 2,000 ended bots <= 1.5 x 60
 }
+BURST = 2_000
+MONITOR_EVERY = 0.005  # seconds between the burst's GETs
+IN_MEETING = (100, 10_000)
+ENDED = (60, 2_000)
+BIG = 10_000
 
 
 # -- the units of load ---------------------------------------------------------------------------------
@@ -61,7 +73,7 @@ TARGETS = {
 
 def get_work(port, bot_ids):
     host = f"{HOST}:{port}"
-    requests = [build_request("GET", f"/api/v1/bots/{bot_id}", host, AUTH) for bot_id in bot_ids]
+    requests = [build_request("GET", f"/api/v1/bots/{bot_id}", host, JSON_HEADERS) for bot_id in bot_ids]
 
     def make(index):
         position = [index * 7919]
@@ -98,20 +110,70 @@ def cycle_work(port):
 # -- measurements --------------------------------------------------------------------------------------
 
 
+def create_work(port):
+    host = f"{HOST}:{port}"
+    create = build_request("POST", "/api/v1/bots", host, JSON_HEADERS, CREATE_BODY)
+
+    def make(index):
+        def work(conn):
+            status, _ = conn.request(create)
+            return status
+
+        return work
+
+    return make
+
+
+def page_work(port):
+    request = build_request("GET", "/api/v1/bots?page_size=10", f"{HOST}:{port}", JSON_HEADERS)
+    return lambda index: lambda conn: conn.request(request)[0]
+
+
+def advance_work(port):
+    request = build_request("POST", "/sandbox/clock/advance", f"{HOST}:{port}", JSON_HEADERS, b'{"seconds": 1}')
+    return lambda index: lambda conn: conn.request(request)[0]
+
+
+def watch_gets(port, stop, latencies):
+    """GET the seed bot every MONITOR_EVERY seconds until `stop`; appends each latency."""
+    request = build_request("GET", f"/api/v1/bots/{SEED_BOT}", f"{HOST}:{port}", JSON_HEADERS)
+    conn = Connection(HOST, port)
+    try:
+        while not stop.is_set():
+            began = time.perf_counter()
+            try:
+                conn.request(request)
+            except (OSError, HTTPClientError):
+                conn.close()
+                conn = Connection(HOST, port)
+                continue
+            latencies.append(time.perf_counter() - began)
+            stop.wait(MONITOR_EVERY)
+    finally:
+        conn.close()
+
+
+def sequential(server, make_work, count):
+    """`count` units on one connection, one after the other; the result with the server's CPU time."""
+    before = server.cpu_seconds()
+    result = run_load(HOST, server.port, make_work, clients=1, duration=60.0, warmup=0.0, max_requests=count)
+    result.cpu_seconds = server.cpu_seconds() - before
+    return result
+
+
 class Bench:
-    def __init__(self, folder, duration, warmup, rounds):
+    def __init__(self, folder, duration, warmup, rounds, peers=False):
         self.folder = Path(folder)
         self.duration = duration
         self.warmup = warmup
         self.rounds = rounds
+        self.peers = peers
         self.rows = []  # (section, measurement, figure, ratio, target, met)
         self.raw = {}
+        self.generator = "wrk" if have_wrk() else "bench/loadgen.py, wrk not installed"
 
     def path(self, name):
         return self.folder / name / "data.json"
-
-    def compare(self, targets, rounds=None, clients=CLIENTS):
-        return compare(targets, rounds=rounds or self.rounds, duration=self.duration, warmup=self.warmup, clients=clients)
 
     def row(self, section, measurement, figure, ratio="", target="", met=None):
         self.rows.append((section, measurement, figure, ratio, target, "" if met is None else ("yes" if met else "NO")))
@@ -120,160 +182,170 @@ class Bench:
         traceback.print_exc(file=sys.stderr)
         self.row(section, measurement, f"failed: {type(exc).__name__}: {exc}".replace("|", "/")[:160])
 
-    # start-up -----------------------------------------------------------------------------------------
-    def startup(self):
-        runs = {"fresh": [], "existing": []}
-        for number in range(STARTS):
-            path = self.path(f"start-{number}")
-            for kind in ("fresh", "existing"):  # the first start writes the fixtures into a new data file
-                server = sandbox_server(path)
-                server.start()
-                runs[kind].append((server.startup_seconds, server.startup_cpu_seconds))
-                server.stop()
-        self.raw["startup"] = runs
-        target = TARGETS["startup"]
-        labels = {"fresh": "new data file (fixtures validated, loaded, written)", "existing": "existing data file"}
-        for kind, label in labels.items():
-            wall = [w for w, _ in runs[kind]]
-            cpu = [c for _, c in runs[kind]]
-            self.row("start-up", f"process start -> first answered GET, {label}",
-                     f"{median(wall):.2f} s (median of {STARTS}: {min(wall):.2f}-{max(wall):.2f}; server CPU "
-                     f"{median(cpu):.2f} s)", "", f"<= {target:.0f} s", median(wall) <= target)
+    # GET against bare Flask and Prism ---------------------------------------------------------------------
+    def get_slice(self, server, path, seconds):
+        before = server.cpu_seconds()
+        if have_wrk():
+            result = run_wrk(server.port, path, seconds, connections=CLIENTS)
+        else:
+            load = run_load(HOST, server.port, get_work(server.port, [SEED_BOT]), clients=CLIENTS, duration=seconds,
+                            warmup=self.warmup)
+            result = WrkResult(load.total, load.throughput, load.percentile(50), load.percentile(99),
+                               sum(n for status, n in load.statuses.items() if not 200 <= status < 300), load.errors)
+        result.cpu_seconds = server.cpu_seconds() - before
+        return result
 
-    # throughput against the baseline --------------------------------------------------------------------
-    def throughput(self):
-        with baseline_server() as base, sandbox_server(self.path("fixtures"), env=LOAD_ENV) as server:
-            time.sleep(0.3)
-            idle = server.rss_mb()
-            results = self.compare({
-                "baseline": (base.port, get_work(base.port, [SEED_BOT]), base.cpu_seconds),
-                "get": (server.port, get_work(server.port, [SEED_BOT]), server.cpu_seconds),
-            })
-            cycle = self.compare({"cycle": (server.port, cycle_work(server.port), server.cpu_seconds)})["cycle"]
-            after = server.rss_mb()
-        baseline, get = results["baseline"], results["get"]
-        self.raw.update(baseline=summary(baseline), get=summary(get), cycle=summary(cycle),
-                        memory_fixtures={"idle": idle, "after_load": after})
-        target = TARGETS["get_throughput"]
-        self.row("throughput, 8 clients", "baseline: bare Flask route returning a fixed bot JSON, same waitress server",
-                 figure(baseline), "1.00")
-        self.row("throughput, 8 clients", "GET /api/v1/bots/{id}", figure(get), ratios(get, baseline),
-                 f"throughput >= {target:.1f} x baseline", get.throughput / baseline.throughput >= target)
-        self.row("throughput, 8 clients", "create -> leave cycle (POST /bots, then POST /bots/{id}/leave)",
-                 figure(cycle, "cycles"), ratios(cycle, baseline))
-        return idle, after
-
-    # scaling ------------------------------------------------------------------------------------------
-    def scaling(self):
-        servers, ids, prepared = {}, {}, {}
+    def get_peers(self):
+        path = f"/api/v1/bots/{SEED_BOT}"
+        servers = {}
         try:
-            for count in SCALES:
-                path = self.path(f"scale-{count}")
-                began = time.perf_counter()
-                ids[count] = datasets.prepare(path, bots=count)
-                prepared[count] = {"prepare": time.perf_counter() - began, "file_mb": path.stat().st_size / 2**20}
-            for count in SCALES:
-                server = sandbox_server(self.path(f"scale-{count}"), env=LOAD_ENV)
+            servers["baseline"] = baseline_server()
+            servers["sandbox"] = sandbox_server(self.path("fixtures"), env=LOAD_ENV)
+            for server in servers.values():
                 server.start()
-                servers[count] = server
-            time.sleep(0.3)
-            memory = {count: {**prepared[count], "idle": servers[count].rss_mb(), "startup": servers[count].startup_seconds,
-                              "startup_cpu": servers[count].startup_cpu_seconds} for count in SCALES}
-            gets = self.compare({count: (servers[count].port, get_work(servers[count].port, ids[count]),
-                                         servers[count].cpu_seconds) for count in SCALES})
-            ends = (SCALES[0], SCALES[-1])
-            # One slice each: a create at 10,000 bots is slow enough that short slices would measure nothing.
-            cycles = self.compare({count: (servers[count].port, cycle_work(servers[count].port), servers[count].cpu_seconds)
-                                   for count in ends}, rounds=1)
-            alone = self.compare({count: (servers[count].port, cycle_work(servers[count].port), servers[count].cpu_seconds)
-                                  for count in ends}, rounds=1, clients=1)
-            for count in SCALES:
-                memory[count]["after_load"] = servers[count].rss_mb()
+            if self.peers:
+                document = fetch_openapi(servers["sandbox"].port, self.folder / "openapi.json")
+                servers["prism"] = prism_server(document)
+                servers["prism"].start()
+            for server in servers.values():  # warm-up
+                self.get_slice(server, path, 1.0)
+            slices = {name: [] for name in servers}
+            for _ in range(self.rounds):
+                for name, server in servers.items():
+                    slices[name].append(self.get_slice(server, path, self.duration / self.rounds))
         finally:
             for server in servers.values():
                 server.stop()
-        self.raw["scaling_get"] = {str(k): summary(v) for k, v in gets.items()}
-        self.raw["scaling_cycle"] = {str(k): summary(v) for k, v in cycles.items()}
-        self.raw["scaling_cycle_one_client"] = {str(k): summary(v) for k, v in alone.items()}
-        self.raw["scaling_memory"] = memory
-        first = gets[SCALES[0]]
-        target = TARGETS["scale_p50"]
-        for count in SCALES:
-            result = gets[count]
-            p50_ratio = result.percentile(50) / first.percentile(50)
-            last = count == SCALES[-1]
-            self.row("scaling", f"GET, {count:,} bots in one project (a random one each request)", figure(result),
-                     scale_ratios(result, first), f"p50 <= {target:.0f} x 100-bot p50" if last else "",
-                     (p50_ratio <= target) if last else None)
-        for count in ends:
-            self.row("scaling", f"create -> leave cycle, {count:,} bots in the project", figure(cycles[count], "cycles"),
-                     scale_ratios(cycles[count], cycles[ends[0]]))
-        for count in ends:
-            self.row("scaling", f"create -> leave cycle, {count:,} bots in the project, 1 client",
-                     figure(alone[count], "cycles"), scale_ratios(alone[count], alone[ends[0]]))
-        big = memory[SCALES[-1]]
-        self.row("scaling", f"start-up, existing data file with {SCALES[-1]:,} bots ({big['file_mb']:.1f} MiB)",
-                 f"{big['startup']:.2f} s (server CPU {big['startup_cpu']:.2f} s)")
-        return memory
+        medians = {name: WrkResult(sum(r.requests for r in parts), median([r.throughput for r in parts]),
+                                   median([r.p50 for r in parts]), median([r.p99 for r in parts]),
+                                   sum(r.non_2xx for r in parts), sum(r.errors for r in parts),
+                                   sum(r.cpu_seconds for r in parts)) for name, parts in slices.items()}
+        self.raw["get_peers"] = {name: [vars(r) for r in parts] for name, parts in slices.items()}
+        section = f"GET /api/v1/bots/{{id}}, {CLIENTS} connections ({self.generator})"
+        sandbox, base = medians["sandbox"], medians["baseline"]
+        self.row(section, "bare Flask on the same waitress, same bytes", wrk_figure(base))
+        if "prism" in medians:
+            self.row(section, "Stoplight Prism 5.14.2 mocking the sandbox's OpenAPI, -v silent", wrk_figure(medians["prism"]))
+        ratio = sandbox.throughput / base.throughput
+        self.row(section, "Attendee Sandbox (waitress, 8 threads)", wrk_figure(sandbox), f"{ratio:.2f} x bare Flask",
+                 f">= {TARGETS['get_vs_baseline']} x", ratio >= TARGETS["get_vs_baseline"])
+        if "prism" in medians:
+            ratio = sandbox.throughput / medians["prism"].throughput
+            self.row(section, "Attendee Sandbox against Prism", "(as above)", f"{ratio:.2f} x Prism",
+                     f">= {TARGETS['get_vs_prism']} x", ratio >= TARGETS["get_vs_prism"])
 
-    # webhooks -----------------------------------------------------------------------------------------
-    def webhooks(self, rate=20.0):
+    # creates with 100 and 10,000 bots in meetings ---------------------------------------------------------
+    def create_scaling(self):
+        servers = {}
+        env = {**LOAD_ENV, "SANDBOX_CONCURRENT_BOTS_LIMIT": "1000000"}
+        try:
+            for count in IN_MEETING:
+                datasets.prepare(self.path(f"meeting-{count}"), bots=count, in_meeting=True)
+                servers[count] = sandbox_server(self.path(f"meeting-{count}"), env=env)
+                servers[count].start()
+            results = {count: LoadResult() for count in IN_MEETING}
+            for _ in range(self.rounds):  # 100 creates a slice: the 100-bot project stays small
+                for count, server in servers.items():
+                    results[count].add(sequential(server, create_work(server.port), 100))
+        finally:
+            for server in servers.values():
+                server.stop()
+        small, big = results[IN_MEETING[0]], results[IN_MEETING[1]]
+        self.raw["create_scaling"] = {str(k): summary(v) for k, v in results.items()}
+        ratio = big.percentile(50) / small.percentile(50)
+        section = "POST /api/v1/bots, 1 client"
+        self.row(section, f"{IN_MEETING[0]:,} bots in meetings", latency_figure(small))
+        self.row(section, f"{IN_MEETING[1]:,} bots in meetings", latency_figure(big),
+                 f"p50 {ratio:.2f} x (CPU {big.cpu_per_unit / small.cpu_per_unit:.2f} x)",
+                 f"p50 <= {TARGETS['create_scale']} x", ratio <= TARGETS["create_scale"])
+
+    # start-up and memory with 10,000 bots -----------------------------------------------------------------
+    def startup(self):
+        path = self.path("big")
+        datasets.prepare(path, bots=BIG)
+        runs, memory = [], []
+        for _ in range(STARTS):
+            server = sandbox_server(path)
+            server.start()
+            runs.append((server.startup_seconds, server.startup_cpu_seconds))
+            time.sleep(0.3)
+            memory.append(server.rss_mb())
+            server.stop()
+        self.raw["startup"] = {"runs": runs, "rss": memory}
+        wall = [w for w, _ in runs]
+        self.row("start-up and memory", f"process start -> first answered GET, {BIG:,}-bot data file "
+                 f"({path.stat().st_size / 2**20:.1f} MiB)",
+                 f"{median(wall):.2f} s (median of {STARTS}: {min(wall):.2f}-{max(wall):.2f}; server CPU "
+                 f"{median([c for _, c in runs]):.2f} s)", "", f"<= {TARGETS['startup']} s",
+                 median(wall) <= TARGETS["startup"])
+        self.row("start-up and memory", f"VmRSS, idle with {BIG:,} bots", f"{median(memory):.1f} MiB", "",
+                 f"<= {TARGETS['memory']:.0f} MiB", median(memory) <= TARGETS["memory"])
+
+    # a burst of creates playing out, GETs and webhooks meanwhile --------------------------------------------
+    def burst(self):
         with Receiver() as receiver:
             subscription = [{"url": receiver.url, "triggers": ["bot.state_change"]}]
-            path = self.path("webhooks")
+            path = self.path("burst")
             datasets.prepare(path, project_webhooks=subscription)
             env = {**LOAD_ENV, "SANDBOX_STEP_DELAYS": FAST_STEPS}
             with sandbox_server(path, env=env) as server:
-                cycles = paced_cycles(server.port, rate, self.duration)
+                stop = threading.Event()
+                gets = []
+                monitor = threading.Thread(target=watch_gets, args=(server.port, stop, gets), daemon=True)
+                monitor.start()
+                began = time.monotonic()
+                load = run_load(HOST, server.port, cycle_work(server.port), clients=CLIENTS, duration=300.0,
+                                warmup=0.0, max_requests=BURST)
+                ended = time.monotonic()
+                stop.set()
+                monitor.join(timeout=10)
+                cycles = load.statuses.get(200, 0)
                 expected = 4 * cycles  # join_requested, leave_requested, left_meeting, post_processing_completed
-                deadline = time.monotonic() + 5.0
-                while receiver.count() < expected and time.monotonic() < deadline:
+                while receiver.count() < expected and time.monotonic() < ended + 5.0:
                     time.sleep(0.05)
+                left = max(0, expected - receiver.count())
             delays = receiver.state_change_delays()
-        self.raw["webhooks"] = {"cycles": cycles, "expected": expected, "received": len(delays), "delays": delays}
-        target = TARGETS["webhook_p99"]
-        p99 = percentile(delays, 99)
-        self.row("webhooks", f"event time -> bot.state_change arriving at a local receiver ({rate:.0f} create -> "
-                 f"leave cycles/s; {len(delays)} of {expected} webhooks arrived)",
-                 f"p50 {ms(percentile(delays, 50))}, p99 {ms(p99)}, max {ms(max(delays) if delays else 0)}", "",
-                 f"p99 <= {target * 1000:.0f} ms", bool(delays) and len(delays) == expected and p99 <= target)
+        self.raw["burst"] = {"cycles": cycles, "statuses": {str(k): v for k, v in load.statuses.items()},
+                             "seconds": ended - began, "gets": len(gets), "expected": expected,
+                             "received": len(delays), "left": left}
+        section = f"burst: {BURST:,} create -> leave cycles, {CLIENTS} clients ({ended - began:.0f} s)"
+        p99 = percentile(gets, 99)
+        self.row(section, f"GET /api/v1/bots/{{id}} every {MONITOR_EVERY * 1000:.0f} ms meanwhile ({len(gets)} GETs)",
+                 f"p50 {ms(percentile(gets, 50))}, p99 {ms(p99)}, max {ms(max(gets) if gets else 0)}", "",
+                 f"p99 < {TARGETS['burst_get_p99'] * 1000:.0f} ms", bool(gets) and p99 < TARGETS["burst_get_p99"])
+        wp99 = percentile(delays, 99)
+        self.row(section, f"bot.state_change, event time -> arrival at a local receiver ({len(delays)} of {expected})",
+                 f"p50 {ms(percentile(delays, 50))}, p99 {ms(wp99)}, max {ms(max(delays) if delays else 0)}", "",
+                 f"p99 < {TARGETS['webhook_p99']:.0f} s", bool(delays) and wp99 < TARGETS["webhook_p99"])
+        self.row(section, "webhooks not arrived 5 s after the burst ended", f"{left}", "", "0",
+                 cycles > 0 and left <= TARGETS["webhook_left"])
 
-    # memory -------------------------------------------------------------------------------------------
-    def memory(self, fixtures, scaled):
-        target = TARGETS["idle_memory"]
-        idle, after = fixtures
-        self.row("memory (VmRSS)", "idle, the fixtures", f"{idle:.1f} MiB ({after:.1f} MiB after the load above)", "",
-                 f"<= {target:.0f} MiB", idle <= target)
-        for count in SCALES[1:]:
-            entry = scaled[count]
-            self.row("memory (VmRSS)", f"idle, {count:,} bots", f"{entry['idle']:.1f} MiB ({entry['after_load']:.1f} MiB "
-                     "after the load above)", f"{entry['idle'] / idle:.2f} (vs the fixtures)")
-
-
-def paced_cycles(port, rate, duration):
-    """create -> leave cycles on one connection at `rate` per second for `duration` seconds."""
-    host = f"{HOST}:{port}"
-    create = build_request("POST", "/api/v1/bots", host, JSON_HEADERS, CREATE_BODY)
-    conn = Connection(HOST, port)
-    cycles = 0
-    start = time.perf_counter()
-    try:
-        while time.perf_counter() - start < duration:
-            due = start + cycles / rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            status, body = conn.request(create)
-            if status != 201:
-                raise RuntimeError(f"create answered {status}: {body[:200]!r}")
-            bot_id = json.loads(body)["id"]
-            status, body = conn.request(build_request("POST", f"/api/v1/bots/{bot_id}/leave", host, JSON_HEADERS))
-            if status != 200:
-                raise RuntimeError(f"leave answered {status}: {body[:200]!r}")
-            cycles += 1
-    finally:
-        conn.close()
-    return cycles
+    # a list page and a clock advance with 60 and 2,000 ended bots ------------------------------------------
+    def proportional(self):
+        servers = {}
+        works = {"page": page_work, "advance": advance_work}
+        labels = {"page": "GET /api/v1/bots?page_size=10", "advance": 'POST /sandbox/clock/advance {"seconds": 1}'}
+        try:
+            for count in ENDED:
+                datasets.prepare(self.path(f"ended-{count}"), bots=count, ended=True)
+                servers[count] = sandbox_server(self.path(f"ended-{count}"), env=LOAD_ENV)
+                servers[count].start()
+            results = {(kind, count): LoadResult() for kind in works for count in ENDED}
+            for _ in range(self.rounds):
+                for kind, work in works.items():
+                    for count, server in servers.items():
+                        results[(kind, count)].add(sequential(server, work(server.port), 100))
+        finally:
+            for server in servers.values():
+                server.stop()
+        self.raw["proportional"] = {f"{kind}-{count}": summary(result) for (kind, count), result in results.items()}
+        for kind in works:
+            small, big = results[(kind, ENDED[0])], results[(kind, ENDED[1])]
+            ratio = big.percentile(50) / small.percentile(50)
+            self.row("1 client", f"{labels[kind]}, {ENDED[0]:,} ended bots", latency_figure(small))
+            self.row("1 client", f"{labels[kind]}, {ENDED[1]:,} ended bots", latency_figure(big),
+                     f"p50 {ratio:.2f} x (CPU {big.cpu_per_unit / small.cpu_per_unit:.2f} x)",
+                     f"p50 <= {TARGETS['proportional']} x", ratio <= TARGETS["proportional"])
 
 
 # -- formatting ----------------------------------------------------------------------------------------
@@ -283,30 +355,21 @@ def ms(seconds):
     return f"{seconds * 1000:.1f} ms"
 
 
-def figure(result, unit="req"):
-    if not result.count:
-        return (f"none of the {result.total} {unit} completed within the {result.elapsed:g} s measured (each took "
-                f"longer); server CPU {result.cpu_per_unit * 1e6:,.0f} us/{unit.rstrip('s')}")
-    bad = {status: count for status, count in result.statuses.items() if not 200 <= status < 300}
-    text = f"{result.throughput:,.0f} {unit}/s, p50 {ms(result.percentile(50))}, p99 {ms(result.percentile(99))}"
-    if result.cpu_seconds:
-        text += f", server CPU {result.cpu_per_unit * 1e6:,.0f} us/{unit.rstrip('s')}"
-    if bad or result.errors:
-        text += f" (non-2xx: {bad}, errors: {result.errors})"
+def wrk_figure(result):
+    text = (f"{result.throughput:,.0f} req/s, p50 {ms(result.p50)}, p99 {ms(result.p99)}, "
+            f"server CPU {result.cpu_per_unit * 1e6:,.0f} us/req")
+    if result.non_2xx or result.errors:
+        text += f" (non-2xx: {result.non_2xx}, errors: {result.errors})"
     return text
 
 
-def ratios(result, base):
-    return (f"throughput {result.throughput / base.throughput:.2f}, p50 {result.percentile(50) / base.percentile(50):.2f}, "
-            f"p99 {result.percentile(99) / base.percentile(99):.2f}, CPU/request "
-            f"{result.cpu_per_unit / base.cpu_per_unit:.2f} (vs baseline)")
-
-
-def scale_ratios(result, first):
-    if not result.count or not first.count:
-        return f"CPU per unit {result.cpu_per_unit / first.cpu_per_unit:.0f} x (vs 100 bots)" if first.cpu_per_unit else ""
-    return (f"p50 {result.percentile(50) / first.percentile(50):.2f}, p99 {result.percentile(99) / first.percentile(99):.2f}, "
-            f"throughput {result.throughput / first.throughput:.2f} (vs 100 bots)")
+def latency_figure(result):
+    bad = {status: count for status, count in result.statuses.items() if not 200 <= status < 300}
+    text = (f"p50 {ms(result.percentile(50))}, p99 {ms(result.percentile(99))} ({result.count} req), "
+            f"server CPU {result.cpu_per_unit * 1e6:,.0f} us/req")
+    if bad or result.errors:
+        text += f" (non-2xx: {bad}, errors: {result.errors})"
+    return text
 
 
 def summary(result):
@@ -329,42 +392,30 @@ def render(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Benchmark the Attendee Sandbox on 127.0.0.1.")
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per measurement (default 3)")
-    parser.add_argument("--rounds", type=int, default=3, help="slices each compared measurement is cut into (default 3)")
+    parser.add_argument("--peers", action="store_true",
+                        help=f"also measure Stoplight Prism ({PRISM_PACKAGE}, npm-installed into bench/.peers/)")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds of GET load per server (default 6)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per measurement (default 3)")
     parser.add_argument("--warmup", type=float, default=0.3, help="seconds of load before each slice (default 0.3)")
+    parser.add_argument("--only", nargs="*", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args(argv)
-    if not 0.5 <= args.duration <= 30 or not 1 <= args.rounds <= 10:
-        parser.error("--duration must be 0.5-30 seconds and --rounds 1-10")
+    if not 0.5 <= args.duration <= 60 or not 1 <= args.rounds <= 10:
+        parser.error("--duration must be 0.5-60 seconds and --rounds 1-10")
 
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    fixtures = scaled = None
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as folder:
-        bench = Bench(folder, args.duration, args.warmup, args.rounds)
-        try:
-            bench.startup()
-        except Exception as exc:  # noqa: BLE001 - report it and go on with the other measurements
-            bench.failed("start-up", "process start -> first answered GET", exc)
-        try:
-            fixtures = bench.throughput()
-        except Exception as exc:  # noqa: BLE001
-            bench.failed("throughput, 8 clients", "GET and create -> leave against the baseline", exc)
-        try:
-            scaled = bench.scaling()
-        except Exception as exc:  # noqa: BLE001
-            bench.failed("scaling", "100 / 1,000 / 10,000 bots", exc)
-        try:
-            bench.webhooks()
-        except Exception as exc:  # noqa: BLE001
-            bench.failed("webhooks", "state change -> webhook", exc)
-        if fixtures and scaled:
-            bench.memory(fixtures, scaled)
+        bench = Bench(folder, args.duration, args.warmup, args.rounds, peers=args.peers)
+        for name in args.only or SECTIONS:
+            try:
+                getattr(bench, SECTIONS[name])()
+            except Exception as exc:  # noqa: BLE001 - report it and go on with the other measurements
+                bench.failed(name, name, exc)
 
-    print(f"Attendee Sandbox benchmark: 127.0.0.1, {CLIENTS} clients (one keep-alive connection each), "
-          f"{args.duration:g} s of load per figure ({args.rounds} slices, each after {args.warmup:g} s warm-up, "
-          f"alternating between the servers compared); Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; took {time.perf_counter() - started:.0f} s")
+    print(f"Attendee Sandbox benchmark: 127.0.0.1; Python {platform.python_version()}, {os.cpu_count()} CPUs "
+          f"({platform.processor() or platform.machine()}); load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after; took {time.perf_counter() - started:.0f} s")
     print()
     print(render(bench.rows))
     judged = [row for row in bench.rows if row[5]]
@@ -374,6 +425,10 @@ def main(argv=None):
     if args.json:
         Path(args.json).write_text(json.dumps(bench.raw, indent=2))
     return 0
+
+
+SECTIONS = {"get": "get_peers", "create": "create_scaling", "startup": "startup", "burst": "burst",
+            "proportional": "proportional"}
 
 
 if __name__ == "__main__":

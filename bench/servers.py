@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,18 +49,22 @@ class Server:
     def start(self):
         """Spawn, then poll until a request is answered; returns the seconds that took."""
         started = time.perf_counter()
+        # stderr goes to a file, never to a pipe nobody reads: a server that logs much (waitress's "Task
+        # queue depth" warnings under a burst) would block on a full pipe and stall every connection.
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             self.argv,
             cwd=ROOT,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
         )
         deadline = started + START_TIMEOUT
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.argv} exited with {self.process.returncode}: {self.process.stderr.read().decode()}")
+                self.stderr.seek(0)
+                raise RuntimeError(f"{self.argv} exited with {self.process.returncode}: {self.stderr.read().decode()}")
             conn = Connection(HOST, self.port, timeout=5.0)
             try:
                 status, _ = conn.request(self.probe)
@@ -99,7 +104,7 @@ class Server:
         except subprocess.TimeoutExpired:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=timeout)
-        self.process.stderr.close()
+        self.stderr.close()
         return self.process.returncode
 
     def __enter__(self):

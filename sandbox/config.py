@@ -137,6 +137,9 @@ class Settings:
     # `serve`'s console log: lines waiting for a slow terminal at most; beyond them new lines are dropped
     # (and counted on the next line written), so that no request ever waits on the console.
     console_log_limit: int = 10000
+    # GET /bots/{id} keeps the encoded answer of at most this many bots, each while the bot is unchanged
+    # (`web.responses.DumpCache`); 0 turns the cache off.
+    dump_cache_bots: int = 2000
 
 
 # name -> (environment variable, parser)
@@ -175,6 +178,7 @@ ENVIRONMENT = {
     "remote_events_per_calendar": ("SANDBOX_REMOTE_EVENTS_PER_CALENDAR", int),
     "zoom_oauth_codes_per_project": ("SANDBOX_ZOOM_OAUTH_CODES_PER_PROJECT", int),
     "console_log_limit": ("SANDBOX_CONSOLE_LOG_LIMIT", int),
+    "dump_cache_bots": ("SANDBOX_DUMP_CACHE_BOTS", int),
 }
 
 # name -> the smallest value that works, checked once every source is merged (a flag bypasses the parser).

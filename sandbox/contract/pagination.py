@@ -29,6 +29,7 @@ Pure module: no Flask (`request_url` only reads attributes of the request it is 
 
 import base64
 import binascii
+from typing import Any, Callable, NamedTuple
 from urllib import parse
 
 from sandbox.contract.datetimes import parse_query_datetime, parse_stored_datetime
@@ -46,6 +47,7 @@ __all__ = [
     "CALENDAR_EVENTS_PAGE_SIZE",
     "DEFAULT_CONTROL_PAGE",
     "PAGE_SIZE",
+    "Rows",
     "Ordering",
     "control_page",
     "paginate",
@@ -77,6 +79,16 @@ BY_TIME = Ordering(_as_datetime, parse_query_datetime)
 BY_NUMBER = Ordering(int, _as_number)
 
 
+class Rows(NamedTuple):
+    """A list whose items are loaded only when shown: `keys` in list order, each key's ordering value
+    (`created_at_of`), and `load(key)` -> the item (None when it is gone meanwhile). A page then costs what
+    it shows, not what the list holds."""
+
+    keys: list
+    created_at_of: Callable[[Any], Any]
+    load: Callable[[Any], Any]
+
+
 def request_url(request):
     """The absolute URL of a request, as Django's `build_absolute_uri()` gives it: scheme, host, path and
     the query string as sent."""
@@ -84,15 +96,19 @@ def request_url(request):
     return f"{request.scheme}://{request.host}{request.path}" + (f"?{query}" if query else "")
 
 
-def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False, ordering=BY_TIME):
+def paginate(items, created_at_of, url, *, page_size=PAGE_SIZE, descending=False, ordering=BY_TIME, load=None):
     """One page of `items` for the request at `url`: `(results, next_url or None, previous_url or None)`.
 
     `created_at_of` gives each item's value of the ordering field (an aware datetime or its stored text);
     `items` come sorted by it, ascending, or descending for a `-field` ordering (`descending=True`: DRF then
     pages forward with `field < position`). Raises `DetailError("Invalid cursor", status=404)` for a cursor
-    that cannot be read. `ordering`: what `created_at_of` gives, when it is not a time (`BY_NUMBER`).
+    that cannot be read. `ordering`: what `created_at_of` gives, when it is not a time (`BY_NUMBER`). `load`:
+    the items are keys, and only the page's are loaded (`Rows`).
     """
-    return _Paginator(items, created_at_of, url, page_size, descending, ordering).run()
+    page, next_url, previous_url = _Paginator(items, created_at_of, url, page_size, descending, ordering).run()
+    if load is not None:
+        page = [item for item in map(load, page) if item is not None]
+    return page, next_url, previous_url
 
 
 class _Cursor:

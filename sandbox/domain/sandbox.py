@@ -142,6 +142,7 @@ class Unit:
         self.emissions = []
         self.dirty = False
         self.deleted = False  # a hard delete (DELETE of a scheduled bot): the commit removes the document
+        self.raw = None  # the bot's stored JSON as loaded, then as the commit saved it (None: not known)
 
     def emit(self, trigger, data):
         self.emissions.append((trigger, data))
@@ -197,6 +198,14 @@ class Sandbox:
         # document id -> (wall-clock due time, project id, kind): what the background runner waits for
         self._due = {}
         self._other_due = {}  # project id -> {document id: wall-clock due time}, kinds other than bots
+        # project id -> {document id: None}: the project's entries of `_due`, in `_due`'s order, so that a
+        # project's due work is found without looking at other projects' or at bots with nothing pending
+        self._by_project = {}
+        # (wall-clock due time, document id), a heap: the runner pops what is due instead of scanning `_due`.
+        # An entry whose time no longer matches `_due` is stale and skipped when it reaches the top; the
+        # heap is rebuilt from `_due` when stale entries outnumber live ones (`_compact_heap`).
+        self._heap = []
+        self._heap_lock = threading.Lock()
         self._project_locks = ProjectLocks(store.lock)
 
     # -- projects and time ---------------------------------------------------------------------------
@@ -268,10 +277,11 @@ class Sandbox:
         with self.project_lock(project["id"]):
             self.catch_up_other_work(project)
             with self.store.lock:
-                bot = self.store.get("bots", bot_id) if isinstance(bot_id, str) else None
+                bot, raw = self.store.get_with_raw("bots", bot_id) if isinstance(bot_id, str) else (None, None)
                 if bot is None or bot["project_id"] != project["id"]:
                     raise BotNotFound()
                 unit = Unit(self, project, bot)
+                unit.raw = raw
                 self.catch_up(unit, self.now(project))
                 try:
                     yield unit
@@ -287,7 +297,7 @@ class Sandbox:
             self.untrack(unit.bot["id"])
         else:
             if unit.dirty or unit.changes:
-                self.store.put("bots", unit.bot)
+                unit.raw = self.store.put("bots", unit.bot)
             self.track_due(unit.project, unit.bot)
         for trigger, data in unit.emissions:
             self.outbox.emit(unit.project["id"], unit.bot["id"], trigger, data)
@@ -344,31 +354,75 @@ class Sandbox:
             due = parse_stored_datetime(steps[0]["due"]) if steps else None
         else:
             due = self.due_work[kind].due_at(doc)
+        self._track(project, doc["id"], due, kind)
+
+    def _track(self, project, doc_id, due, kind):
         if due is None:
-            self.untrack(doc["id"])
+            self.untrack(doc_id)
             return
         wall_due = due - timedelta(seconds=project.get("clock_offset_seconds", 0.0))
-        self._due[doc["id"]] = (wall_due, project["id"], kind)
+        project_id = project["id"]
+        if self._due.get(doc_id) == (wall_due, project_id, kind):
+            return  # indexed as it is (a read of a bot that changed nothing): no new entry, no wake-up
+        with self._heap_lock:
+            self._due[doc_id] = (wall_due, project_id, kind)
+            self._by_project.setdefault(project_id, {})[doc_id] = None
+            heapq.heappush(self._heap, (wall_due, doc_id))
+            if len(self._heap) > 2 * len(self._due) + 64:
+                self._compact_heap()
         if kind != BOT:
-            self._other_due.setdefault(project["id"], {})[doc["id"]] = wall_due
+            self._other_due.setdefault(project_id, {})[doc_id] = wall_due
         self._wake.set()
+
+    def _compact_heap(self):
+        """Drop the stale entries (callers hold `_heap_lock`)."""
+        self._heap = [(entry[0], key) for key, entry in self._due.items()]
+        heapq.heapify(self._heap)
 
     def untrack(self, doc_id):
         """The document is gone, or has nothing due."""
-        entry = self._due.pop(doc_id, None)
-        if entry is not None and entry[2] != BOT:
+        with self._heap_lock:
+            entry = self._due.pop(doc_id, None)
+            if entry is None:
+                return
+            keys = self._by_project.get(entry[1])
+            if keys is not None:
+                keys.pop(doc_id, None)
+                if not keys:
+                    del self._by_project[entry[1]]
+        if entry[2] != BOT:
             others = self._other_due.get(entry[1], {})
             others.pop(doc_id, None)
             if not others:
                 self._other_due.pop(entry[1], None)
 
+    def tracked_bots(self, project_id):
+        """The project's bots that have steps pending (as the due index knows them), in index order."""
+        due = self._due
+        with self._heap_lock:
+            keys = list(self._by_project.get(project_id, ()))
+        return [key for key in keys if (entry := due.get(key)) is not None and entry[2] == BOT]
+
+    def retrack_bots(self, project):
+        """Re-index the project's bots with steps pending from the store's facts (no bot decoded): their
+        wall-clock due times move with the project's clock offset."""
+        for bot_id in self.tracked_bots(project["id"]):
+            facts = self.store.summary("bots", bot_id)
+            next_due = facts.next_due if facts is not None else None
+            self._track(project, bot_id, parse_stored_datetime(next_due) if next_due else None, BOT)
+
     def rebuild_due_index(self):
+        """Index every project's due work; bots from the store's facts (`next_due`), not decoded."""
         with self.store.lock:
-            self._due.clear()
+            with self._heap_lock:
+                self._due.clear()
+                self._by_project.clear()
+                self._heap = []
             self._other_due.clear()
             for project in self.store.scan("projects", ""):
-                for bot in self.store.scan("bots", project["id"]):
-                    self.track_due(project, bot)
+                for bot_id, facts in self.store.summaries("bots", project["id"]).items():
+                    if facts.next_due:
+                        self._track(project, bot_id, parse_stored_datetime(facts.next_due), BOT)
                 self.track_other_work(project)
 
     def stamp_seeded(self):
@@ -408,9 +462,18 @@ class Sandbox:
         project's clock advance does not hold up the other projects' steps.
         """
         wall_now = self.clock.wall_now()
-        due_now = [(key, pid, kind) for key, (due, pid, kind) in list(self._due.items()) if due <= wall_now]
+        due_now = []
+        with self._heap_lock:
+            taken = set()
+            while self._heap and self._heap[0][0] <= wall_now:
+                wall_due, key = heapq.heappop(self._heap)
+                entry = self._due.get(key)
+                if entry is not None and entry[0] == wall_due and key not in taken:
+                    taken.add(key)
+                    due_now.append((key, entry))
         busy = False
-        for key, project_id, kind in due_now:
+        for key, entry in due_now:
+            _, project_id, kind = entry
             project = self.store.get("projects", project_id)
             if project is None:
                 self.untrack(key)
@@ -418,20 +481,26 @@ class Sandbox:
             with self.project_lock(project_id, blocking=False) as held:
                 if not held:
                     busy = True
-                    continue
-                self.store.lock.let_waiters_in()  # one bot at a time, like other bulk work
-                if kind != BOT:  # the project's due work, in time order (its bots' steps included)
+                elif kind != BOT:  # the project's due work, in time order (its bots' steps included)
+                    self.store.lock.let_waiters_in()  # one bot at a time, like other bulk work
                     self.catch_up_other_work(project)
-                    continue
-                try:
-                    with self.bot_unit(project, key):
-                        pass
-                except BotNotFound:
-                    self.untrack(key)
-        upcoming = [entry[0] for entry in self._due.values()]
-        if not upcoming:
-            return None
-        wait = max(0.0, (min(upcoming) - self.clock.wall_now()).total_seconds())
+                else:
+                    self.store.lock.let_waiters_in()
+                    try:
+                        with self.bot_unit(project, key):
+                            pass
+                    except BotNotFound:
+                        self.untrack(key)
+            with self._heap_lock:
+                if self._due.get(key) == entry:  # not re-indexed (busy, or nothing changed): still due
+                    heapq.heappush(self._heap, (entry[0], key))
+        with self._heap_lock:
+            while self._heap and self._due.get(self._heap[0][1], (None,))[0] != self._heap[0][0]:
+                heapq.heappop(self._heap)  # stale
+            if not self._heap:
+                return None
+            first = self._heap[0][0]
+        wait = max(0.0, (first - self.clock.wall_now()).total_seconds())
         return max(wait, BUSY_PROJECT_RETRY_SECONDS) if busy else wait
 
     def run_background(self, stop):
@@ -457,8 +526,10 @@ class Sandbox:
     def _bots_due(self, project_id):
         """The project's bots whose first step is due by now, as the due index knows them."""
         wall_now = self.clock.wall_now()
-        entries = list(self._due.items())
-        return [key for key, (due, pid, kind) in entries if kind == BOT and pid == project_id and due <= wall_now]
+        due = self._due
+        with self._heap_lock:
+            keys = list(self._by_project.get(project_id, ()))
+        return [key for key in keys if (entry := due.get(key)) is not None and entry[2] == BOT and entry[0] <= wall_now]
 
     def catch_up_stored(self, project, bot, now):
         """Apply a stored bot's due steps and save it (callers hold the store lock)."""
@@ -515,14 +586,10 @@ class Sandbox:
         pid = project["id"]
         heap = []
         creation_order = {}  # ties go to the bot created first, also for a bot's later steps
-        if bot_ids is None:
-            for number, bot in enumerate(self.store.scan("bots", pid)):
-                creation_order[bot["id"]] = number
-                self._push_bot(heap, bot, creation_order)
-        else:
-            creation_order = {bot_id: number for number, bot_id in enumerate(self.store.summaries("bots", pid))}
-            for bot_id in bot_ids:
-                self._push_bot(heap, self.store.get("bots", bot_id), creation_order)
+        if bot_ids is None:  # every bot with steps pending: the due index knows them
+            bot_ids = self.tracked_bots(pid)
+        for bot_id in bot_ids:
+            self._push_bot(heap, self.store.get("bots", bot_id), creation_order)
         others = []
         for kind, work in self.due_work.items():
             for number, doc in enumerate(self.store.scan(work.table, pid)):
@@ -586,7 +653,9 @@ class Sandbox:
 
     def _push_bot(self, heap, bot, creation_order):
         if bot is not None and bot.get("pending_steps"):
-            number = creation_order.setdefault(bot["id"], len(creation_order))
+            number = creation_order.get(bot["id"])
+            if number is None:  # the store's insertion number: the order the project's bots were created in
+                number = creation_order[bot["id"]] = self.store.sequence("bots", bot["id"]) or 0
             due = parse_stored_datetime(bot["pending_steps"][0]["due"])
             heapq.heappush(heap, (due, 0, number, bot["id"], BOT))
 

@@ -103,7 +103,12 @@ class Store:
         """The document, as a fresh dict the caller may change, or None."""
         raise NotImplementedError
 
+    def get_with_raw(self, table, key):
+        """`(document, its stored JSON)`, the document a fresh dict (as `get` gives it), or `(None, None)`."""
+        raise NotImplementedError
+
     def put(self, table, doc):
+        """Store the document; returns its stored JSON (the string `get_with_raw` gives until the next write)."""
         raise NotImplementedError
 
     def delete(self, table, key):
@@ -117,7 +122,32 @@ class Store:
         raise NotImplementedError
 
     def summaries(self, table, scope):
-        """`{id: (field, ...)}` of `SUMMARY_FIELDS[table]` for every document of one scope."""
+        """`{id: facts}` for every document of one scope, in insertion order: the facts the store keeps
+        decoded for the table's documents (a bot's `BotFacts`: state, deduplication key, calendar event,
+        creation time, next due step; a delivery's bot, trigger and status)."""
+        raise NotImplementedError
+
+    def summary(self, table, key):
+        """One document's facts (as `summaries` gives them), or None."""
+        raise NotImplementedError
+
+    def count_by(self, table, scope):
+        """`{value: documents}` of the scope by the table's counted fact (bots: by state), kept as writes
+        happen: no document is read."""
+        raise NotImplementedError
+
+    def find(self, table, scope, fact, value):
+        """The ids of the scope's documents whose `fact` is `value` (bots by deduplication key or calendar
+        event, deliveries by bot), in insertion order, from an index kept as writes happen."""
+        raise NotImplementedError
+
+    def sequence(self, table, key):
+        """The document's place in its scope's insertion order (a number; larger is later), or None."""
+        raise NotImplementedError
+
+    def ordered(self, table, scope):
+        """`[(time, sequence, id)]` of the scope sorted by the table's ordering time (bots: `created_at`,
+        ties in insertion order): the order of the bots' list, kept as writes happen."""
         raise NotImplementedError
 
     def replace_all(self, tables):
@@ -132,3 +162,15 @@ class Store:
 
     def close(self):
         """Flush everything and release the files."""
+
+
+class StoredDoc(dict):
+    """A document read from the store with `raw`, the stored JSON string it equals. The store replaces that
+    string on every write, so the same string object means the same document: what is derived from it
+    alone (a bot's dump, see `web.responses.DumpCache`) can be kept until the string changes."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, doc, raw):
+        super().__init__(doc)
+        self.raw = raw

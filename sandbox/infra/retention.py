@@ -109,7 +109,7 @@ def _prune_project(store, clock, project, days, keep, report, generation):
         for bot_id, (state, *_) in store.summaries("bots", project["id"]).items()
         if state in POST_MEETING_STATES and bot_id not in keep
     ]
-    gone = set()
+    gone = []
     for bot_id in finished:
         with store.turn(generation):
             bot = store.get("bots", bot_id)
@@ -121,10 +121,11 @@ def _prune_project(store, clock, project, days, keep, report, generation):
                         report.documents[table] = report.documents.get(table, 0) + 1
             store.delete("bots", bot_id)
         report.bots.append(bot_id)
-        gone.add(bot_id)
+        gone.append(bot_id)
     if not gone:
         return
-    deliveries = [key for key, (bot_id, *_) in store.summaries(DELIVERIES, project["id"]).items() if bot_id in gone]
+    # The store indexes deliveries by bot: only the pruned bots' deliveries are looked at.
+    deliveries = [key for bot_id in gone for key in store.find(DELIVERIES, project["id"], "bot_id", bot_id)]
     for start in range(0, len(deliveries), DELIVERIES_PER_TURN):
         with store.turn(generation):
             for key in deliveries[start : start + DELIVERIES_PER_TURN]:

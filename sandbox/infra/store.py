@@ -27,16 +27,22 @@
   item with `store.turn()`, which first lets the threads waiting for it in (see `HandoverLock`).
 """
 
+import bisect
+import itertools
 import json
 import os
+import re
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from filelock import FileLock
 from filelock import Timeout as FileLockTimeout
 from tinydb.storages import JSONStorage
 
+from sandbox.contract.datetimes import parse_stored_datetime
 from sandbox.domain.store import HandoverLock, Store
 
 # The field that says which scope a document of each table belongs to (lists are per scope).
@@ -62,15 +68,57 @@ SCOPE_FIELDS = {
     "zoom_oauth_connections": "project_id",
 }
 DEFAULT_SCOPE_FIELD = "project_id"
-# Fields kept decoded for every document of a table, so that a question over a whole scope ("how many bots
-# are in a meeting", "is this deduplication key taken", "which deliveries are this bot's") costs no JSON
-# decoding at 10,000 bots.
-# (A bot's calendar event: which bots an event lists. A delivery's status, creation time and subject: the
-# delivery log filters and pages them. Readers unpack `state, key, *_`.)
-SUMMARY_FIELDS = {
-    "bots": ("state", "deduplication_key", "calendar_event_id"),
-    "deliveries": ("bot_id", "trigger", "status", "created_at", "calendar_id", "zoom_oauth_connection_id"),
-}
+
+
+class BotFacts(NamedTuple):
+    """What the store keeps decoded of every bot (`summaries`), so that no question over a project's bots
+    decodes one: how many are in a meeting, whether a deduplication key is taken, which bots a calendar
+    event lists, the list's order, and when each bot's next scripted step is due."""
+
+    state: str | None
+    deduplication_key: str | None
+    calendar_event_id: str | None
+    created_at: str | None
+    next_due: str | None  # the `due` of its first pending step (stored text); None when nothing is pending
+
+
+class DeliveryFacts(NamedTuple):
+    """What the store keeps decoded of every webhook delivery: what the delivery log filters and pages on
+    (its bot, trigger, status, creation time, and the calendar or Zoom OAuth connection it is about)."""
+
+    bot_id: str | None
+    trigger: str | None
+    status: str | None
+    created_at: str | None
+    calendar_id: str | None
+    zoom_oauth_connection_id: str | None
+
+
+def _bot_facts(doc):
+    steps = doc.get("pending_steps")
+    next_due = steps[0].get("due") if steps and isinstance(steps[0], dict) else None
+    return BotFacts(
+        doc.get("state"), doc.get("deduplication_key"), doc.get("calendar_event_id"), doc.get("created_at"), next_due
+    )
+
+
+def _delivery_facts(doc):
+    return DeliveryFacts(*(doc.get(field) for field in DeliveryFacts._fields))
+
+
+# The facts kept decoded for every document of a table (see `BotFacts`), by table.
+SUMMARIES = {"bots": (BotFacts, _bot_facts), "deliveries": (DeliveryFacts, _delivery_facts)}
+# Kept incrementally per scope, as every put and delete happens (and while a data file is loaded), so that
+# each answer costs the same at 100 bots as at 10,000:
+# * COUNTED: how many documents of the scope have each value of this fact (`count_by`: bots per state);
+COUNTED = {"bots": "state"}
+# * FOUND: the documents of the scope with a given value of these facts (`find`: the bots holding a
+#   deduplication key, the bots an event lists, the deliveries of a bot);
+FOUND = {"bots": ("deduplication_key", "calendar_event_id"), "deliveries": ("bot_id",)}
+# * ORDERED: the scope's documents sorted by this datetime fact, ties in insertion order (`ordered`: the
+#   bots as their list shows them, oldest first).
+ORDERED = {"bots": "created_at"}
+NO_TIME = datetime.min.replace(tzinfo=timezone.utc)  # where a document without the ordering time sorts
 # A lone surrogate (JSON allows "\ud800") cannot be encoded as UTF-8; it only ever occurs inside a JSON
 # string here, where its backslash escape is the same JSON value, so the files stay valid UTF-8 JSON.
 ON_DISK_ERRORS = "backslashreplace"
@@ -145,41 +193,107 @@ def _scope_of(table, doc):
     return "" if field is None else str(doc.get(field) or "")
 
 
+def _order_time(text):
+    try:
+        return parse_stored_datetime(text) if text else NO_TIME
+    except (TypeError, ValueError):
+        return NO_TIME
+
+
 class MemoryTables:
-    """The in-memory working set: `table -> id -> json`, plus `table -> scope -> ordered ids`."""
+    """The in-memory working set: `table -> id -> json`, plus `table -> scope -> ordered ids`, each document's
+    facts (`SUMMARIES`) and the per-scope indexes built from them (`COUNTED`, `FOUND`, `ORDERED`)."""
 
     def __init__(self):
         self.docs = {}
         self.scopes = {}
         self.scope_of = {}
         self.summary = {}
+        self.sequence = {}  # table -> id -> insertion number (the scope's order; kept when a document changes)
+        self.counts = {}  # table -> scope -> {value of the COUNTED fact: documents}
+        self.found = {}  # (table, fact) -> scope -> {value: {id: None}}
+        self.order = {}  # table -> scope -> [(time, insertion number, id)], ascending
+        self._numbers = itertools.count()
 
     def get(self, table, key):
         raw = self.docs.get(table, {}).get(key)
         return None if raw is None else json.loads(raw)
 
     def put(self, table, doc, raw):
-        key = doc["id"]
-        self.put_raw(table, key, _scope_of(table, doc), raw)
-        fields = SUMMARY_FIELDS.get(table)
-        if fields:
-            self.summary.setdefault(table, {})[key] = tuple(doc.get(name) for name in fields)
+        summary = SUMMARIES.get(table)
+        self.put_raw(table, doc["id"], _scope_of(table, doc), raw, summary[1](doc) if summary else None)
 
-    def put_raw(self, table, key, scope, raw):
+    def put_raw(self, table, key, scope, raw, facts=None):
+        """Store one document's JSON under its id and scope, with its facts when its table keeps any."""
         docs = self.docs.setdefault(table, {})
-        old_scope = self.scope_of.setdefault(table, {}).get(key)
-        if old_scope is not None and old_scope != scope:
-            self.scopes[table][old_scope].pop(key, None)
+        scope_of = self.scope_of.setdefault(table, {})
+        old_scope = scope_of.get(key)
+        if old_scope is not None:
+            self._unindex(table, key, old_scope)
+            if old_scope != scope:
+                self.scopes[table][old_scope].pop(key, None)
+        sequence = self.sequence.setdefault(table, {})
+        if key not in sequence or old_scope != scope:
+            sequence[key] = next(self._numbers)
         docs[key] = raw
-        self.scope_of[table][key] = scope
+        scope_of[key] = scope
         self.scopes.setdefault(table, {}).setdefault(scope, {})[key] = None
+        if facts is not None:
+            self.summary.setdefault(table, {})[key] = facts
+            self._index(table, key, scope, facts)
+
+    def _index(self, table, key, scope, facts):
+        counted = COUNTED.get(table)
+        if counted is not None:
+            counts = self.counts.setdefault(table, {}).setdefault(scope, {})
+            value = getattr(facts, counted)
+            counts[value] = counts.get(value, 0) + 1
+        for name in FOUND.get(table, ()):
+            value = getattr(facts, name)
+            if value is not None:
+                self.found.setdefault((table, name), {}).setdefault(scope, {}).setdefault(value, {})[key] = None
+        ordered = ORDERED.get(table)
+        if ordered is not None:
+            entries = self.order.setdefault(table, {}).setdefault(scope, [])
+            entry = (_order_time(getattr(facts, ordered)), self.sequence[table][key], key)
+            if not entries or entries[-1] < entry:
+                entries.append(entry)  # the usual case: the newest document is created last
+            else:
+                bisect.insort(entries, entry)
+
+    def _unindex(self, table, key, scope):
+        facts = self.summary.get(table, {}).pop(key, None)
+        if facts is None:
+            return
+        counted = COUNTED.get(table)
+        if counted is not None:
+            counts = self.counts[table][scope]
+            value = getattr(facts, counted)
+            counts[value] -= 1
+            if not counts[value]:
+                del counts[value]
+        for name in FOUND.get(table, ()):
+            value = getattr(facts, name)
+            if value is not None:
+                holders = self.found[(table, name)][scope]
+                holders[value].pop(key, None)
+                if not holders[value]:
+                    del holders[value]
+        ordered = ORDERED.get(table)
+        if ordered is not None:
+            entries = self.order[table][scope]
+            entry = (_order_time(getattr(facts, ordered)), self.sequence[table][key], key)
+            index = bisect.bisect_left(entries, entry)
+            if index < len(entries) and entries[index] == entry:
+                del entries[index]
 
     def delete(self, table, key):
         if key not in self.docs.get(table, {}):
             return False
-        del self.docs[table][key]
-        self.summary.get(table, {}).pop(key, None)
         scope = self.scope_of[table].pop(key)
+        self._unindex(table, key, scope)
+        del self.docs[table][key]
+        del self.sequence[table][key]
         self.scopes[table][scope].pop(key, None)
         return True
 
@@ -214,6 +328,11 @@ class MemoryStore(Store):
         with self.lock:
             return self.tables.get(table, key)
 
+    def get_with_raw(self, table, key):
+        with self.lock:
+            raw = self.tables.docs.get(table, {}).get(key)
+        return (None, None) if raw is None else (json.loads(raw), raw)
+
     def put(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         with self.lock:
@@ -237,6 +356,27 @@ class MemoryStore(Store):
     def summaries(self, table, scope):
         with self.lock:
             return self.tables.summaries(table, scope)
+
+    def summary(self, table, key):
+        with self.lock:
+            return self.tables.summary.get(table, {}).get(key)
+
+    def count_by(self, table, scope):
+        with self.lock:
+            return dict(self.tables.counts.get(table, {}).get(scope, {}))
+
+    def find(self, table, scope, fact, value):
+        with self.lock:
+            holders = self.tables.found.get((table, fact), {}).get(scope, {}).get(value, ())
+            return sorted(holders, key=self.tables.sequence[table].__getitem__) if len(holders) > 1 else list(holders)
+
+    def sequence(self, table, key):
+        with self.lock:
+            return self.tables.sequence.get(table, {}).get(key)
+
+    def ordered(self, table, scope):
+        with self.lock:
+            return list(self.tables.order.get(table, {}).get(scope, ()))
 
     def replace_all(self, tables):
         fresh = MemoryTables()
@@ -326,16 +466,40 @@ class TinyDBStore(MemoryStore):
                     raise StoreError(JOURNAL_WITHOUT_DATA_FILE.format(journal=journal, path=self.path))
             return
         self.is_new = False
-        for name, docs in self._read_data_file().items():
-            try:
-                for doc in docs.values():
-                    self._put_loaded(name, dict(doc))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"table {name}: {exc!r}")) from exc
+        if not self._load_streaming():
+            self.tables = MemoryTables()
+            for name, docs in self._read_data_file().items():
+                try:
+                    for doc in docs.values():
+                        self._put_loaded(name, dict(doc))
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise StoreError(NOT_A_DATA_FILE.format(path=self.path, reason=f"table {name}: {exc!r}")) from exc
         if self.path.stat().st_mode & 0o077:
             os.chmod(self.path, FILE_MODE)  # a data file written before files were created 0600
         for journal in journals:
             self.journal_lines += self._replay(journal)
+
+    def _load_streaming(self):
+        """Load a data file as the store writes it, one document at a time: each document's JSON is kept as
+        the file holds it (no re-encoding) and no tree of the whole file is ever built, so start-up neither
+        decodes everything twice nor keeps the memory a whole-file parse took. False (nothing kept) for
+        anything else, which the whole-file path then reads and judges."""
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                text = file.read()
+        except (OSError, ValueError):
+            return False
+        try:
+            tables = _stream_documents(text)
+            loaded = {}
+            for table, doc, raw in tables:
+                if not isinstance(doc, dict):
+                    return False
+                self.tables.put(table, doc, raw)
+                loaded[table] = loaded.get(table, 0) + 1
+        except (_NotStreamable, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        return bool(loaded.get(REQUIRED_TABLE))
 
     def _read_data_file(self):
         """The data file's tables (`{table: {doc_id: doc}}`), or StoreError saying why it is not ours."""
@@ -497,6 +661,61 @@ class TinyDBStore(MemoryStore):
                     self._journal = None
         finally:
             self._unlock_data_file()
+
+
+class _NotStreamable(Exception):
+    """The data file is not laid out as `_write_snapshot` writes it: read it whole instead."""
+
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _stream_documents(text):
+    """`(table, document, its JSON text)` for every document of TinyDB's `{table: {doc_id: doc}}` text, one
+    at a time; raises _NotStreamable where the text is laid out otherwise."""
+
+    def skip(pos):
+        return _WHITESPACE.match(text, pos).end()
+
+    def expect(pos, char):
+        pos = skip(pos)
+        if text[pos : pos + 1] != char:
+            raise _NotStreamable()
+        return pos + 1
+
+    def string(pos):
+        pos = skip(pos)
+        if text[pos : pos + 1] != '"':
+            raise _NotStreamable()
+        return _DECODER.raw_decode(text, pos)
+
+    pos = expect(0, "{")
+    if text[skip(pos) : skip(pos) + 1] == "}":
+        raise _NotStreamable()
+    while True:
+        table, pos = string(pos)
+        pos = expect(pos, ":")
+        pos = expect(pos, "{")
+        if text[skip(pos) : skip(pos) + 1] == "}":
+            pos = skip(pos) + 1
+        else:
+            while True:
+                _, pos = string(pos)
+                pos = skip(expect(pos, ":"))
+                doc, end = _DECODER.raw_decode(text, pos)
+                yield table, doc, text[pos:end]
+                pos = skip(end)
+                if text[pos : pos + 1] == "}":
+                    pos += 1
+                    break
+                pos = expect(pos, ",")
+        pos = skip(pos)
+        if text[pos : pos + 1] == "}":
+            if skip(pos + 1) != len(text):
+                raise _NotStreamable()
+            return
+        pos = expect(pos, ",")
 
 
 JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}

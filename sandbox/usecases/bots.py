@@ -7,8 +7,11 @@ returns the bot (the endpoint table's schema shows it). The body arrives parsed 
 (sandbox/contract/requests/bots.py), at the point the endpoint table says the real view reads it.
 """
 
+import json
+
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
 from sandbox.contract.errors import AttendeeError
+from sandbox.contract.pagination import Rows
 from sandbox.contract.meeting_urls import STORED_MAX_LENGTH, meeting_platform
 from sandbox.contract.messages import (
     CANNOT_PAUSE,
@@ -35,6 +38,7 @@ from sandbox.domain import lifecycle, scenarios
 from sandbox.domain.bot import new_bot
 from sandbox.domain.project import capability
 from sandbox.domain.sandbox import Unit
+from sandbox.domain.store import StoredDoc
 from sandbox.usecases import calendars
 from sandbox.usecases.zoom_oauth import has_zoom_oauth_app
 
@@ -48,8 +52,10 @@ REMOVER_PREFIX = "remover_"
 
 
 def get_bot(sb, project, bot_id):
+    """GET /bots/{id}: the bot up to date, as a `StoredDoc` (its dump is cached while it is unchanged)."""
     with sb.bot_unit(project, bot_id) as unit:
-        return unit.bot
+        pass
+    return StoredDoc(unit.bot, unit.raw) if unit.raw is not None else unit.bot
 
 
 def leave(sb, project, bot_id):
@@ -114,8 +120,9 @@ def create_bot(sb, project, body):
 def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None):
     """Steps 6 and 7 of create_bot, then the bot (callers hold the project's lock and the store lock)."""
     limit = sb.settings.concurrent_bots_limit
-    summaries = sb.store.summaries("bots", project["id"]).values()
-    in_meeting = sum(1 for state, *_ in summaries if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
+    # The store counts the project's bots by state and indexes them by key as they change: no bot is read.
+    by_state = sb.store.count_by("bots", project["id"])
+    in_meeting = sum(count for state, count in by_state.items() if lifecycle.BOT_STATES.get(state) == lifecycle.IN)
     if in_meeting >= limit:
         raise AttendeeError(CONCURRENCY_LIMIT.format(limit=limit))
     # Step 7, in the order the real server's transaction fails: the bot row, its unique
@@ -125,7 +132,8 @@ def _insert_bot(sb, project, parsed, scenario, now, reaches_sandbox, event=None)
         raise create_db_error()
     key = parsed["deduplication_key"]
     if key is not None and any(
-        held == key and state not in lifecycle.POST_MEETING_STATES for state, held, *_ in summaries
+        sb.store.summary("bots", holder).state not in lifecycle.POST_MEETING_STATES
+        for holder in sb.store.find("bots", project["id"], "deduplication_key", key)
     ):
         raise AttendeeError(DEDUPLICATION_CONFLICT)
     check_bot_insert(parsed)
@@ -175,8 +183,9 @@ def list_bots(
     `states` is a list of state codes (already checked); the join_at bounds are aware datetimes and
     strict, and a bot without join_at never matches them (SQL NULL comparisons).
     """
-    with sb.bulk_work(project["id"]) as generation:
-        bots = sb.current_bots(project, generation)
+    if not (meeting_url or deduplication_key or states or join_at_after is not None or join_at_before is not None):
+        return bot_rows(sb, project)
+    bots = current_bots(sb, project)
 
     def keep(bot):
         if meeting_url and bot["meeting_url"] != meeting_url:
@@ -196,6 +205,62 @@ def list_bots(
         return True
 
     return [bot for bot in bots if keep(bot)]
+
+
+def current_bots(sb, project):
+    """Every bot of the project, up to date, oldest first (decoded: the dashboard, a filtered list)."""
+    with sb.bulk_work(project["id"]) as generation:
+        return sb.current_bots(project, generation)
+
+
+def bot_rows(sb, project):
+    """The unfiltered list as `Rows`: the bots with due steps are brought up to date (the due index knows
+    them), the order is the store's creation order, and only the page's bots are read."""
+    with sb.bulk_work(project["id"]) as generation:
+        sb.catch_up_due_bots(project, generation)
+        entries = sb.store.ordered("bots", project["id"])  # (created_at, insertion number, id), oldest first
+    return Rows(entries, _entry_time, lambda entry: sb.store.get("bots", entry[2]))
+
+
+def _entry_time(entry):
+    return entry[0]
+
+
+def browse_bots(sb, project, *, state=None, search=None, page=1, size=50):
+    """The dashboard's list, newest first: `{"bots", "page", "pages", "found", "counts", "in_project"}` — page
+    `page` (from 1; past the last, the last) of `size` bots in `state` if given and matching `search` (a
+    lower-case needle in the id, the name or the metadata) if given; how many were found; each state's count
+    among the searched bots; how many the project has. Without a search, only the page's bots are read (the
+    store's facts give states and order), so a page costs the same at 10 bots as at 10,000; a search reads
+    every bot."""
+    if search:
+        bots = [bot for bot in current_bots(sb, project) if _bot_matches(bot, search)]
+        bots.reverse()
+        counts = {}
+        for bot in bots:
+            counts[bot["state"]] = counts.get(bot["state"], 0) + 1
+        found = [bot for bot in bots if not state or bot["state"] == state]
+        load = None
+    else:
+        rows = bot_rows(sb, project)
+        facts = sb.store.summaries("bots", project["id"])
+        found = [entry for entry in reversed(rows.keys) if not state or facts[entry[2]].state == state]
+        counts = sb.store.count_by("bots", project["id"])
+        load = rows.load
+    pages = max(1, -(-len(found) // size))
+    page = min(max(1, page), pages)
+    shown = found[(page - 1) * size : page * size]
+    if load is not None:
+        shown = [bot for bot in map(load, shown) if bot is not None]
+    in_project = len(sb.store.summaries("bots", project["id"]))
+    return {"bots": shown, "page": page, "pages": pages, "found": len(found), "counts": counts, "in_project": in_project}
+
+
+def _bot_matches(bot, needle):
+    if needle in bot["id"].lower() or needle in (bot.get("bot_name") or "").lower():
+        return True
+    metadata = bot.get("metadata")
+    return bool(metadata) and needle in json.dumps(metadata, ensure_ascii=False).lower()
 
 
 def patch_bot(sb, project, bot_id, body):
@@ -276,11 +341,9 @@ def delete_data(sb, project, bot_id):
         for table in BOT_DATA_TABLES:
             for doc in sb.store.scan(table, bot["id"]):
                 sb.store.delete(table, doc["id"])
-        # The summaries name each delivery's bot and trigger: only this bot's deliveries are decoded.
-        for delivery_id, (of_bot, trigger, *_) in sb.store.summaries("deliveries", project["id"]).items():
-            if of_bot != bot["id"]:
-                continue
-            if trigger != KEPT_DELIVERY_TRIGGER:
+        # The store indexes deliveries by bot and knows their triggers: only this bot's kept ones are decoded.
+        for delivery_id in sb.store.find("deliveries", project["id"], "bot_id", bot["id"]):
+            if sb.store.summary("deliveries", delivery_id).trigger != KEPT_DELIVERY_TRIGGER:
                 sb.store.delete("deliveries", delivery_id)
             else:
                 delivery = sb.store.get("deliveries", delivery_id)

@@ -89,7 +89,7 @@ def _linked_bots(sb, project, event_ids):
     """`{event id: [bot, ...]}` of the bots linked to these events, in the bots' creation order (the
     store's summaries name each bot's event, so only linked bots are decoded)."""
     linked = {}
-    for bot_id, (_, _, event_id) in sb.store.summaries("bots", project["id"]).items():
+    for bot_id, (_, _, event_id, *_) in sb.store.summaries("bots", project["id"]).items():
         if event_id is not None and event_id in event_ids:
             bot = sb.store.get("bots", bot_id)
             if bot is not None:

@@ -216,8 +216,7 @@ def advance_clock(sb, project, body):
             sb.projects_changed()
         target = sb.now(project)
         applied = sb.apply_due_work(project, target, generation)  # also re-indexes the other kinds of work
-        for bot in sb.store.scan("bots", project["id"]):
-            sb.track_due(project, bot)  # their wall-clock due times moved with the offset
+        sb.retrack_bots(project)  # their wall-clock due times moved with the offset
         return {
             **clock_view(sb, project),
             "events": [item for kind, item in applied if kind != ACTION],

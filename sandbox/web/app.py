@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from sandbox.assembly import build_sandbox
 from sandbox.config import load_settings
+from sandbox.web.responses import DumpCache
 
 __all__ = ["create_app"]
 
@@ -34,6 +35,7 @@ def create_app(config=None):
 
     sandbox = build_sandbox(settings)
     app.extensions["sandbox"] = sandbox
+    app.extensions["dump_cache"] = DumpCache(settings.dump_cache_bots)
 
     from sandbox.web import register_blueprints
 
@@ -42,8 +44,32 @@ def create_app(config=None):
     # Under a WSGI server other than `serve`'s, the environ is the only word on the sandbox's own address.
     # The sandbox is looked up per request: the test suite gives its one app a fresh sandbox per test.
     app.before_request(lambda: current_app.extensions["sandbox"].own_address.learn(request.environ))
-
+    _one_hook_each_way(app)
     return app
+
+
+def _one_hook_each_way(app):
+    """The app's before- and after-request hooks run as one hook each, in Flask's order (the befores in
+    order until one answers, the afters in reverse): Flask's own cost per hook is paid once per request."""
+    befores = tuple(app.before_request_funcs.pop(None, ()))
+    afters = tuple(reversed(app.after_request_funcs.pop(None, ())))
+
+    def before_request():
+        for hook in befores:
+            answer = hook()
+            if answer is not None:
+                return answer
+        return None
+
+    def after_request(response):
+        for hook in afters:
+            response = hook(response)
+        return response
+
+    if befores:
+        app.before_request(before_request)
+    if afters:
+        app.after_request(after_request)
 
 
 def _register_error_handlers(app):

@@ -334,23 +334,14 @@ def _bots_context(project):
     each state's count and the page's version (a digest of what it shows, for the live refresh's `since`)."""
     sb = sandbox()
     wanted, error = bots_filter()
-    needle = wanted["q"].lower()
-    counts = {}
-    found = []
-    listed = bots.list_bots(sb, project)
-    for bot in listed:
-        if needle and not _matches(bot, needle):
-            continue
-        counts[bot["state"]] = counts.get(bot["state"], 0) + 1
-        if not wanted["state"] or bot["state"] == wanted["state"]:
-            found.append(bot)
-    found.sort(key=lambda bot: parse_stored_datetime(bot["created_at"]), reverse=True)
-    pages = max(1, -(-len(found) // BOTS_PAGE_SIZE))
-    number = min(wanted["page"], pages)
+    listed = bots.browse_bots(
+        sb, project, state=wanted["state"], search=wanted["q"].lower(), page=wanted["page"], size=BOTS_PAGE_SIZE
+    )
+    number, pages = listed["page"], listed["pages"]
     start = (number - 1) * BOTS_PAGE_SIZE
-    shown = [bot_summary(bot) for bot in found[start : start + BOTS_PAGE_SIZE]]
+    shown = [bot_summary(bot) for bot in listed["bots"]]
     paging = {
-        "total": len(found),
+        "total": listed["found"],
         "first": start + 1 if shown else 0,
         "last": start + len(shown),
         "page": number,
@@ -363,9 +354,9 @@ def _bots_context(project):
         "bots": shown,
         "filters": filters,
         "paging": paging,
-        "state_counts": counts,
+        "state_counts": listed["counts"],
         "all_states": list(STATE_TONES),
-        "project_bots": len(listed),
+        "project_bots": listed["in_project"],
         "live_url": url_for(".bots_partial", **_query(filters)),
         "filter_error": error,
     }

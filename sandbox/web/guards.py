@@ -119,7 +119,7 @@ def host_matches(domain, pattern):
 def check_host():
     """Before anything else, on every route. A request without a Host header (HTTP/1.0) names no host to
     rebind and is let through."""
-    host = request.headers.get("Host")
+    host = request.environ.get("HTTP_HOST")  # request.headers.get("Host")
     if host is None:
         return None
     domain = host_domain(host)
@@ -214,9 +214,12 @@ def _read_at_most(stream, limit):
 def body_sample(size):
     """(the body's first `size` bytes, its whole length in bytes or None when unknown), reading no more of a
     body nobody read than `size` bytes (one of unknown length: at most SANDBOX_MAX_BODY_BYTES, then let go)."""
-    cached = request.environ.get(BODY_CACHE)
+    environ = request.environ
+    cached = environ.get(BODY_CACHE)
     if cached is not None:
         return cached[:size], len(cached)
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return b"", 0  # no length, not chunked: no body (most GETs), without parsing headers
     length = request.content_length
     if length == 0 or (length is None and not _has_body()):
         return b"", 0
@@ -244,6 +247,8 @@ def control_body_too_large_message():
 
 
 def add_security_headers(response):
-    for name, value in MIDDLEWARE_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """`response.headers.setdefault` for each header (fixed, valid strings), in one pass over the headers."""
+    listed = response.headers._list
+    present = {name.lower() for name, _ in listed}
+    listed.extend([(name, value) for name, value in MIDDLEWARE_HEADERS.items() if name.lower() not in present])
     return response

@@ -45,12 +45,13 @@ from sandbox.contract.errors import (
     SandboxInputError,
 )
 from sandbox.contract.inputs import InputError, find_lone_surrogate, loads_json
-from sandbox.contract.pagination import paginate, request_url
+from sandbox.contract.pagination import Rows, paginate, request_url
 from sandbox.contract.requests import Body, ParseContext
 from sandbox.contract.responses import AS_SENT, Created
+from sandbox.domain.store import StoredDoc
 from sandbox.usecases.control import check_admin
 from sandbox.web.guards import control_body_too_large_message, public_base_url, read_body
-from sandbox.web.responses import SECURITY_HEADERS, empty_response, error_response, json_response
+from sandbox.web.responses import SECURITY_HEADERS, empty_response, error_response, json_response, stored_response
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -111,8 +112,10 @@ class Route:
             response = faulted if faulted is not None else self.run(sb, method, project, path)
         except AttendeeError as error:
             response = error_response(error)
-        present = {name for name, _ in response.headers.items()}
-        response.headers.extend([(name, value) for name, value in self.headers.items() if name not in present])
+        # The row's headers (fixed, valid strings) appended as Headers.extend would, without its per-header checks.
+        listed = response.headers._list
+        present = {name for name, _ in listed}
+        listed.extend([(name, value) for name, value in self.headers.items() if name not in present])
         return response  # for HEAD, Werkzeug sends the GET's headers and drops the body
 
     def control(self, **path):
@@ -209,13 +212,21 @@ def answer(operation, result, body, ordering="created_at"):
     schema = operation.response
     if operation.paginated:
         field = ordering.lstrip("-")
-        page, next_url, previous_url = paginate(
-            result, lambda item: get_value(item, field), request_url(request), page_size=operation.page_size,
-            descending=ordering.startswith("-"),
-        )
+        if isinstance(result, Rows):  # the unfiltered bot list: only the page's bots are read
+            page, next_url, previous_url = paginate(
+                result.keys, result.created_at_of, request_url(request), page_size=operation.page_size,
+                descending=ordering.startswith("-"), load=result.load,
+            )
+        else:
+            page, next_url, previous_url = paginate(
+                result, lambda item: get_value(item, field), request_url(request), page_size=operation.page_size,
+                descending=ordering.startswith("-"),
+            )
         result = {"next": next_url, "previous": previous_url, "results": page}
     elif operation.as_sent and isinstance(body, dict) and body.get(operation.as_sent) is not None:
         schema = AS_SENT.get(schema, schema)
+    elif isinstance(result, StoredDoc):
+        return stored_response(current_app.extensions["dump_cache"], operation.status, schema, result)
     return json_response(operation.status, schema.dump(result))
 
 
@@ -246,7 +257,7 @@ def fault_response(fault, delayed_requests, project_id):
 
 
 def check_accept():
-    accept = request.headers.get("Accept")
+    accept = request.environ.get("HTTP_ACCEPT")  # request.headers.get("Accept"), without its lookups
     if accept is None or not accept.strip():
         return
     for part in accept.split(","):
@@ -261,7 +272,7 @@ def check_accept():
 
 
 def authenticate():
-    header = request.headers.get("Authorization")
+    header = request.environ.get("HTTP_AUTHORIZATION")  # request.headers.get("Authorization")
     if header is None:
         raise NotAuthenticated("Missing Authorization header")
     parts = header.split()

@@ -28,7 +28,7 @@ def encode_json(body, indent=None):
 def requested_indent():
     """The `indent` parameter of an `application/json` Accept entry, as DRF's JSONRenderer honours it: what
     `int()` reads, within 1..8."""
-    accept = request.headers.get("Accept", "")
+    accept = request.environ.get("HTTP_ACCEPT", "")  # request.headers.get("Accept", "")
     if "indent" not in accept:
         return None
     for part in accept.split(","):
@@ -42,6 +42,38 @@ def requested_indent():
                     except ValueError:  # DRF ignores what int() refuses (`indent=²`, 5,000 digits)
                         return None
     return None
+
+
+class DumpCache:
+    """The encoded answers of stored documents (`StoredDoc`), by schema and id, each kept while the stored
+    JSON is the very same string: a bot's dump depends on the bot alone, and the store writes a new string
+    whenever the bot changes. At most `limit` entries (SANDBOX_DUMP_CACHE_BOTS), the oldest dropped first;
+    an `indent`ed answer is never cached."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.entries = {}  # (schema, id) -> (stored JSON, encoded answer)
+
+    def encoded(self, schema, doc, indent):
+        if indent is not None or self.limit <= 0:
+            return encode_json(schema.dump(doc), indent)
+        key = (schema, doc["id"])
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] is doc.raw:
+            return entry[1]
+        body = encode_json(schema.dump(doc))
+        if key not in self.entries and len(self.entries) >= self.limit:
+            try:
+                del self.entries[next(iter(self.entries))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        self.entries[key] = (doc.raw, body)
+        return body
+
+
+def stored_response(cache, status, schema, doc):
+    """`json_response(status, schema.dump(doc))` for a `StoredDoc`, through the cache."""
+    return Response(cache.encoded(schema, doc, requested_indent()), status=status, mimetype="application/json")
 
 
 def json_response(status, body, headers=None):

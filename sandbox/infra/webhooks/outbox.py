@@ -159,9 +159,12 @@ class Lanes:
     def finish(self, lane, retry_in=None):
         """The head was handled: drop it (done) or try it again in `retry_in` seconds."""
         with self.cond:
+            freed = 0  # lanes that may be served now besides the one this worker takes next
             if lane in self.busy:
                 self.busy.discard(lane)
                 project = lane[0]
+                if self.busy_by_project[project] >= self.per_project and project in self.ready:
+                    freed += 1  # workers skipped the project while it was at its limit
                 self.busy_by_project[project] -= 1
                 if not self.busy_by_project[project]:
                     del self.busy_by_project[project]
@@ -171,9 +174,13 @@ class Lanes:
                     queue.popleft()
                 if queue:
                     self._schedule(lane, retry_in or 0.0)
+                    freed += 1
                 else:
                     del self.queues[lane]
-            self.cond.notify_all()
+            # Wake only as many waiting workers as there is new work for (the finishing worker comes back for
+            # more itself): waking all of them for every delivery kept every worker busy scanning.
+            if freed:
+                self.cond.notify(freed)
 
     def wait_idle(self, timeout):
         end = _monotonic() + timeout
