@@ -107,3 +107,13 @@ def test_the_client_example_runs_as_printed_against_a_served_sandbox(tmp_path):
         stop_server(process)
     assert bot["state"] == "fatal_error"
     assert isinstance(namespace["failed"], list)
+
+
+def test_every_setting_is_in_the_configuration_table():
+    """A limit a user cannot find is a limit they cannot change: every environment variable the sandbox reads
+    has its row in the README's Configuration table."""
+    from sandbox.config import ENVIRONMENT
+
+    table = section("Configuration")
+    missing = [variable for variable, _ in ENVIRONMENT.values() if f"`{variable}`" not in table]
+    assert missing == []
