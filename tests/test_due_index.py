@@ -21,6 +21,7 @@ from sandbox.infra.store import MemoryTables, TinyDBStore
 from sandbox.usecases import bots as bot_cases
 from sandbox.web.responses import encode_json
 from tests.conftest import AUTH, SEED_BOT, abandon_store
+from tests.control_helpers import create_bot
 
 MEET = "https://meet.google.com/abc-defg-hij"
 DEFAULT_PROJECT = "proj_sbx0Default00001"
@@ -33,10 +34,8 @@ def frozen_clock():
 
 
 def create(client, **fields):
-    body = {"meeting_url": MEET, "bot_name": "Bot", **fields}
-    response = client.post("/api/v1/bots", headers=AUTH, data=json.dumps(body), content_type="application/json")
-    assert response.status_code == 201, response.json
-    return response.json
+    """POST /api/v1/bots answered 201: the new bot."""
+    return create_bot(client, **{"bot_name": "Bot", **fields})
 
 
 def fake_bot(number, due):

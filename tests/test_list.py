@@ -2,13 +2,13 @@
 docs/contract/pagination.md#list-query-parameters): cursor pagination and the filters."""
 
 import base64
-import json
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 from freezegun import freeze_time
 
 from tests.conftest import AUTH, SECOND_AUTH, SEED_BOT
+from tests.control_helpers import create_bot
 from tests.openapi_check import assert_valid_response
 
 MEET = "https://meet.google.com/abc-defg-hij"
@@ -27,10 +27,8 @@ def frozen_clock():
 
 
 def create(client, **fields):
-    body = {"meeting_url": MEET, "bot_name": "Bot", **fields}
-    response = client.post("/api/v1/bots", headers=AUTH, data=json.dumps(body), content_type="application/json")
-    assert response.status_code == 201, response.json
-    return response.json
+    """POST /api/v1/bots answered 201: the new bot."""
+    return create_bot(client, **{"bot_name": "Bot", **fields})
 
 
 def listing(client, query="", headers=AUTH):
