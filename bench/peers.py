@@ -2,13 +2,16 @@
 
 * Stoplight Prism (`@stoplight/prism-cli`, pinned below), only with `python bench/run.py --peers`: installed
   with `npm install` into `bench/.peers/` (git-ignored; reused by later runs), then run as
-  `prism mock -v silent <document>` on the OpenAPI document the sandbox itself serves at `/api/schema`
-  (fetched from the sandbox under test into the run's temporary folder), so it mocks the same API.
+  `prism mock -v silent <document>` on the Attendee API part (`/api/v1` paths) of the OpenAPI document the
+  sandbox itself serves at `/api/schema` (fetched from the sandbox under test into the run's temporary
+  folder): the API Attendee publishes, without the sandbox's own control plane and dashboard routes, so
+  Prism routes among the same paths as a mock of Attendee's document would.
 * `wrk` (the Debian package), when it is on the PATH: 8 connections with the same headers as the Python
   load generator (`Authorization`, `Content-Type: application/json`); otherwise the bench uses its own
   Python load generator (bench/loadgen.py), and the table says which one it used.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -40,7 +43,7 @@ def install_prism():
 
 
 def fetch_openapi(port, path):
-    """Save the sandbox's own OpenAPI document (GET /api/schema) to `path`."""
+    """Save the Attendee API part of the sandbox's own OpenAPI document (GET /api/schema) to `path`."""
     conn = Connection(HOST, port)
     try:
         status, body = conn.request(build_request("GET", "/api/schema", f"{HOST}:{port}", AUTH))
@@ -48,7 +51,9 @@ def fetch_openapi(port, path):
         conn.close()
     if status != 200:
         raise RuntimeError(f"GET /api/schema answered {status}")
-    Path(path).write_bytes(body)
+    document = json.loads(body)
+    document["paths"] = {route: item for route, item in document["paths"].items() if route.startswith("/api/v1/")}
+    Path(path).write_text(json.dumps(document), encoding="utf-8")
     return path
 
 
