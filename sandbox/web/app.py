@@ -45,6 +45,9 @@ def create_app(config=None):
     # The sandbox is looked up per request: the test suite gives its one app a fresh sandbox per test.
     app.before_request(lambda: current_app.extensions["sandbox"].own_address.learn(request.environ))
     _one_hook_each_way(app)
+    from sandbox.web import fastpath
+
+    fastpath.install(app)  # GET /api/v1/bots/{id}'s plain case, in front of Flask
     return app
 
 
