@@ -253,6 +253,53 @@ class MemoryTables:
             self.summary.setdefault(table, {})[key] = facts
             self._index(table, key, scope, facts)
 
+    def load_table(self, table, rows):
+        """A table's documents `(id, scope, JSON, facts as a list)` at once, into a table still empty (a load
+        through the facts index): what `put_raw` builds one document at a time, built in bulk. False when
+        the rows cannot be the table's (an id twice, missing facts): the caller then decodes the file."""
+        if self.docs.get(table):
+            return False
+        docs = {key: raw for key, _, raw, _ in rows}
+        if len(docs) != len(rows):
+            return False
+        self.docs[table] = docs
+        scope_of = self.scope_of[table] = {key: scope for key, scope, _, _ in rows}
+        numbers = self._numbers
+        sequence = self.sequence[table] = {key: next(numbers) for key in docs}
+        scopes = self.scopes.setdefault(table, {})
+        for key, scope in scope_of.items():
+            members = scopes.get(scope)
+            if members is None:
+                members = scopes[scope] = {}
+            members[key] = None
+        summary = SUMMARIES.get(table)
+        if summary is None:
+            return True
+        kind = summary[0]
+        facts_of = self.summary[table] = {key: kind(*facts) for key, _, _, facts in rows}
+        counted, ordered = COUNTED.get(table), ORDERED.get(table)
+        counts = self.counts.setdefault(table, {}) if counted is not None else None
+        order = self.order.setdefault(table, {}) if ordered is not None else {}
+        found = FOUND.get(table, ())
+        for key, facts in facts_of.items():
+            scope = scope_of[key]
+            if counted is not None:
+                per_scope = counts.get(scope)
+                if per_scope is None:
+                    per_scope = counts[scope] = {}
+                value = getattr(facts, counted)
+                per_scope[value] = per_scope.get(value, 0) + 1
+            for name in found:
+                value = getattr(facts, name)
+                if value is not None:
+                    holders = self.found.setdefault((table, name), {})
+                    holders.setdefault(scope, {}).setdefault(value, {})[key] = None
+            if ordered is not None:
+                order.setdefault(scope, []).append((_order_time(getattr(facts, ordered)), sequence[key], key))
+        for entries in order.values():
+            entries.sort()
+        return True
+
     def _index(self, table, key, scope, facts):
         counted = COUNTED.get(table)
         if counted is not None:
@@ -512,17 +559,16 @@ class TinyDBStore(MemoryStore):
         tables = MemoryTables()
         try:
             for table, entries in index["tables"].items():
-                summary = SUMMARIES.get(table)
+                rows = []
                 for key, scope, start, end, facts in entries:
                     if data[start : start + 1] != b"{" or data[end - 1 : end] != b"}":
                         return False
-                    raw = data[start:end].decode("utf-8")
-                    tables.put_raw(table, key, scope, raw, summary[0](*facts) if summary and facts else None)
-        except (ValueError, TypeError, KeyError, AttributeError):
+                    rows.append((key, scope, data[start:end].decode("utf-8"), facts))
+                if not tables.load_table(table, rows):
+                    return False
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return False
-        if not tables.docs.get(REQUIRED_TABLE) or any(
-            set(tables.docs.get(table, ())) != set(tables.summary.get(table, ())) for table in SUMMARIES
-        ):
+        if not tables.docs.get(REQUIRED_TABLE):
             return False
         self.tables = tables
         return True
