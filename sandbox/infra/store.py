@@ -395,6 +395,14 @@ class MemoryStore(Store):
             raw = self.tables.docs.get(table, {}).get(key)
         return (None, None) if raw is None else (json.loads(raw), raw)
 
+    def get_raw_with_facts(self, table, key):
+        with self.lock:
+            tables = self.tables
+            raw = tables.docs.get(table, {}).get(key)
+            if raw is None:
+                return None
+            return raw, tables.scope_of[table][key], tables.summary.get(table, {}).get(key)
+
     def put(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         with self.lock:
