@@ -135,6 +135,7 @@ DIRECTORY_MODE = 0o700  # the data file's folder, when the store creates it
 # The facts index (`<data>.facts`, see `TinyDBStore._write_facts_index`): its layout's version, and the facts
 # it holds by table (an index written with other facts is ignored).
 FACTS_VERSION = 1
+OPEN_BRACE, CLOSE_BRACE = ord("{"), ord("}")  # a document's first and last byte in the data file
 FACTS_FIELDS = {table: list(kind._fields) for table, (kind, _) in SUMMARIES.items()}
 # The table every sandbox data file has documents in (see the module docstring).
 REQUIRED_TABLE = "projects"
@@ -275,8 +276,10 @@ class MemoryTables:
         summary = SUMMARIES.get(table)
         if summary is None:
             return True
-        kind = summary[0]
-        facts_of = self.summary[table] = {key: kind(*facts) for key, _, _, facts in rows}
+        kind, size, new = summary[0], len(summary[0]._fields), tuple.__new__
+        if any(len(facts) != size for _, _, _, facts in rows):
+            return False
+        facts_of = self.summary[table] = {key: new(kind, facts) for key, _, _, facts in rows}
         counted, ordered = COUNTED.get(table), ORDERED.get(table)
         counts = self.counts.setdefault(table, {}) if counted is not None else None
         order = self.order.setdefault(table, {}) if ordered is not None else {}
@@ -565,13 +568,16 @@ class TinyDBStore(MemoryStore):
         if index.get("size") != len(data) or index.get("crc32") != zlib.crc32(data):
             return False
         tables = MemoryTables()
+        text = data.decode("utf-8", "replace")
+        if len(text) != len(data):
+            text = None  # not all ASCII: the places count bytes, so each document is decoded on its own
         try:
             for table, entries in index["tables"].items():
                 rows = []
                 for key, scope, start, end, facts in entries:
-                    if data[start : start + 1] != b"{" or data[end - 1 : end] != b"}":
+                    if not 0 <= start < end <= len(data) or data[start] != OPEN_BRACE or data[end - 1] != CLOSE_BRACE:
                         return False
-                    rows.append((key, scope, data[start:end].decode("utf-8"), facts))
+                    rows.append((key, scope, text[start:end] if text else data[start:end].decode("utf-8"), facts))
                 if not tables.load_table(table, rows):
                     return False
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
