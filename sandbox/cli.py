@@ -89,6 +89,8 @@ def main(argv=None):
     if args.command == "reset" and args.url:
         args.command = "reset --url"
     runners = {"serve": _serve, "reset": _reset, "prune": _prune, **control_cli.RUNNERS}
+    if args.command != "serve":
+        gc.enable()  # off while `python -m sandbox` started (sandbox/__main__.py); serve enables it once built
     try:
         return runners[args.command](args)
     except DataFileInUse as exc:
@@ -160,6 +162,7 @@ def _serve(args):
     # What start-up built (modules, schemas, routes, the loaded documents' facts) lives as long as the
     # process: out of the cyclic collector's sight, its full collections stay short pauses under load.
     gc.freeze()
+    gc.enable()  # off during start-up when run as `python -m sandbox` (see sandbox/__main__.py)
     sandbox = app.extensions["sandbox"]
     log = None
     try:
