@@ -248,7 +248,9 @@ def watch_headers(listener):
     """The header timeout checked by waitress's maintenance, which its loop runs every `cleanup_interval`
     (CHECK_INTERVAL, 1 s): once a second for all connections rather than at every turn of the loop for each
     (the loop turns a few times per request)."""
-    maintenance = listener.maintenance
+    maintenance = getattr(listener, "maintenance", None)
+    if maintenance is None:  # not a waitress listener (a stand-in): nothing runs maintenance
+        return
 
     def maintain(now):
         maintenance(now)
