@@ -568,16 +568,17 @@ class TinyDBStore(MemoryStore):
         if index.get("size") != len(data) or index.get("crc32") != zlib.crc32(data):
             return False
         tables = MemoryTables()
-        text = data.decode("utf-8", "replace")
-        if len(text) != len(data):
-            text = None  # not all ASCII: the places count bytes, so each document is decoded on its own
+        # The places count bytes: an all-ASCII file is decoded once and cut as text, any other per document.
+        text = data.decode("ascii") if data.isascii() else None
+        size = len(data)
         try:
             for table, entries in index["tables"].items():
                 rows = []
                 for key, scope, start, end, facts in entries:
-                    if not 0 <= start < end <= len(data) or data[start] != OPEN_BRACE or data[end - 1] != CLOSE_BRACE:
+                    if not 0 <= start < end <= size or data[start] != OPEN_BRACE or data[end - 1] != CLOSE_BRACE:
                         return False
-                    rows.append((key, scope, text[start:end] if text else data[start:end].decode("utf-8"), facts))
+                    raw = text[start:end] if text is not None else data[start:end].decode("utf-8")
+                    rows.append((key, scope, raw, facts))
                 if not tables.load_table(table, rows):
                     return False
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
