@@ -7,6 +7,7 @@ and `--key`): `bots`, `bot`, `advance`, `inject`, `deliveries`, `redeliver`, `pr
 
 import argparse
 import errno
+import gc
 import os
 import signal
 import socket
@@ -88,6 +89,8 @@ def main(argv=None):
     if args.command == "reset" and args.url:
         args.command = "reset --url"
     runners = {"serve": _serve, "reset": _reset, "prune": _prune, **control_cli.RUNNERS}
+    if args.command != "serve":
+        gc.enable()  # off while `python -m sandbox` started (sandbox/__main__.py); serve enables it once built
     try:
         return runners[args.command](args)
     except DataFileInUse as exc:
@@ -156,6 +159,10 @@ def _serve(args):
     # A fixed port is the sandbox's own address before anything runs (deliveries left pending included).
     listening = {"listen_host": args.host, "listen_port": args.port or None}
     app = create_app(_overrides(args, seed=args.seed, **server_options, **listening))
+    # What start-up built (modules, schemas, routes, the loaded documents' facts) lives as long as the
+    # process: out of the cyclic collector's sight, its full collections stay short pauses under load.
+    gc.freeze()
+    gc.enable()  # off during start-up when run as `python -m sandbox` (see sandbox/__main__.py)
     sandbox = app.extensions["sandbox"]
     log = None
     try:

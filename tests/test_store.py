@@ -272,7 +272,7 @@ def test_every_file_the_store_writes_is_created_0600(tmp_path, monkeypatch, caps
         os.umask(old_umask)
     assert set(modes) == {
         "data.json", "data.json.tmp", "data.json.journal", "data.json.journal.1", "data.json.journal.torn",
-        "data.json.lock", "data.json.holder",
+        "data.json.lock", "data.json.holder", "data.json.facts",
     }
     assert modes == dict.fromkeys(modes, 0o600)
     assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700

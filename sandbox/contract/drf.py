@@ -49,7 +49,6 @@ import json
 import re
 from datetime import datetime, timezone
 
-import jsonschema
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -346,6 +345,8 @@ def json_schema_error(instance, schema):
 
     A validator is built once per schema object (the schemas are module constants; the cache holds each
     schema, so its id is never reused)."""
+    import jsonschema  # imported at the first check, not at start-up (it takes ~40 ms to import)
+
     cached = _SCHEMA_VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
         cls = jsonschema.validators.validator_for(schema)

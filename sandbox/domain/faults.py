@@ -153,6 +153,10 @@ class FaultRegistry:
         with self._lock:
             self._faults.clear()
 
+    def has_faults(self, project_id):
+        """Whether the project has a live fault (a question that, unlike `match`, uses none up)."""
+        return bool(self._faults.get(project_id))
+
     def match(self, project_id, method, path):
         """The dispatcher's question, before any state change: does a live fault answer this request?
 

@@ -21,6 +21,7 @@ bots' paths exactly as before.
 """
 
 import heapq
+import json
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -289,6 +290,30 @@ class Sandbox:
                     self.commit(unit)
                     raise
                 self.commit(unit)
+
+    def settled_bot(self, project, bot_id):
+        """`(bot, its stored JSON)` when reading the bot would change nothing (a GET's usual case), else None.
+
+        Nothing changes when the project has no other work due and the bot's next scripted step (its
+        `BotFacts.next_due`) is not due by the project's `now`: `bot_unit` would then load the bot, apply
+        nothing and save nothing. Such a read needs neither the project's lock nor a unit of work, so it
+        never waits behind the project's creates and commands (which hold that lock while they run); the
+        store lock alone gives it the bot whole. None sends the caller to `bot_unit` (a 404 included).
+        """
+        try:
+            if self.has_other_work_due(project):
+                return None
+        except RuntimeError:  # the project's other work changed meanwhile: ask under the lock
+            return None
+        read = self.store.get_raw_with_facts("bots", bot_id) if isinstance(bot_id, str) else None
+        if read is None:
+            return None
+        raw, scope, facts = read
+        if scope != project["id"] or facts is None:
+            return None
+        if facts.next_due is not None and parse_stored_datetime(facts.next_due) <= self.now(project):
+            return None
+        return json.loads(raw), raw
 
     def commit(self, unit):
         """Save the bot, then hand its emissions to the outbox (which only enqueues), in event order."""

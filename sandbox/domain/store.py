@@ -107,6 +107,11 @@ class Store:
         """`(document, its stored JSON)`, the document a fresh dict (as `get` gives it), or `(None, None)`."""
         raise NotImplementedError
 
+    def get_raw_with_facts(self, table, key):
+        """`(its stored JSON, its scope, its facts)` read at once (no decoding), or None: what a read that
+        turns out to change nothing needs to know of a document."""
+        raise NotImplementedError
+
     def put(self, table, doc):
         """Store the document; returns its stored JSON (the string `get_with_raw` gives until the next write)."""
         raise NotImplementedError

@@ -13,6 +13,12 @@
 * The data file itself is a TinyDB database (one TinyDB table per store table), rewritten only at a
   checkpoint (when the journal grows, at shutdown, at reset) into a temporary file that then replaces it,
   so it is never half-written. At start-up the data file is loaded and the journal replayed over it.
+* Each checkpoint also writes a facts index (`<data>.facts`): every document's id, scope, place in the data
+  file and facts (`BotFacts`, `DeliveryFacts`), valid for the data file of that size and CRC-32 only. A
+  start-up then cuts each document's JSON out of the file and takes its facts from the index: it decodes
+  none of them (at 10,000 bots that decoding was most of a start-up). An index that does not match its
+  data file (a kill between the two writes, a file replaced or edited since, none at all: an older
+  version's file) is ignored, and every document is decoded as before.
 * A data file that exists must be a sandbox data file (a TinyDB JSON object whose `projects` table holds a
   project: the fixtures always have one, and projects are never deleted). Anything else stops the store
   with a one-line error and is left untouched; only a path with no data file and no journal is new.
@@ -20,8 +26,8 @@
   package: flock on Linux and macOS, LockFileEx on Windows) from open to close, and names its process in
   a small sidecar (`<data>.holder`) that the lock protects, so that a refusal can say who holds the file.
   The OS lock is the truth: a sidecar left by a killed process is simply overwritten.
-* Every file the store writes (data file, its temporary file, journals, `.torn`, lock, sidecar) holds API
-  keys and webhook secrets, so each is created readable by its owner only (0600).
+* Every file the store writes (data file, its temporary file, facts index, journals, `.torn`, lock,
+  sidecar) holds API keys and webhook secrets, so each is created readable by its owner only (0600).
 * One process with threads; one re-entrant lock (`store.lock`) that callers hold around each
   read-modify-write. Bulk work (a clock advance over thousands of bots, a list, a prune) takes it once per
   item with `store.turn()`, which first lets the threads waiting for it in (see `HandoverLock`).
@@ -34,6 +40,7 @@ import os
 import re
 import sys
 import threading
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -125,6 +132,11 @@ ON_DISK_ERRORS = "backslashreplace"
 # Every file the store creates is its owner's only: they hold API keys, webhook secrets, the media key.
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700  # the data file's folder, when the store creates it
+# The facts index (`<data>.facts`, see `TinyDBStore._write_facts_index`): its layout's version, and the facts
+# it holds by table (an index written with other facts is ignored).
+FACTS_VERSION = 1
+OPEN_BRACE, CLOSE_BRACE = ord("{"), ord("}")  # a document's first and last byte in the data file
+FACTS_FIELDS = {table: list(kind._fields) for table, (kind, _) in SUMMARIES.items()}
 # The table every sandbox data file has documents in (see the module docstring).
 REQUIRED_TABLE = "projects"
 NOT_A_DATA_FILE = (
@@ -242,6 +254,55 @@ class MemoryTables:
             self.summary.setdefault(table, {})[key] = facts
             self._index(table, key, scope, facts)
 
+    def load_table(self, table, rows):
+        """A table's documents `(id, scope, JSON, facts as a list)` at once, into a table still empty (a load
+        through the facts index): what `put_raw` builds one document at a time, built in bulk. False when
+        the rows cannot be the table's (an id twice, missing facts): the caller then decodes the file."""
+        if self.docs.get(table):
+            return False
+        docs = {key: raw for key, _, raw, _ in rows}
+        if len(docs) != len(rows):
+            return False
+        self.docs[table] = docs
+        scope_of = self.scope_of[table] = {key: scope for key, scope, _, _ in rows}
+        numbers = self._numbers
+        sequence = self.sequence[table] = {key: next(numbers) for key in docs}
+        scopes = self.scopes.setdefault(table, {})
+        for key, scope in scope_of.items():
+            members = scopes.get(scope)
+            if members is None:
+                members = scopes[scope] = {}
+            members[key] = None
+        summary = SUMMARIES.get(table)
+        if summary is None:
+            return True
+        kind, size, new = summary[0], len(summary[0]._fields), tuple.__new__
+        if any(len(facts) != size for _, _, _, facts in rows):
+            return False
+        facts_of = self.summary[table] = {key: new(kind, facts) for key, _, _, facts in rows}
+        counted, ordered = COUNTED.get(table), ORDERED.get(table)
+        counts = self.counts.setdefault(table, {}) if counted is not None else None
+        order = self.order.setdefault(table, {}) if ordered is not None else {}
+        found = FOUND.get(table, ())
+        for key, facts in facts_of.items():
+            scope = scope_of[key]
+            if counted is not None:
+                per_scope = counts.get(scope)
+                if per_scope is None:
+                    per_scope = counts[scope] = {}
+                value = getattr(facts, counted)
+                per_scope[value] = per_scope.get(value, 0) + 1
+            for name in found:
+                value = getattr(facts, name)
+                if value is not None:
+                    holders = self.found.setdefault((table, name), {})
+                    holders.setdefault(scope, {}).setdefault(value, {})[key] = None
+            if ordered is not None:
+                order.setdefault(scope, []).append((_order_time(getattr(facts, ordered)), sequence[key], key))
+        for entries in order.values():
+            entries.sort()
+        return True
+
     def _index(self, table, key, scope, facts):
         counted = COUNTED.get(table)
         if counted is not None:
@@ -312,7 +373,11 @@ class MemoryTables:
         return {key: summary[key] for key in self.scopes.get(table, {}).get(scope, {})}
 
     def snapshot(self):
-        return {table: list(docs.values()) for table, docs in self.docs.items()}
+        """Under the lock, cheaply: per table, its documents `(id, JSON)` in order, their scopes and facts."""
+        return {
+            table: (list(docs.items()), dict(self.scope_of.get(table, {})), dict(self.summary.get(table, {})))
+            for table, docs in self.docs.items()
+        }
 
 
 class MemoryStore(Store):
@@ -332,6 +397,14 @@ class MemoryStore(Store):
         with self.lock:
             raw = self.tables.docs.get(table, {}).get(key)
         return (None, None) if raw is None else (json.loads(raw), raw)
+
+    def get_raw_with_facts(self, table, key):
+        with self.lock:
+            tables = self.tables
+            raw = tables.docs.get(table, {}).get(key)
+            if raw is None:
+                return None
+            return raw, tables.scope_of[table][key], tables.summary.get(table, {}).get(key)
 
     def put(self, table, doc):
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
@@ -403,6 +476,7 @@ class TinyDBStore(MemoryStore):
         self.rotated_path = self.path.with_name(self.path.name + ".journal.1")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.holder_path = self.path.with_name(self.path.name + ".holder")
+        self.facts_path = self.path.with_name(self.path.name + ".facts")
         self.checkpoint_every = checkpoint_every
         self.fsync = fsync
         self.journal_lines = 0
@@ -466,7 +540,7 @@ class TinyDBStore(MemoryStore):
                     raise StoreError(JOURNAL_WITHOUT_DATA_FILE.format(journal=journal, path=self.path))
             return
         self.is_new = False
-        if not self._load_streaming():
+        if not self._load_indexed() and not self._load_streaming():
             self.tables = MemoryTables()
             for name, docs in self._read_data_file().items():
                 try:
@@ -478,6 +552,41 @@ class TinyDBStore(MemoryStore):
             os.chmod(self.path, FILE_MODE)  # a data file written before files were created 0600
         for journal in journals:
             self.journal_lines += self._replay(journal)
+
+    def _load_indexed(self):
+        """Load a data file through the facts index its last checkpoint wrote (`_write_facts_index`): each
+        document's JSON is cut out of the file and its facts read from the index, so no document is decoded
+        (at 10,000 bots that decoding was most of a start-up). False (nothing kept) when there is no index,
+        or it is not of this very file (size and CRC-32), of this version, or of these facts."""
+        try:
+            index = json.loads(self.facts_path.read_bytes())
+            data = self.path.read_bytes()
+        except (OSError, ValueError):
+            return False
+        if not isinstance(index, dict) or index.get("version") != FACTS_VERSION or index.get("fields") != FACTS_FIELDS:
+            return False
+        if index.get("size") != len(data) or index.get("crc32") != zlib.crc32(data):
+            return False
+        tables = MemoryTables()
+        # The places count bytes: an all-ASCII file is decoded once and cut as text, any other per document.
+        text = data.decode("ascii") if data.isascii() else None
+        size = len(data)
+        try:
+            for table, entries in index["tables"].items():
+                rows = []
+                for key, scope, start, end, facts in entries:
+                    if not 0 <= start < end <= size or data[start] != OPEN_BRACE or data[end - 1] != CLOSE_BRACE:
+                        return False
+                    raw = text[start:end] if text is not None else data[start:end].decode("utf-8")
+                    rows.append((key, scope, raw, facts))
+                if not tables.load_table(table, rows):
+                    return False
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return False
+        if not tables.docs.get(REQUIRED_TABLE):
+            return False
+        self.tables = tables
+        return True
 
     def _load_streaming(self):
         """Load a data file as the store writes it, one document at a time: each document's JSON is kept as
@@ -627,7 +736,8 @@ class TinyDBStore(MemoryStore):
         return snapshot
 
     def _write_snapshot(self, snapshot):
-        """Write TinyDB's JSON format (`{table: {doc_id: doc}}`) straight from the documents' JSON strings.
+        """Write TinyDB's JSON format (`{table: {doc_id: doc}}`) straight from the documents' JSON strings,
+        then the facts index that lets the next start-up skip decoding them (`_load_indexed`).
 
         TinyDB's `insert_multiple` reads and rewrites the whole file once per table (5 s at 10,000 bots);
         this writes it once, with no parsing, in chunks.
@@ -635,20 +745,53 @@ class TinyDBStore(MemoryStore):
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.unlink(missing_ok=True)
         fd = create_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with open(fd, "w", encoding="utf-8", errors=ON_DISK_ERRORS) as out:
-            out.write("{")
-            tables = [(table, raws) for table, raws in snapshot.items() if raws]
-            for number, (table, raws) in enumerate(tables):
-                out.write(("," if number else "") + json.dumps(table) + ":{")
-                for start in range(0, len(raws), 1000):
-                    chunk = raws[start : start + 1000]
-                    out.write(("," if start else "") + ",".join(f'"{start + i}":{raw}' for i, raw in enumerate(chunk, 1)))
-                out.write("}")
-            out.write("}")
+        index = {}
+        offset, crc = 0, 0
+        with open(fd, "wb") as out:
+
+            def write(data):
+                nonlocal offset, crc
+                out.write(data)
+                offset += len(data)
+                crc = zlib.crc32(data, crc)
+
+            write(b"{")
+            tables = [(table, rows) for table, rows in snapshot.items() if rows[0]]
+            for number, (table, (docs, scopes, facts)) in enumerate(tables):
+                write((("," if number else "") + json.dumps(table) + ":{").encode("utf-8"))
+                entries = index[table] = []
+                for start in range(0, len(docs), 1000):
+                    chunk = []
+                    position = offset
+                    for number_in_table, (key, raw) in enumerate(docs[start : start + 1000], start + 1):
+                        prefix = f'{"," if number_in_table > 1 else ""}"{number_in_table}":'.encode("ascii")
+                        body = raw.encode("utf-8", ON_DISK_ERRORS)
+                        position += len(prefix)
+                        fact = facts.get(key)
+                        entries.append([key, scopes.get(key, ""), position, position + len(body),
+                                        None if fact is None else list(fact)])
+                        position += len(body)
+                        chunk += (prefix, body)
+                    write(b"".join(chunk))
+                write(b"}")
+            write(b"}")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, self.path)
         self.rotated_path.unlink(missing_ok=True)
+        self._write_facts_index(index, offset, crc)
+
+    def _write_facts_index(self, tables, size, crc):
+        """`<data>.facts`: every document's id, scope, place in the data file and facts, for the data file of
+        this size and CRC-32 only. Written after the data file: a kill in between leaves an index of another
+        file, which the next load sees and ignores. Best effort: without it a load decodes every document."""
+        index = {"version": FACTS_VERSION, "size": size, "crc32": crc, "fields": FACTS_FIELDS, "tables": tables}
+        try:
+            write_private(self.facts_path, json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode(
+                "utf-8", ON_DISK_ERRORS))
+        except OSError as exc:
+            self.facts_path.unlink(missing_ok=True)
+            print(f"attendee-sandbox: warning: {self.facts_path}: not written ({exc.strerror})", file=sys.stderr)
 
     def close(self):
         if self._journal is None:

@@ -52,7 +52,11 @@ REMOVER_PREFIX = "remover_"
 
 
 def get_bot(sb, project, bot_id):
-    """GET /bots/{id}: the bot up to date, as a `StoredDoc` (its dump is cached while it is unchanged)."""
+    """GET /bots/{id}: the bot up to date, as a `StoredDoc` (its dump is cached while it is unchanged).
+    A bot with nothing due is read as stored, without waiting for the project's lock (`settled_bot`)."""
+    settled = sb.settled_bot(project, bot_id)
+    if settled is not None:
+        return StoredDoc(*settled)
     with sb.bot_unit(project, bot_id) as unit:
         pass
     return StoredDoc(unit.bot, unit.raw) if unit.raw is not None else unit.bot

@@ -8,12 +8,29 @@ from http import HTTPStatus
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from sandbox.assembly import build_sandbox
 from sandbox.config import load_settings
 from sandbox.web.responses import DumpCache
 
 __all__ = ["create_app"]
+
+
+class LazyBuilderRule(Rule):
+    """Werkzeug's rule, whose two URL builders (Python code generated and compiled per rule: most of what
+    registering the ~90 routes cost at start-up) are compiled at their first use instead: the sandbox
+    builds few URLs, and never at start-up."""
+
+    def _compile_builder(self, append_unknown=True):
+        compiled = []
+
+        def build(rule, *args, **kwargs):
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown).__get__(rule, None))
+            return compiled[0](*args, **kwargs)
+
+        return build
 
 
 class SandboxResponse(Response):
@@ -30,6 +47,7 @@ def create_app(config=None):
     settings = load_settings(config)
     app = Flask(__name__, static_folder=None)  # the dashboard serves its own files under /sandbox/ui
     app.response_class = SandboxResponse
+    app.url_rule_class = LazyBuilderRule
     app.url_map.merge_slashes = False  # `/api/v1//bots` is the catch-all's, not a redirect
     app.config["TESTING"] = settings.testing
 
@@ -45,6 +63,9 @@ def create_app(config=None):
     # The sandbox is looked up per request: the test suite gives its one app a fresh sandbox per test.
     app.before_request(lambda: current_app.extensions["sandbox"].own_address.learn(request.environ))
     _one_hook_each_way(app)
+    from sandbox.web import fastpath
+
+    fastpath.install(app)  # GET /api/v1/bots/{id}'s plain case, in front of Flask
     return app
 
 

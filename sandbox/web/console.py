@@ -30,6 +30,7 @@ STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 PROJECT_KEY = "sandbox.console.project"  # the WSGI environ key the Flask hook leaves the project's id in
 FORMATS = ("text", "json")
 WRITE_BATCH = 256  # lines written at most by one write (and one flush)
+GATHER_SECONDS = 0.02  # how long the writer lets lines gather before writing them
 _STOP = object()
 
 
@@ -96,6 +97,11 @@ class ConsoleLog:
         stopping = False
         while not stopping:
             batch = [self.lines.get()]
+            # Let the lines of the next moments gather: the requests putting them then wake no thread (a
+            # put wakes the writer only while it waits in `get`), which under load cost each request
+            # a switch of the interpreter to this thread and back.
+            if batch[0] is not _STOP:
+                time.sleep(GATHER_SECONDS)
             while len(batch) < WRITE_BATCH:
                 try:
                     batch.append(self.lines.get_nowait())

@@ -46,7 +46,10 @@ MIDDLEWARE_HEADERS = {
 # Django's host_validation_re: a domain name or a bracketed IPv6 address, then an optional port.
 HOST_PATTERN = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?")
 
-__all__ = ["body_sample", "control_body_too_large_message", "init_app", "public_base_url", "read_body"]
+__all__ = [
+    "body_sample", "control_body_too_large_message", "host_allowed", "host_domain", "init_app", "public_base_url",
+    "read_body",
+]
 
 
 def init_app(app):
@@ -125,11 +128,16 @@ def check_host():
     domain = host_domain(host)
     if not domain:
         reason = "The domain name provided is not valid according to RFC 1034/1035."
-    elif any(host_matches(domain, pattern) for pattern in allowed_hosts(settings())):
+    elif host_allowed(domain, settings()):
         return None
     else:
         reason = f"You may need to add {domain!r} to SANDBOX_ALLOWED_HOSTS."
     return refusal(400, f"Invalid HTTP_HOST header: {host!r}. {reason}")
+
+
+def host_allowed(domain, config):
+    """Whether a Host header's domain (`host_domain`) matches SANDBOX_ALLOWED_HOSTS (or the default hosts)."""
+    return any(host_matches(domain, pattern) for pattern in allowed_hosts(config))
 
 
 def public_base_url():

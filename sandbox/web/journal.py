@@ -8,6 +8,7 @@ from flask import current_app, g, request
 
 from sandbox.contract.responses import JOURNAL_BODY_LIMIT
 from sandbox.web.guards import body_sample
+from sandbox.web.pipeline import token_of
 
 
 def init_app(app):
@@ -30,32 +31,37 @@ def _journal_record(response):
     if start is None:
         return response
     started, wall_start = start
-    duration_ms = (time.perf_counter() - started) * 1000
     req = request._get_current_object()
     try:
         project = g.get("project") or _project_from_header()
         if project is not None:
-            offset = project.get("clock_offset_seconds", 0.0)
-            _sandbox().journal.record(
-                project["id"],
-                method=req.method,
-                path=req.path,
-                query=req.query_string.decode("utf-8", "replace"),
-                status=response.status_code,
-                time=wall_start + timedelta(seconds=offset),  # the project's clock when the request came
-                duration_ms=duration_ms,
-                body=body_sample(JOURNAL_BODY_LIMIT),
+            record(
+                _sandbox(), project, req.method, req.path, req.query_string.decode("utf-8", "replace"),
+                response.status_code, start, body_sample(JOURNAL_BODY_LIMIT),
             )
     except Exception:  # the journal must never break a request
         pass
     return response
 
 
+def record(sb, project, method, path, query, status, start, body):
+    """One journal entry for `project`: `start` is (perf_counter, wall-clock time) when the request came."""
+    started, wall_start = start
+    sb.journal.record(
+        project["id"],
+        method=method,
+        path=path,
+        query=query,
+        status=status,
+        time=wall_start + timedelta(seconds=project.get("clock_offset_seconds", 0.0)),  # the project's clock then
+        duration_ms=(time.perf_counter() - started) * 1000,
+        body=body,
+    )
+
+
 def _project_from_header():
-    parts = request.headers.get("Authorization", "").split()
-    if len(parts) == 2 and parts[0].lower() == "token":
-        return _sandbox().project_for_key(parts[1])
-    return None
+    key = token_of(request.headers.get("Authorization", ""))
+    return _sandbox().project_for_key(key) if key is not None else None
 
 
 def _is_api_path(path):

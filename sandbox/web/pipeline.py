@@ -57,7 +57,10 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 USE_CASES = "sandbox.usecases"
 
-__all__ = ["ALL_METHODS", "authenticate", "parse_body", "register", "request_facts", "sandbox"]
+__all__ = [
+    "ALL_METHODS", "Route", "acceptable", "authenticate", "parse_body", "register", "request_facts", "sandbox",
+    "token_of", "use_case",
+]
 
 
 def sandbox():
@@ -257,14 +260,19 @@ def fault_response(fault, delayed_requests, project_id):
 
 
 def check_accept():
-    accept = request.environ.get("HTTP_ACCEPT")  # request.headers.get("Accept"), without its lookups
+    if not acceptable(request.environ.get("HTTP_ACCEPT")):  # request.headers.get("Accept"), without its lookups
+        raise DetailError("Could not satisfy the request Accept header.", status=406)
+
+
+def acceptable(accept):
+    """Whether an Accept header (None: absent) names a media type the API renders."""
     if accept is None or not accept.strip():
-        return
+        return True
     for part in accept.split(","):
         media = part.split(";")[0].strip().lower()
         if media in ("*/*", "application/*", "application/json", "text/*", "text/html"):
-            return
-    raise DetailError("Could not satisfy the request Accept header.", status=406)
+            return True
+    return False
 
 
 # -- authentication (docs/contract/conventions.md#authorization-header to #other-project)
@@ -275,13 +283,19 @@ def authenticate():
     header = request.environ.get("HTTP_AUTHORIZATION")  # request.headers.get("Authorization")
     if header is None:
         raise NotAuthenticated("Missing Authorization header")
-    parts = header.split()
-    if len(parts) != 2 or parts[0].lower() != "token":
+    key = token_of(header)
+    if key is None:
         raise NotAuthenticated("Invalid Authorization header. Should have this format: Token <api_key>")
-    project = sandbox().project_for_key(parts[1])
+    project = sandbox().project_for_key(key)
     if project is None:
         raise NotAuthenticated("Invalid or disabled API key")
     return project
+
+
+def token_of(header):
+    """The API key of an `Authorization: Token <api_key>` header, or None when it is not of that form."""
+    parts = header.split()
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "token" else None
 
 
 # -- request bodies (docs/contract/conventions.md#body-parsing)

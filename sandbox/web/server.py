@@ -113,12 +113,23 @@ class SandboxChannel(HTTPChannel):
             except OSError:
                 return super().handle_close()
             self.draining = True
+            # Only a draining connection answers these otherwise than waitress's: the loop asks every
+            # connection at each of its turns, so the others keep waitress's methods, with no extra call.
+            self.readable, self.writable = self._readable_while_draining, self._never_writable
             return None
         self.lingering_until, self.draining = None, False
+        self.__dict__.pop("readable", None)
+        self.__dict__.pop("writable", None)
         return super().handle_close()
 
-    def writable(self):
-        return False if self.draining else super().writable()
+    def _never_writable(self):
+        return False
+
+    def _readable_while_draining(self):
+        if monotonic() >= self.lingering_until:
+            self.handle_close()
+            return False
+        return True
 
     def handle_read(self):
         if not self.draining:
@@ -129,18 +140,11 @@ class SandboxChannel(HTTPChannel):
             self.handle_close()
         return None
 
-    def readable(self):
+    def check_headers_due(self):
+        """Called by the server's maintenance, once a second (`watch_headers`): whether this connection's
+        request headers are late."""
         if self.draining:
-            if monotonic() >= self.lingering_until:
-                self.handle_close()
-                return False
-            return True
-        self._check_headers_due()
-        return super().readable()
-
-    def _check_headers_due(self):
-        """waitress's loop asks every connection whether it is readable at each turn, at least once a
-        second: the moment to see whether its headers are late."""
+            return
         if self.requests or self.will_close or self.close_when_flushed:
             return  # a request is being served: the time is the application's, not the client's
         partial_request = self.request
@@ -234,9 +238,27 @@ def create_server(app, host, port, threads):
         listener.channel_class = partial(
             SandboxChannel, header_timeout=settings.header_timeout, error_task_class=error_task
         )
+        watch_headers(listener)
     sandbox.delayed_requests.lender = dispatcher
     settings.listen_host, settings.listen_port = host, int(listeners[0].effective_port)
     return server
+
+
+def watch_headers(listener):
+    """The header timeout checked by waitress's maintenance, which its loop runs every `cleanup_interval`
+    (CHECK_INTERVAL, 1 s): once a second for all connections rather than at every turn of the loop for each
+    (the loop turns a few times per request)."""
+    maintenance = getattr(listener, "maintenance", None)
+    if maintenance is None:  # not a waitress listener (a stand-in): nothing runs maintenance
+        return
+
+    def maintain(now):
+        maintenance(now)
+        for channel in list(listener.active_channels.values()):
+            if isinstance(channel, SandboxChannel):
+                channel.check_headers_due()
+
+    listener.maintenance = maintain
 
 
 def fit_open_files(connection_limit):
