@@ -226,7 +226,7 @@ class Bench:
         sandbox, base = medians["sandbox"], medians["baseline"]
         self.row(section, "bare Flask on the same waitress, same bytes", wrk_figure(base))
         if "prism" in medians:
-            self.row(section, "Stoplight Prism 5.14.2 mocking the sandbox's OpenAPI, -v silent", wrk_figure(medians["prism"]))
+            self.row(section, "Stoplight Prism 5.14.2 mocking the sandbox's /api/v1 OpenAPI, -v silent", wrk_figure(medians["prism"]))
         ratio = sandbox.throughput / base.throughput
         self.row(section, "Attendee Sandbox (waitress, 8 threads)", wrk_figure(sandbox), f"{ratio:.2f} x bare Flask",
                  f">= {TARGETS['get_vs_baseline']} x", ratio >= TARGETS["get_vs_baseline"])
