@@ -117,3 +117,30 @@ def test_every_setting_is_in_the_configuration_table():
     table = section("Configuration")
     missing = [variable for variable, _ in ENVIRONMENT.values() if f"`{variable}`" not in table]
     assert missing == []
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl")
+def test_the_calendar_flow_runs_as_printed_against_a_served_sandbox(tmp_path):
+    """The bundled calendar's flow: a bot from the first event, the event moved on Google's side and synced
+    (the bot re-planned at the new start, a `calendar.events_update` logged), then cancelled (the bot deleted)."""
+    section_text = section("Calendars and Zoom OAuth connections")
+    flow = next(block for block in bash_blocks(section_text) if "CAL_BOT=" in block)
+    process, base_url, _ = start_server(tmp_path / "data.json")
+    try:
+        variables = VARIABLES.replace("S=http://127.0.0.1:8000", f"S={base_url}", 1)
+        after = (
+            'echo; echo "$START"; curl -s "$S/api/v1/bots/$CAL_BOT" -H "$K"; echo; '
+            'curl -s "$S/sandbox/webhooks/deliveries?calendar_id=cal_sbx0DefaultCal01" -H "$K"'
+        )
+        script = "\n".join([variables, "set -e", flow, after])
+        run = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        start, bot_now, deliveries = run.stdout.splitlines()[-3:]
+    finally:
+        stop_server(process)
+    moved = [line for line in run.stdout.splitlines() if '"bots_patched"' in line]
+    assert moved and '"outcome":"synced"' in moved[0] and '"bots_patched":["bot_' in moved[0]  # re-planned
+    assert json.loads(bot_now) == {"error": "Bot not found"}  # deleted with its cancelled event
+    triggers = [delivery["trigger"] for delivery in json.loads(deliveries)["results"]]
+    assert "calendar.events_update" in triggers
+    assert start.endswith("T10:00:00Z")
