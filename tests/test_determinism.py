@@ -83,7 +83,7 @@ def test_serve_seed_seeds_the_app(monkeypatch, tmp_path):
             seen["project"] = new_project(self.app.test_client())["id"]
 
     monkeypatch.setattr("waitress.create_server", lambda app, **kwargs: FakeServer(app))
-    assert cli.main(["serve", "--seed", "99", "--data", str(tmp_path / "data.json")]) == 0
+    assert cli.main(["serve", "--port", "0", "--seed", "99", "--data", str(tmp_path / "data.json")]) == 0
     ids = IdFactory(99)
     [ids.new("evt") for _ in range(3)]  # the bundled calendar's three events, made by its first sync at start-up
     assert seen == {"seed": 99, "project": ids.new("proj"), "dispatcher_shut_down": True}
