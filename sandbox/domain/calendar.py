@@ -86,27 +86,33 @@ def failure_data(error, at):
     return {"error": error, "timestamp": format_webhook_datetime(at)}
 
 
-def apply_calendar_event(calendar, happening, *, at, error=None):
-    """Move `calendar` by the transition table (`CALENDAR_TRANSITIONS`) for `happening` at `at`: its state,
-    failure data, sync times and `updated_at` (every save moves it). Returns the webhook trigger to send,
-    or None. `error` is the failure's text for `auth_failed`."""
-    transition = CALENDAR_TRANSITIONS[happening]
-    if calendar["state"] not in transition.sources:
+def apply_transition(transitions, subject, happening, *, at, error=None):
+    """Move a calendar or a Zoom OAuth connection by its transition table (`CALENDAR_TRANSITIONS`,
+    `ZOOM_OAUTH_CONNECTION_TRANSITIONS`) for `happening` at `at`: its state, failure data, sync times and
+    `updated_at` (every save moves it). Returns the webhook trigger to send, or None. A happening its state
+    does not allow is skipped: nothing changes, nothing is sent. `error` is the failure's text."""
+    transition = transitions[happening]
+    if subject["state"] not in transition.sources:
         return None
     stamp = to_stored(at)
     if transition.target is not UNCHANGED:
-        calendar["state"] = transition.target
+        subject["state"] = transition.target
     if transition.failure == "set":
-        calendar["connection_failure_data"] = failure_data(error, at)
+        subject["connection_failure_data"] = failure_data(error, at)
     elif transition.failure == "clear":
-        calendar["connection_failure_data"] = None
+        subject["connection_failure_data"] = None
     if transition.sync_times == "both":
-        calendar["last_attempted_sync_at"] = stamp
-        calendar["last_successful_sync_at"] = stamp
+        subject["last_attempted_sync_at"] = stamp
+        subject["last_successful_sync_at"] = stamp
     elif transition.sync_times == "attempted":
-        calendar["last_attempted_sync_at"] = stamp
-    calendar["updated_at"] = stamp
+        subject["last_attempted_sync_at"] = stamp
+    subject["updated_at"] = stamp
     return transition.webhook
+
+
+def apply_calendar_event(calendar, happening, *, at, error=None):
+    """Move `calendar` by `CALENDAR_TRANSITIONS` (`apply_transition`)."""
+    return apply_transition(CALENDAR_TRANSITIONS, calendar, happening, at=at, error=error)
 
 
 # -- when syncs run ------------------------------------------------------------------------------------

@@ -172,10 +172,6 @@ class SyncResult:
         """Whether the sync created, updated or marked deleted any event (then one webhook fires)."""
         return bool(self.created or self.updated or self.deleted)
 
-    def bot_work(self):
-        """The events whose scheduled bots follow, in the real order: vanished ones, then updated ones."""
-        return [*self.deleted, *self.updated]
-
 
 def sync_window(now, window_days):
     return now - WINDOW_BEFORE, now + timedelta(days=window_days)

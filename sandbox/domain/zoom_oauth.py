@@ -22,11 +22,11 @@ import base64
 import hashlib
 from datetime import timedelta
 
-from sandbox.contract.calendar_states import CONNECTED, UNCHANGED, ZOOM_OAUTH_CONNECTION_TRANSITIONS
+from sandbox.contract.calendar_states import CONNECTED, ZOOM_OAUTH_CONNECTION_TRANSITIONS
 from sandbox.contract.datetimes import parse_stored_datetime, to_stored
 from sandbox.contract.requests.providers import CODE_OUTCOMES, USER_STATUSES  # noqa: F401
 from sandbox.contract.requests.zoom_oauth import LOCAL_RECORDING_SCOPES, ONBEHALF_SCOPES
-from sandbox.domain.calendar import failure_data
+from sandbox.domain.calendar import apply_transition
 
 APPS = "zoom_oauth_apps"
 CODES = "zoom_oauth_codes"
@@ -115,26 +115,8 @@ def authorize(connection, user, values, refresh_token, *, now):
 
 
 def apply_connection_event(connection, happening, *, at, error=None):
-    """Move a connection by `ZOOM_OAUTH_CONNECTION_TRANSITIONS`; returns the webhook trigger to send or
-    None. A happening its state does not allow (an authentication failure while disconnected) is skipped:
-    nothing changes, nothing is sent."""
-    transition = ZOOM_OAUTH_CONNECTION_TRANSITIONS[happening]
-    if connection["state"] not in transition.sources:
-        return None
-    stamp = to_stored(at)
-    if transition.target is not UNCHANGED:
-        connection["state"] = transition.target
-    if transition.failure == "set":
-        connection["connection_failure_data"] = failure_data(error, at)
-    elif transition.failure == "clear":
-        connection["connection_failure_data"] = None
-    if transition.sync_times == "both":
-        connection["last_attempted_sync_at"] = stamp
-        connection["last_successful_sync_at"] = stamp
-    elif transition.sync_times == "attempted":
-        connection["last_attempted_sync_at"] = stamp
-    connection["updated_at"] = stamp
-    return transition.webhook
+    """Move a connection by `ZOOM_OAUTH_CONNECTION_TRANSITIONS` (`apply_transition`)."""
+    return apply_transition(ZOOM_OAUTH_CONNECTION_TRANSITIONS, connection, happening, at=at, error=error)
 
 
 # -- the meeting-list sync (due work) ----------------------------------------------------------------------

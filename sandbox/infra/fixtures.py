@@ -169,6 +169,19 @@ def _zoom_oauth_app(check, item, path, project_id):
     }
 
 
+def _owned_id(check, item, path, prefix, seen, project_ids):
+    """`(id, project_id)` of a fixture item that belongs to a project: a unique `<prefix>_` id of 16 letters
+    or digits (remembered in `seen`) and a project of projects.json."""
+    item_id = check.require(item, "id", path)
+    if not ID_RE[prefix].match(item_id) or item_id in seen:
+        check.fail(f"{path}.id", f"must be a unique {prefix}_ followed by 16 letters or digits")
+    seen.add(item_id)
+    project_id = check.require(item, "project_id", path)
+    if project_id not in project_ids:
+        check.fail(f"{path}.project_id", f"no project {project_id!r} in projects.json")
+    return item_id, project_id
+
+
 def _load_bots(file, data, project_ids, scenario_book):
     check = _Checker(file)
     if not isinstance(data, list):
@@ -178,13 +191,7 @@ def _load_bots(file, data, project_ids, scenario_book):
         path = f"$[{index}]"
         if not isinstance(item, dict):
             check.fail(path, "must be an object")
-        bot_id = check.require(item, "id", path)
-        if not ID_RE["bot"].match(bot_id) or bot_id in seen:
-            check.fail(f"{path}.id", "must be a unique bot_ followed by 16 letters or digits")
-        seen.add(bot_id)
-        project_id = check.require(item, "project_id", path)
-        if project_id not in project_ids:
-            check.fail(f"{path}.project_id", f"no project {project_id!r} in projects.json")
+        bot_id, project_id = _owned_id(check, item, path, "bot", seen, project_ids)
         events = check.optional(item, "events", path, list, [])
         stored_events = []
         for e_index, event in enumerate(events):
@@ -459,13 +466,7 @@ def _load_calendars(file, project_ids):
         unknown = set(item) - CALENDAR_KEYS
         if unknown:
             check.fail(path, f"unknown keys {sorted(unknown)}")
-        calendar_id = check.require(item, "id", path)
-        if not ID_RE["cal"].match(calendar_id) or calendar_id in seen:
-            check.fail(f"{path}.id", "must be a unique cal_ followed by 16 letters or digits")
-        seen.add(calendar_id)
-        project_id = check.require(item, "project_id", path)
-        if project_id not in project_ids:
-            check.fail(f"{path}.project_id", f"no project {project_id!r} in projects.json")
+        calendar_id, project_id = _owned_id(check, item, path, "cal", seen, project_ids)
         body = {key: item[key] for key in CREATE_KEYS if key in item}
         body.setdefault("client_secret", item.get("client_secret", "sbx-fixture-secret"))
         body.setdefault("refresh_token", item.get("refresh_token", "sbx-fixture-token"))

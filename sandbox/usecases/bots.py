@@ -238,7 +238,9 @@ def browse_bots(sb, project, *, state=None, search=None, page=1, size=50):
     store's facts give states and order), so a page costs the same at 10 bots as at 10,000; a search reads
     every bot."""
     if search:
-        bots = [bot for bot in current_bots(sb, project) if _bot_matches(bot, search)]
+        every = current_bots(sb, project)
+        in_project = len(every)
+        bots = [bot for bot in every if _bot_matches(bot, search)]
         bots.reverse()
         counts = {}
         for bot in bots:
@@ -246,8 +248,9 @@ def browse_bots(sb, project, *, state=None, search=None, page=1, size=50):
         found = [bot for bot in bots if not state or bot["state"] == state]
         load = None
     else:
-        rows = bot_rows(sb, project)
+        rows = bot_rows(sb, project)  # the due bots caught up first: the facts below are current
         facts = sb.store.summaries("bots", project["id"])
+        in_project = len(facts)
         found = [entry for entry in reversed(rows.keys) if not state or facts[entry[2]].state == state]
         counts = sb.store.count_by("bots", project["id"])
         load = rows.load
@@ -256,7 +259,6 @@ def browse_bots(sb, project, *, state=None, search=None, page=1, size=50):
     shown = found[(page - 1) * size : page * size]
     if load is not None:
         shown = [bot for bot in map(load, shown) if bot is not None]
-    in_project = len(sb.store.summaries("bots", project["id"]))
     return {"bots": shown, "page": page, "pages": pages, "found": len(found), "counts": counts, "in_project": in_project}
 
 

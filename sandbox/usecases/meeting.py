@@ -840,36 +840,28 @@ def create_async_transcription(sb, project, bot_id, body):
         transcription.update(state="in_progress", complete_due=step["due"], failure_reasons_due=failure)
         sb.store.put(ASYNC_TRANSCRIPTIONS, transcription)
         unit.emit("async_transcription.state_change", async_transcription_data(transcription))
-        for utterance in _table_docs(sb, UTTERANCES, bot["id"]):
-            text = (utterance.get("transcription") or {}).get("transcript")
-            if utterance.get("async_transcription_id") is None and text:
-                copy = _new_doc(
-                    unit,
-                    "utt",
-                    at,
-                    participant_id=utterance["participant_id"],
-                    source_id=None,
-                    async_transcription_id=transcription["id"],
-                    transcription={"transcript": text},
-                    timestamp_ms=utterance["timestamp_ms"],
-                    duration_ms=utterance["duration_ms"],
-                    updated_at=to_stored(at),
-                )
-                sb.store.put(UTTERANCES, copy)
-        for chunk in sorted(_table_docs(sb, AUDIO_CHUNKS, bot["id"]), key=lambda c: c["timestamp_ms"]):
-            utterance = _new_doc(
+
+        def transcribe(source, text):
+            """The async transcription's utterance of what `source` (an utterance or an audio chunk) said."""
+            sb.store.put(UTTERANCES, _new_doc(
                 unit,
                 "utt",
                 at,
-                participant_id=chunk["participant_id"],
+                participant_id=source["participant_id"],
                 source_id=None,
                 async_transcription_id=transcription["id"],
-                transcription={"transcript": chunk.get("text") or ""},
-                timestamp_ms=chunk["timestamp_ms"],
-                duration_ms=chunk["duration_ms"],
+                transcription={"transcript": text},
+                timestamp_ms=source["timestamp_ms"],
+                duration_ms=source["duration_ms"],
                 updated_at=to_stored(at),
-            )
-            sb.store.put(UTTERANCES, utterance)
+            ))
+
+        for utterance in _table_docs(sb, UTTERANCES, bot["id"]):
+            text = (utterance.get("transcription") or {}).get("transcript")
+            if utterance.get("async_transcription_id") is None and text:
+                transcribe(utterance, text)
+        for chunk in sorted(_table_docs(sb, AUDIO_CHUNKS, bot["id"]), key=lambda c: c["timestamp_ms"]):
+            transcribe(chunk, chunk.get("text") or "")
         _add_pending_step(unit, step)
         return created
 

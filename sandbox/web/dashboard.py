@@ -322,13 +322,6 @@ def bots_filter():
     return {"state": state, "q": query, "page": number}, error
 
 
-def _matches(bot, needle):
-    if needle in bot["id"].lower() or needle in (bot.get("bot_name") or "").lower():
-        return True
-    metadata = bot.get("metadata")
-    return bool(metadata) and needle in json.dumps(metadata, ensure_ascii=False).lower()
-
-
 def _bots_context(project):
     """One page of the project's bots, newest first, filtered by state and searched (name, id, metadata), with
     each state's count and the page's version (a digest of what it shows, for the live refresh's `since`)."""
